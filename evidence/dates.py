@@ -1,0 +1,80 @@
+"""Fuzzy dates: `2012`, `2012-03`, `2012-03-14`, ranges `START/END`, and `circa:` values.
+
+A date is stored as its earliest and latest possible day, a precision and an
+approximate flag, so a search for March 2012 finds a record dated only "2012" and a
+chronology can order facts known to different precisions.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["FuzzyDate", "Precision", "parse_fuzzy_date"]
+
+_PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class Precision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    RANGE = "range"
+
+
+@dataclass(frozen=True)
+class FuzzyDate:
+    earliest: date
+    latest: date
+    precision: Precision
+    approximate: bool
+    text: str
+
+    def as_document(self) -> dict[str, Any]:
+        return {
+            "earliest": self.earliest.isoformat(),
+            "latest": self.latest.isoformat(),
+            "precision": self.precision.value,
+            "approximate": self.approximate,
+            "text": self.text,
+        }
+
+
+def _bounds(part: str) -> tuple[date, date, Precision]:
+    match = _PART.match(part)
+    if not match:
+        raise ValueError(f"{part!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31), Precision.YEAR
+    if not 1 <= month <= 12:
+        raise ValueError(f"{part!r} has month {month}")
+    last = calendar.monthrange(year, month)[1]
+    if day is None:
+        return date(year, month, 1), date(year, month, last), Precision.MONTH
+    if not 1 <= day <= last:
+        raise ValueError(f"{part!r} has no day {day}")
+    return date(year, month, day), date(year, month, day), Precision.DAY
+
+
+def parse_fuzzy_date(value: str | None) -> FuzzyDate | None:
+    """Parse a date value; None for an empty value (undated), ValueError when malformed."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    approximate = text.lower().startswith("circa:")
+    body = text[len("circa:") :].strip() if approximate else text
+    if "/" in body:
+        start, _, end = body.partition("/")
+        earliest, _, _ = _bounds(start.strip())
+        _, latest, _ = _bounds(end.strip())
+        if latest < earliest:
+            raise ValueError(f"{text!r} ends before it starts")
+        return FuzzyDate(earliest, latest, Precision.RANGE, approximate, text)
+    earliest, latest, precision = _bounds(body)
+    return FuzzyDate(earliest, latest, precision, approximate, text)

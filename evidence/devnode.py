@@ -1,0 +1,350 @@
+"""A local, single-node Elasticsearch for development, tests and the demo.
+
+It fetches the server-core `integ-test-zip` with Maven, unpacks it into a cache outside
+the repository, and runs it on 127.0.0.1 with security off and a small heap. As root it
+runs the node as an unprivileged system user, because Elasticsearch refuses root.
+A node that already answers at `ELASTICSEARCH_URL` is reused, never replaced.
+
+    python -m evidence.devnode start | stop | status
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import elasticsearch
+import typer
+from elasticsearch import Elasticsearch
+
+from evidence.errors import DevnodeError
+from evidence.settings import Settings, get_settings
+
+__all__ = ["NodeInfo", "cluster_info", "ensure_running", "find_java", "stop"]
+
+ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
+MIN_JAVA = 21
+START_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class JavaHome:
+    path: Path
+    major: int
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    url: str
+    version: str
+    started_here: bool
+
+
+def _java_major(home: Path) -> int | None:
+    """Read the major version from the JDK's `release` file, else from `java -version`."""
+    release = home / "release"
+    text = release.read_text(errors="replace") if release.is_file() else ""
+    if not text and (home / "bin" / "java").is_file():
+        run = subprocess.run([home / "bin" / "java", "-version"], capture_output=True, text=True)
+        text = run.stderr
+    match = re.search(r'version\s*=?\s*"(\d+)', text, re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def find_java() -> JavaHome:
+    """`ES_JAVA_HOME` if set (and new enough), else the newest JDK under /usr/lib/jvm."""
+    explicit = os.environ.get("ES_JAVA_HOME")
+    if explicit:
+        major = _java_major(Path(explicit))
+        if major is None or major < MIN_JAVA:
+            raise DevnodeError(
+                f"ES_JAVA_HOME={explicit} is not Java {MIN_JAVA} or newer "
+                f"(found: {major or 'no java'}). Point it at a JDK {MIN_JAVA}+ or unset it."
+            )
+        return JavaHome(Path(explicit), major)
+    candidates = []
+    for home in Path("/usr/lib/jvm").glob("*"):
+        major = _java_major(home) if (home / "bin" / "java").is_file() else None
+        if major is not None and major >= MIN_JAVA:
+            candidates.append(JavaHome(home, major))
+    if not candidates:
+        raise DevnodeError(
+            f"No Java {MIN_JAVA} or newer found (looked at ES_JAVA_HOME and /usr/lib/jvm). "
+            f"Install one, e.g. `apt-get install openjdk-{MIN_JAVA}-jre-headless` or Temurin "
+            f"{MIN_JAVA}+, or set ES_JAVA_HOME to its home."
+        )
+    return max(candidates, key=lambda java: java.major)
+
+
+def _client(settings: Settings, timeout: float = 5.0) -> Elasticsearch:
+    return Elasticsearch(settings.es_url, request_timeout=timeout, max_retries=0)
+
+
+def cluster_info(settings: Settings) -> NodeInfo | None:
+    """The node's version if it answers `/_cluster/health` (this distribution has no `GET /`)."""
+    try:
+        with _client(settings) as es:
+            es.cluster.health()
+            nodes = es.nodes.info(node_id="_all", metric="_none", filter_path="nodes.*.version")
+    except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout):
+        return None
+    versions = sorted({node["version"] for node in nodes["nodes"].values()})
+    return NodeInfo(url=settings.es_url, version=",".join(versions), started_here=False)
+
+
+def _check_major(info: NodeInfo) -> None:
+    client_major = elasticsearch.__versionstr__.split(".")[0]
+    if any(v.split(".")[0] != client_major for v in info.version.split(",")):
+        raise DevnodeError(
+            f"Elasticsearch at {info.url} is {info.version} but the client is "
+            f"{elasticsearch.__versionstr__}; client and server majors must match."
+        )
+
+
+def _paths(settings: Settings) -> dict[str, Path]:
+    root = settings.devnode_dir
+    return {
+        "root": root,
+        "downloads": root / "downloads",
+        "home": root / f"elasticsearch-{settings.es_version}",
+        "data": root / "data",
+        "logs": root / "logs",
+        "repo": root / "snapshots",
+        "pid": root / "logs" / "node.pid",
+    }
+
+
+def _fetch_zip(settings: Settings, downloads: Path) -> Path:
+    target = downloads / f"elasticsearch-{settings.es_version}.zip"
+    if target.is_file():
+        return target
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise DevnodeError(
+            "Maven (`mvn`) is not installed; it fetches the Elasticsearch zip. "
+            "Install it, e.g. `apt-get install maven`, or set ELASTICSEARCH_URL to a running node."
+        )
+    downloads.mkdir(parents=True, exist_ok=True)
+    artifact = ARTIFACT.format(version=settings.es_version)
+    run = subprocess.run(
+        [
+            mvn,
+            "-B",
+            "-q",
+            "dependency:copy",
+            f"-Dartifact={artifact}",
+            f"-DoutputDirectory={downloads}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0 or not target.is_file():
+        tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
+        raise DevnodeError(f"mvn could not fetch {artifact}:\n{tail}")
+    return target
+
+
+def _unpack(archive: Path, home: Path) -> None:
+    """Unpack keeping the executable bits, which `zipfile` alone drops."""
+    if (home / "bin" / "elasticsearch").is_file():
+        return
+    staging = home.with_name(home.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    with zipfile.ZipFile(archive) as zipped:
+        for member in zipped.infolist():
+            extracted = Path(zipped.extract(member, staging))
+            mode = member.external_attr >> 16
+            if mode and not member.is_dir():
+                extracted.chmod(mode & 0o777)
+    (inner,) = staging.iterdir()
+    inner.rename(home)
+    staging.rmdir()
+
+
+def _node_user(settings: Settings) -> pwd.struct_passwd | None:
+    """None when we are already unprivileged; else the dedicated user, created if needed."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(settings.devnode_user)
+    except KeyError:
+        pass
+    useradd = shutil.which("useradd")
+    if useradd is None:
+        raise DevnodeError(f"Cannot create user {settings.devnode_user}: no `useradd`.")
+    subprocess.run(
+        [
+            useradd,
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+            settings.devnode_user,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return pwd.getpwnam(settings.devnode_user)
+
+
+def _chown_tree(root: Path, user: pwd.struct_passwd) -> None:
+    for path in [root, *root.rglob("*")]:
+        if path.stat().st_uid != user.pw_uid:
+            os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+
+
+def _start(settings: Settings) -> NodeInfo:
+    java = find_java()
+    paths = _paths(settings)
+    archive = _fetch_zip(settings, paths["downloads"])
+    _unpack(archive, paths["home"])
+    for key in ("data", "logs", "repo"):
+        paths[key].mkdir(parents=True, exist_ok=True)
+    user = _node_user(settings)
+    if user is not None:
+        paths["root"].chmod(0o755)
+        for key in ("home", "data", "logs", "repo"):
+            _chown_tree(paths[key], user)
+    paths["pid"].unlink(missing_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "ES_JAVA_HOME": str(java.path),
+        "ES_JAVA_OPTS": f"-Xms{settings.devnode_heap} -Xmx{settings.devnode_heap}",
+        "HOME": str(paths["root"]),
+    }
+    options = {
+        "cluster.name": "evidence-devnode",
+        "node.name": "devnode",
+        "discovery.type": "single-node",
+        "network.host": "127.0.0.1",
+        "http.port": str(settings.es_port),
+        "xpack.security.enabled": "false",
+        "path.data": str(paths["data"]),
+        "path.logs": str(paths["logs"]),
+        "path.repo": str(paths["repo"]),
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+    }
+    command = [str(paths["home"] / "bin" / "elasticsearch"), "-d", "-p", str(paths["pid"])]
+    for key, value in options.items():
+        command += ["-E", f"{key}={value}"]
+    console = paths["logs"] / "console.log"
+    with console.open("ab") as out:
+        run = subprocess.run(
+            command,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=paths["home"],
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
+        )
+    if run.returncode != 0:
+        raise DevnodeError(f"Elasticsearch failed to start; see {console}:\n{_tail(console)}")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        info = cluster_info(settings)
+        if info is not None:
+            return NodeInfo(info.url, info.version, started_here=True)
+        time.sleep(1)
+    raise DevnodeError(
+        f"Elasticsearch did not answer within {START_TIMEOUT_S}s; logs in {paths['logs']}:\n"
+        f"{_tail(console)}"
+    )
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    if not path.is_file():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def ensure_running(settings: Settings) -> NodeInfo:
+    """Reuse a healthy node at the URL, else start the development node behind it."""
+    info = cluster_info(settings)
+    if info is None:
+        if not settings.es_is_loopback:
+            raise DevnodeError(
+                f"Elasticsearch at {settings.es_url} does not answer, and a development node "
+                "can only be started on a loopback address. Check ELASTICSEARCH_URL."
+            )
+        info = _start(settings)
+    _check_major(info)
+    return info
+
+
+def stop(settings: Settings) -> bool:
+    """Stop the node this manager started; a node it did not start is left alone."""
+    pid_file = _paths(settings)["pid"]
+    if not pid_file.is_file():
+        return False
+    pid = int(pid_file.read_text().strip())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pid_file.unlink(missing_ok=True)
+        return False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+cli = typer.Typer(
+    help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+)
+
+
+@cli.command("start")
+def start_command() -> None:
+    """Start the node, or reuse the one already answering."""
+    settings = get_settings()
+    try:
+        info = ensure_running(settings)
+    except DevnodeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    how = "started" if info.started_here else "reusing"
+    typer.echo(f"{how} Elasticsearch {info.version} at {info.url}")
+    if info.started_here:
+        typer.echo(f"logs: {_paths(settings)['logs']}")
+
+
+@cli.command("stop")
+def stop_command() -> None:
+    """Stop the node if this manager started it."""
+    stopped = stop(get_settings())
+    typer.echo("stopped" if stopped else "no development node was running from this cache")
+
+
+@cli.command("status")
+def status_command() -> None:
+    """Say whether Elasticsearch answers, which version, and where the logs are."""
+    settings = get_settings()
+    info = cluster_info(settings)
+    paths = _paths(settings)
+    typer.echo(f"url: {settings.es_url}")
+    typer.echo(f"answering: {'yes, ' + info.version if info else 'no'}")
+    typer.echo(f"managed pid file: {paths['pid'] if paths['pid'].is_file() else 'none'}")
+    typer.echo(f"logs: {paths['logs']}")
+    if info is None:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,34 @@
+"""One exception tree for the whole project.
+
+    EvidenceError            anything this project raises on purpose
+    ├── InvalidRequest       the caller asked for something malformed      -> HTTP 400
+    ├── NotFound             nothing the caller may see has that id        -> HTTP 404
+    ├── IndexUnavailable     Elasticsearch is down or the index is missing -> HTTP 503
+    └── DevnodeError         the local development node cannot be run      (CLI only)
+
+The HTTP status of each class is set in exactly one place, `search_api.errors`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DevnodeError", "EvidenceError", "IndexUnavailable", "InvalidRequest", "NotFound"]
+
+
+class EvidenceError(Exception):
+    """Base class; the message is safe to show to the caller."""
+
+
+class InvalidRequest(EvidenceError):
+    """A parameter or query the caller can fix."""
+
+
+class NotFound(EvidenceError):
+    """Absent or hidden: the two are deliberately indistinguishable."""
+
+
+class IndexUnavailable(EvidenceError):
+    """Elasticsearch cannot answer right now; retrying later may work."""
+
+
+class DevnodeError(EvidenceError):
+    """A prerequisite of the development node is missing or it failed to start."""

@@ -1,0 +1,105 @@
+"""The one settings object, read from environment variables.
+
+Every setting is declared here once, with its default and help text; `docs/settings.md`
+lists them all and a test keeps the two in step. Unknown `EVIDENCE_*` variables are
+refused at start-up so a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "EVIDENCE_"
+DEFAULT_ES_URL = "http://127.0.0.1:9200"
+
+
+def _default_devnode_dir() -> Path:
+    """Root cannot hand its home to the unprivileged node user, so it gets a system cache."""
+    if os.geteuid() == 0:
+        return Path("/var/cache/evidence-devnode")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evidence-devnode"
+
+
+class Settings(BaseSettings):
+    """Configuration for the indexer, the API and the local development node."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True)
+
+    elasticsearch_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl(DEFAULT_ES_URL),
+        validation_alias="ELASTICSEARCH_URL",
+        description="Elasticsearch to use. When unset, the local development node is started.",
+    )
+    index_prefix: str = Field(
+        default="evidence",
+        pattern=r"^[a-z0-9][a-z0-9_]{0,40}$",
+        description="Prefix of every index and alias, so tests and parallel runs never collide.",
+    )
+    api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    request_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds before an Elasticsearch call gives up."
+    )
+    es_version: str = Field(
+        default="9.5.4",
+        pattern=r"^9\.\d+\.\d+$",
+        description="Version of the integ-test-zip the development node fetches (9.x only).",
+    )
+    devnode_dir: Path = Field(
+        default_factory=_default_devnode_dir,
+        description="Cache for the development node: the zip, the unpacked node, data, logs.",
+    )
+    devnode_heap: str = Field(
+        default="512m",
+        pattern=r"^\d+[mg]$",
+        description="Java heap of the development node; at most 1g.",
+    )
+    devnode_user: str = Field(
+        default="esnode",
+        pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+        description="Unprivileged account that runs the development node when started as root.",
+    )
+
+    @field_validator("devnode_heap")
+    @classmethod
+    def _heap_at_most_one_gigabyte(cls, value: str) -> str:
+        megabytes = int(value[:-1]) * (1024 if value.endswith("g") else 1)
+        if not 128 <= megabytes <= 1024:
+            raise ValueError("the development node heap must be between 128m and 1g")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_variables(cls, data: object) -> object:
+        known = {ENV_PREFIX + name.upper() for name in cls.model_fields}
+        unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+        if unknown:
+            raise ValueError(f"unknown settings in the environment: {', '.join(unknown)}")
+        return data
+
+    @property
+    def es_url(self) -> str:
+        """The URL as the client wants it, without a trailing slash."""
+        return str(self.elasticsearch_url).rstrip("/")
+
+    @property
+    def es_is_loopback(self) -> bool:
+        """Only a loopback URL may have a development node started behind it."""
+        return urlsplit(self.es_url).hostname in {"127.0.0.1", "localhost", "::1"}
+
+    @property
+    def es_port(self) -> int:
+        return urlsplit(self.es_url).port or 9200
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Cached so the environment is read once; tests pass their own Settings instead."""
+    return Settings()

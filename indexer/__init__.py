@@ -1,0 +1,1 @@
+"""Loads collection bundles into Elasticsearch; every record ends indexed or reported."""

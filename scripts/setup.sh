@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Shared first step of demo.sh and test.sh: system prerequisites, then the virtualenv.
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+
+has_java21() {
+  local home
+  for home in ${ES_JAVA_HOME:-} /usr/lib/jvm/*; do
+    [ -x "$home/bin/java" ] || continue
+    "$home/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && return 0
+  done
+  return 1
+}
+
+missing=()
+command -v python3 >/dev/null || missing+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ -z "${ELASTICSEARCH_URL:-}" ]; then
+  # Only the local development node needs Java and Maven.
+  command -v mvn >/dev/null || missing+=(maven)
+  has_java21 || missing+=(JAVA21)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    say "missing: ${missing[*]}. Install them (Java 21 or newer for JAVA21), then run again."
+    exit 1
+  fi
+  say "installing with apt-get: ${missing[*]}"
+  apt-get update -qq
+  packages=()
+  for item in "${missing[@]}"; do
+    if [ "$item" = JAVA21 ]; then
+      java_package=""
+      for candidate in openjdk-25-jre-headless openjdk-21-jre-headless; do
+        if apt-cache policy "$candidate" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+          java_package=$candidate
+          break
+        fi
+      done
+      if [ -z "$java_package" ]; then
+        say "no Java 21+ package in this apt source; install Temurin 21+ and set ES_JAVA_HOME."
+        exit 1
+      fi
+      packages+=("$java_package")
+    else
+      packages+=("$item")
+    fi
+  done
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+python3 - <<'PY' || { say "Python 3.11 or newer is required."; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  say "installing Python packages into .venv"
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -e ".[dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi

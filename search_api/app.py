@@ -1,0 +1,47 @@
+"""`create_app(settings)`: the one place the app is assembled."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from elasticsearch import AsyncElasticsearch
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from evidence.settings import Settings, get_settings
+from frontend import STATIC_DIR, TEMPLATES_DIR
+from search_api.errors import install_error_handlers
+from search_api.routes import api, pages
+from search_api.store import Store
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        es = AsyncElasticsearch(
+            settings.es_url, request_timeout=settings.request_timeout, max_retries=1
+        )
+        app.state.store = Store(es, settings.index_prefix)
+        try:
+            yield
+        finally:
+            await es.close()
+
+    app = FastAPI(
+        title="Caesar–Atlas evidence index",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    install_error_handlers(app)
+    return app

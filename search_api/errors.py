@@ -1,0 +1,48 @@
+"""The one place where exceptions become HTTP responses.
+
+Expected errors carry a message meant for the caller. Anything else is logged with its
+traceback on the server and answered with a plain 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from evidence.errors import EvidenceError, IndexUnavailable, InvalidRequest, NotFound
+
+__all__ = ["install_error_handlers", "status_for"]
+
+log = logging.getLogger(__name__)
+
+_STATUS: dict[type[EvidenceError], int] = {
+    InvalidRequest: 400,
+    NotFound: 404,
+    IndexUnavailable: 503,
+}
+
+
+def status_for(error: EvidenceError) -> int:
+    for kind, status in _STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+async def _evidence_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, EvidenceError)
+    status = status_for(error)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "Internal error; it has been logged."}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(EvidenceError, _evidence_error)
+    app.add_exception_handler(Exception, _unexpected)

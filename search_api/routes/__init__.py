@@ -1,0 +1,1 @@
+"""One router per surface; `search_api.app` assembles them once."""

@@ -1,0 +1,73 @@
+"""Shared fixtures: one real Elasticsearch node per session, a fresh index prefix per test.
+
+The node is started when absent (see `evidence.devnode`). If it cannot be reached the
+fixtures raise, so every test that needs it errors: the suite fails, it never skips.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+from fastapi.testclient import TestClient
+
+from evidence.devnode import NodeInfo, ensure_running
+from evidence.settings import Settings
+from indexer.load import load_bundle
+from search_api.app import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY_BUNDLE = FIXTURES / "bundles" / "tiny"
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def es_node(base_settings: Settings) -> NodeInfo:
+    """A real node: reused when one answers, started otherwise. Never skipped."""
+    return ensure_running(base_settings)
+
+
+@pytest.fixture
+def settings(base_settings: Settings, es_node: NodeInfo) -> Settings:
+    """Settings with an index prefix no other test or parallel run shares."""
+    return base_settings.model_copy(update={"index_prefix": f"t{uuid.uuid4().hex[:12]}"})
+
+
+@pytest.fixture
+def es(settings: Settings) -> Iterator[Elasticsearch]:
+    """A client for the test's own indices, which are deleted afterwards."""
+    client = Elasticsearch(settings.es_url, request_timeout=30)
+    yield client
+    names = list(client.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all"))
+    if names:
+        client.indices.delete(index=",".join(names))
+    client.close()
+
+
+@pytest.fixture
+def tiny_loaded(es: Elasticsearch, settings: Settings) -> Settings:
+    """The tiny synthetic bundle, loaded under the test's prefix."""
+    report = load_bundle(es, settings.index_prefix, TINY_BUNDLE)
+    assert (report.indexed, report.rejected) == (5, 0), report.rejections
+    return settings
+
+
+ClientFactory = Callable[[Settings], AbstractContextManager[TestClient]]
+
+
+@pytest.fixture
+def make_client() -> ClientFactory:
+    """Named test clients come from here, so every test builds the app the same way."""
+
+    def factory(settings: Settings) -> AbstractContextManager[TestClient]:
+        return TestClient(create_app(settings), raise_server_exceptions=False)
+
+    return factory

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from evidence.settings import ENV_PREFIX, Settings
+
+DOCS = Path(__file__).parents[2] / "docs" / "settings.md"
+
+
+def env_name(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
+
+
+def test_every_setting_is_documented() -> None:
+    text = DOCS.read_text()
+    missing = [env_name(f) for f in Settings.model_fields if f"`{env_name(f)}`" not in text]
+    assert missing == []
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELASTICSEARCH_URL", "http://search.example:9201")
+    monkeypatch.setenv("EVIDENCE_INDEX_PREFIX", "run7")
+    settings = Settings()
+    assert (settings.es_url, settings.index_prefix, settings.es_is_loopback) == (
+        "http://search.example:9201",
+        "run7",
+        False,
+    )
+
+
+def test_unknown_evidence_variable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_INDEX_PREFX", "typo")
+    with pytest.raises(ValidationError, match="EVIDENCE_INDEX_PREFX"):
+        Settings()
+
+
+@pytest.mark.parametrize("heap", ["2g", "1025m", "64m"])
+def test_devnode_heap_is_capped_at_one_gigabyte(heap: str) -> None:
+    with pytest.raises(ValidationError, match="heap"):
+        Settings(devnode_heap=heap)
+
+
+def test_index_prefix_must_be_a_valid_index_name() -> None:
+    with pytest.raises(ValidationError):
+        Settings(index_prefix="Bad-Prefix")
