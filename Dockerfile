@@ -10,7 +10,6 @@ COPY search_api ./search_api
 COPY mappings ./mappings
 COPY frontend ./frontend
 RUN pip install --no-cache-dir .
-COPY tests/fixtures/bundles ./bundles
 
 USER evidence
 ENV EVIDENCE_API_HOST=0.0.0.0 \

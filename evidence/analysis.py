@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache, lru_cache
 
-__all__ = ["analyse", "analysed_text", "normalise"]
+import snowballstemmer
+
+__all__ = ["analyse", "analysed_text", "normalise", "stemmed_text"]
 
 # Arabic-Indic (U+0660..) and Eastern Arabic-Indic (U+06F0..) digits to ASCII.
 _DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
@@ -28,6 +31,12 @@ _ARABIC_LETTERS = {
 }
 _TRANSLATE = str.maketrans({**{chr(k): v for k, v in _DIGITS.items()}, **_ARABIC_LETTERS})
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+# Whole-word spelling variants, keyed by their normalised form.
+_WORD_VARIANTS = {
+    "مستشفي": "مشفي",  # hospital: mustashfa and mashfa
+    "المستشفي": "المشفي",
+}
 
 
 def normalise(text: str) -> str:
@@ -39,9 +48,36 @@ def normalise(text: str) -> str:
 
 def analyse(text: str) -> list[str]:
     """The tokens a text is indexed and searched under."""
-    return _TOKEN.findall(normalise(text))
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Cached: facility names, places and tags recur in thousands of records."""
+    return tuple(_WORD_VARIANTS.get(token, token) for token in _TOKEN.findall(normalise(text)))
 
 
 def analysed_text(*texts: str | None) -> str:
     """Join the tokens of several texts into the form stored in a `whitespace` field."""
-    return " ".join(token for text in texts if text for token in analyse(text))
+    return " ".join(token for text in texts if text for token in _tokens(text))
+
+
+@cache
+def _stemmer(language: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(language)
+
+
+@lru_cache(maxsize=262_144)
+def _stem(token: str) -> str:
+    """Arabic-script tokens take the Arabic stemmer, all others the English one.
+
+    A query's language is unknown, so one stemmer per script keeps index and query in
+    step; French and German words still match exactly through the unstemmed field.
+    """
+    language = "arabic" if _ARABIC_SCRIPT.search(token) else "english"
+    return _stemmer(language).stemWord(token)
+
+
+def stemmed_text(*texts: str | None) -> str:
+    """Like `analysed_text`, with every token stemmed: `arrested` and `arrest` meet."""
+    return " ".join(_stem(token) for text in texts if text for token in _tokens(text))

@@ -21,19 +21,54 @@ __all__ = [
     "all_alias",
     "create_generation",
     "ensure_alias",
+    "ensure_registry",
     "load_mapping",
+    "registry_index",
+    "swap_aliases",
     "type_alias",
 ]
 
-RECORD_TYPES: tuple[str, ...] = ("photo",)
+RECORD_TYPES: tuple[str, ...] = ("photo", "testimony", "filing")
+
+
+def _read(name: str) -> dict[str, Any]:
+    return json.loads(files("mappings").joinpath(f"{name}.json").read_text(encoding="utf-8"))
 
 
 @cache
 def load_mapping(record_type: str) -> dict[str, Any]:
-    """The JSON body for a record type's index, from `mappings/{type}.json`."""
+    """Settings and strict mappings for a type: `envelope.json` plus `{type}.json`."""
     if record_type not in RECORD_TYPES:
         raise ValueError(f"unknown record type {record_type!r}")
-    return json.loads(files("mappings").joinpath(f"{record_type}.json").read_text())
+    envelope, specific = _read("envelope"), _read(record_type)
+    clash = set(envelope["properties"]) & set(specific["properties"])
+    if clash:
+        raise ValueError(f"{record_type}.json redefines envelope fields: {sorted(clash)}")
+    version = int(specific["mapping_version"])
+    return {
+        "settings": envelope["settings"],
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"record_type": record_type, "mapping_version": version},
+            "properties": envelope["properties"] | specific["properties"],
+        },
+    }
+
+
+def registry_index(prefix: str) -> str:
+    """The index listing loaded bundles, so a rebuild knows its sources."""
+    return f"{prefix}-bundles"
+
+
+def ensure_registry(es: Elasticsearch, prefix: str) -> str:
+    name = registry_index(prefix)
+    if not es.indices.exists(index=name):
+        body = _read("bundles")
+        mappings = {"dynamic": "strict", "properties": body["properties"]}
+        es.options(ignore_status=400).indices.create(
+            index=name, settings=body["settings"], mappings=mappings
+        )
+    return name
 
 
 def mapping_version(record_type: str) -> int:
@@ -72,10 +107,22 @@ def ensure_alias(es: Elasticsearch, prefix: str, record_type: str) -> str:
         (name,) = es.indices.get_alias(name=alias).body
         return name
     name = create_generation(es, prefix, record_type, new_generation())
-    es.indices.update_aliases(
-        actions=[
-            {"add": {"index": name, "alias": alias, "is_write_index": True}},
-            {"add": {"index": name, "alias": all_alias(prefix)}},
-        ]
-    )
+    swap_aliases(es, prefix, {record_type: name})
     return name
+
+
+def swap_aliases(es: Elasticsearch, prefix: str, new_indices: dict[str, str]) -> list[str]:
+    """Point every alias at the new indices in one atomic call; returns the old indices."""
+    actions: list[dict[str, Any]] = []
+    old: list[str] = []
+    for record_type, new_index in new_indices.items():
+        alias = type_alias(prefix, record_type)
+        if es.indices.exists_alias(name=alias):
+            for index in es.indices.get_alias(name=alias).body:
+                old.append(index)
+                for name in (alias, all_alias(prefix)):
+                    actions.append({"remove": {"index": index, "alias": name, "must_exist": False}})
+        actions.append({"add": {"index": new_index, "alias": alias, "is_write_index": True}})
+        actions.append({"add": {"index": new_index, "alias": all_alias(prefix)}})
+    es.indices.update_aliases(actions=actions)
+    return old

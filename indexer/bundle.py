@@ -1,23 +1,16 @@
-"""Reading a collection bundle: `collection.yaml` and the photo rows.
-
-Readers yield raw rows with their file and line so that any later rejection can say
-exactly where the record came from.
-"""
+"""A collection bundle's `collection.yaml`: the one part whose failure stops the load."""
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from evidence.access import Level
 
-__all__ = ["BundleError", "Collection", "RawRecord", "read_collection", "read_photo_rows"]
+__all__ = ["BundleError", "Collection", "read_collection"]
 
 _COLLECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
@@ -33,13 +26,6 @@ class Collection:
     default_confidentiality: Level
     synthetic: bool
     root: Path
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    file: str
-    line: int
-    fields: dict[str, Any]
 
 
 def read_collection(root: Path) -> Collection:
@@ -68,14 +54,3 @@ def read_collection(root: Path) -> Collection:
         synthetic=meta.get("synthetic") is True,
         root=root,
     )
-
-
-def read_photo_rows(collection: Collection) -> Iterator[RawRecord]:
-    """Rows of `photos.csv`; line numbers count the header as line 1."""
-    path = collection.root / "photos.csv"
-    if not path.is_file():
-        return
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            yield RawRecord(file=path.name, line=reader.line_num, fields=row)

@@ -1,60 +1,198 @@
-"""`python -m indexer`: load collection bundles into Elasticsearch."""
+"""`python -m indexer`: validate, load and rebuild collection bundles; make demo data."""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import elasticsearch
 import typer
 from elasticsearch import Elasticsearch
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from evidence.indices import RECORD_TYPES, all_alias, type_alias
 from evidence.settings import get_settings
 from indexer.bundle import BundleError
-from indexer.load import load_bundle
+from indexer.demo import SCALES, generate
+from indexer.load import load_bundle, rebuild, registered_bundles, validate_bundle
+from indexer.report import LoadReport
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
+err = Console(stderr=True)
+
+BundlesArg = Annotated[
+    list[Path], typer.Argument(exists=True, file_okay=False, help="Bundle folders.")
+]
+ReportOpt = Annotated[
+    Path,
+    typer.Option(help="Rejected records, NDJSON (or CSV if it ends in .csv)."),
+]
+TolerateOpt = Annotated[bool, typer.Option(help="Exit 0 even when records were rejected.")]
 
 
-@cli.callback()
-def main() -> None:
-    """Load collection bundles (see docs/ingest-format.md) into the evidence index."""
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[], None] | None]:
+    """A live count of records read, on a terminal only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description} {task.completed:,} records"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label)
+        yield lambda: progress.advance(task)
+
+
+@contextmanager
+def _client() -> Iterator[Elasticsearch]:
+    settings = get_settings()
+    es = Elasticsearch(
+        settings.es_url,
+        request_timeout=max(settings.request_timeout, 60),
+        max_retries=5,
+        retry_on_timeout=True,
+        retry_on_status=(429, 502, 503, 504),
+    )
+    try:
+        yield es
+    except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
+        err.print(f"error: Elasticsearch at {settings.es_url} is unreachable: {error}")
+        raise typer.Exit(3) from error
+    finally:
+        es.close()
+
+
+@contextmanager
+def _bundle_errors() -> Iterator[None]:
+    """A bundle that cannot be read at all stops the command with exit status 2."""
+    try:
+        yield
+    except BundleError as error:
+        err.print(f"error: {error}")
+        raise typer.Exit(2) from error
+
+
+def _finish(report: LoadReport, report_path: Path, started: float, tolerate: bool) -> None:
+    for warning in report.warnings:
+        err.print(f"warning: {warning}")
+    report.write(report_path)
+    seconds = time.monotonic() - started
+    rate = report.read / seconds if seconds else 0.0
+    typer.echo(f"{report.summary()} in {seconds:.1f}s ({rate:,.0f} records/s)")
+    if report.rejected:
+        typer.echo(f"rejections: {report_path}")
+    if not report.reconciles:
+        err.print("error: counts do not reconcile; this is a bug, please report it")
+        raise typer.Exit(4)
+    if report.rejected and not tolerate:
+        raise typer.Exit(1)
+
+
+@cli.command("validate")
+def validate_command(
+    bundles: BundlesArg,
+    report: ReportOpt = Path("reports/rejections.ndjson"),
+    tolerate_rejections: TolerateOpt = False,
+) -> None:
+    """Check bundles without indexing; report what would be rejected."""
+    started, total = time.monotonic(), LoadReport()
+    with _progress("validating") as tick, _bundle_errors():
+        for bundle in bundles:
+            total.merge(validate_bundle(bundle, tick))
+    _finish(total, report, started, tolerate_rejections)
 
 
 @cli.command("load")
 def load_command(
-    bundle: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Bundle folder.")],
-    report: Annotated[Path, typer.Option(help="Where to write rejected records (NDJSON).")] = Path(
-        "reports/rejections.ndjson"
-    ),
-    tolerate_rejections: Annotated[
-        bool, typer.Option(help="Exit 0 even when records were rejected.")
-    ] = False,
+    bundles: BundlesArg,
+    report: ReportOpt = Path("reports/rejections.ndjson"),
+    tolerate_rejections: TolerateOpt = False,
 ) -> None:
-    """Validate and index a bundle; rejected records go to the report, never nowhere."""
+    """Validate and index bundles; rejected records go to the report, never nowhere."""
     settings = get_settings()
-    es = Elasticsearch(settings.es_url, request_timeout=settings.request_timeout)
+    started, total = time.monotonic(), LoadReport()
+    with _client() as es, _progress("loading") as tick, _bundle_errors():
+        for bundle in bundles:
+            total.merge(load_bundle(es, settings.index_prefix, bundle, tick))
+    _finish(total, report, started, tolerate_rejections)
+
+
+@cli.command("rebuild")
+def rebuild_command(
+    bundles: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Bundle folders; default: every bundle loaded so far."),
+    ] = None,
+    report: ReportOpt = Path("reports/rejections.ndjson"),
+    tolerate_rejections: TolerateOpt = False,
+) -> None:
+    """Build fresh versioned indices from the sources, then swap the aliases atomically."""
+    settings = get_settings()
+    started = time.monotonic()
+    with _client() as es, _progress("rebuilding") as tick:
+        roots = bundles or [
+            Path(str(b["path"])) for b in registered_bundles(es, settings.index_prefix)
+        ]
+        missing = [str(root) for root in roots if not root.is_dir()]
+        if missing:
+            err.print(f"error: bundle folders are gone: {', '.join(missing)}")
+            raise typer.Exit(2)
+        if not roots:
+            err.print("error: no bundles loaded yet; name the bundles to rebuild from")
+            raise typer.Exit(2)
+        with _bundle_errors():
+            total, old = rebuild(es, settings.index_prefix, roots, tick)
+    typer.echo(f"aliases swapped; removed old indices: {', '.join(old) or 'none'}")
+    _finish(total, report, started, tolerate_rejections)
+
+
+@cli.command("status")
+def status_command() -> None:
+    """Indices behind each alias, their document counts, and the loaded bundles."""
+    settings = get_settings()
+    prefix = settings.index_prefix
+    with _client() as es:
+        for alias in [*(type_alias(prefix, t) for t in RECORD_TYPES), all_alias(prefix)]:
+            if not es.indices.exists_alias(name=alias):
+                typer.echo(f"{alias}: (no index yet)")
+                continue
+            indices = sorted(es.indices.get_alias(name=alias).body)
+            count = es.count(index=alias)["count"]
+            typer.echo(f"{alias}: {count:,} records in {', '.join(indices)}")
+        for bundle in registered_bundles(es, prefix):
+            typer.echo(
+                f"bundle {bundle['collection']}: {bundle['path']} loaded {bundle['loaded_at']} "
+                f"(read {bundle['read']}, indexed {bundle['indexed']}, "
+                f"unchanged {bundle['unchanged']}, rejected {bundle['rejected']})"
+            )
+
+
+@cli.command("demo-data")
+def demo_data_command(
+    out: Annotated[Path, typer.Argument(file_okay=False, help="Folder for the bundles.")],
+    scale: Annotated[str, typer.Option(help=f"One of: {', '.join(SCALES)}.")] = "small",
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 7,
+) -> None:
+    """Write the SYNTHETIC demo bundles (Caesar, Atlas, testimonies, filings)."""
+    if scale not in SCALES:
+        err.print(f"error: unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+        raise typer.Exit(2)
+    started = time.monotonic()
     try:
-        result = load_bundle(es, settings.index_prefix, bundle)
-    except BundleError as error:
-        typer.echo(f"error: {error}", err=True)
+        counts = generate(out, scale=scale, seed=seed)
+    except FileExistsError as error:
+        err.print(f"error: {out} is not empty; choose a new folder so the output stays exact")
         raise typer.Exit(2) from error
-    except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
-        typer.echo(f"error: Elasticsearch at {settings.es_url} is unreachable: {error}", err=True)
-        raise typer.Exit(3) from error
-    finally:
-        es.close()
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    result.write_ndjson(report)
     typer.echo(
-        f"{bundle}: read {result.read}, indexed {result.indexed}, rejected {result.rejected}"
-        + (f" (details in {report})" if result.rejected else "")
+        f"wrote {counts.total:,} SYNTHETIC records to {out} in {time.monotonic() - started:.1f}s"
     )
-    if not result.reconciles:
-        typer.echo("error: counts do not reconcile; this is a bug, please report it", err=True)
-        raise typer.Exit(4)
-    if result.rejected and not tolerate_rejections:
-        raise typer.Exit(1)

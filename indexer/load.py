@@ -1,49 +1,132 @@
-"""Loading one bundle: read, validate, build documents, bulk-index, reconcile."""
+"""Loading bundles: into the live indices (`load`), or into a fresh generation (`rebuild`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
 
-from evidence.indices import ensure_alias
-from indexer.bulk import IndexAction, index_documents
-from indexer.bundle import Collection, read_collection, read_photo_rows
-from indexer.documents import photo_document, unknown_columns
-from indexer.report import LoadReport, Origin
+from evidence.indices import (
+    RECORD_TYPES,
+    create_generation,
+    ensure_alias,
+    ensure_registry,
+    new_generation,
+    swap_aliases,
+    type_alias,
+)
+from indexer.bulk import index_documents
+from indexer.bundle import Collection, read_collection
+from indexer.pipeline import prepare
+from indexer.report import LoadReport
+from indexer.sources.base import sha256_file
 
-__all__ = ["load_bundle"]
+__all__ = ["load_bundle", "rebuild", "registered_bundles", "validate_bundle"]
 
-
-def _photo_actions(collection: Collection, report: LoadReport) -> Iterator[IndexAction]:
-    first_seen: dict[str, int] = {}
-    for raw in read_photo_rows(collection):
-        report.read += 1
-        if not first_seen and not report.warnings:
-            extra = unknown_columns({name for name in raw.fields if name is not None})
-            if extra:
-                report.warnings.append(
-                    f"{raw.file}: unknown columns ignored: {', '.join(sorted(extra))}"
-                )
-        document, problems = photo_document(collection, raw)
-        if document is None:
-            report.rejections.extend(problems)
-            continue
-        origin = Origin(raw.file, raw.line, document["local_id"])
-        if document["local_id"] in first_seen:
-            line = first_seen[document["local_id"]]
-            report.rejections.append(origin.reject("photo_id", f"duplicate of line {line}"))
-            continue
-        first_seen[document["local_id"]] = raw.line
-        yield document, origin
+Tick = Callable[[], None] | None
 
 
-def load_bundle(es: Elasticsearch, prefix: str, root: Path) -> LoadReport:
-    """Index a bundle's records; the report says what was indexed and what was not."""
+def _source_files(collection: Collection) -> list[dict[str, str]]:
+    """Hashes of the bundle's container files, kept in the registry for provenance."""
+    names = ["collection.yaml", "photos.csv", "photos.jsonl", "testimonies.jsonl", "filings.jsonl"]
+    return [
+        {"file": name, "sha256": sha256_file(collection.root / name)}
+        for name in names
+        if (collection.root / name).is_file()
+    ]
+
+
+def validate_bundle(root: Path, tick: Tick = None) -> LoadReport:
+    """Everything `load` checks, without Elasticsearch."""
     collection = read_collection(root)
     report = LoadReport()
-    index = ensure_alias(es, prefix, "photo")
-    index_documents(es, index, _photo_actions(collection, report), report)
-    es.indices.refresh(index=index)
+    for record_type in RECORD_TYPES:
+        for _ in prepare(collection, record_type, report, tick):
+            report.indexed += 1
     return report
+
+
+def _load_into(
+    es: Elasticsearch,
+    collection: Collection,
+    targets: dict[str, str],
+    previous: dict[str, str | None],
+    copy_unchanged: bool,
+    tick: Tick,
+) -> LoadReport:
+    report = LoadReport()
+    for record_type in RECORD_TYPES:
+        index_documents(
+            es,
+            targets[record_type],
+            prepare(collection, record_type, report, tick),
+            report,
+            previous_from=previous[record_type],
+            copy_unchanged=copy_unchanged,
+        )
+    return report
+
+
+def _register(es: Elasticsearch, prefix: str, collection: Collection, report: LoadReport) -> None:
+    registry = ensure_registry(es, prefix)
+    es.index(
+        index=registry,
+        id=collection.id,
+        document={
+            "collection": collection.id,
+            "path": str(collection.root.resolve()),
+            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "read": report.read,
+            "indexed": report.indexed,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+            "source_files": _source_files(collection),
+        },
+        refresh=True,
+    )
+
+
+def load_bundle(es: Elasticsearch, prefix: str, root: Path, tick: Tick = None) -> LoadReport:
+    """Index a bundle's records into the live indices; unchanged records are skipped."""
+    collection = read_collection(root)
+    targets = {t: ensure_alias(es, prefix, t) for t in RECORD_TYPES}
+    report = _load_into(es, collection, targets, dict(targets), False, tick)
+    es.indices.refresh(index=",".join(targets.values()))
+    _register(es, prefix, collection, report)
+    return report
+
+
+def registered_bundles(es: Elasticsearch, prefix: str) -> list[dict[str, object]]:
+    registry = ensure_registry(es, prefix)
+    hits = es.search(index=registry, size=1000, sort=[{"collection": "asc"}])["hits"]["hits"]
+    return [hit["_source"] for hit in hits]
+
+
+def rebuild(
+    es: Elasticsearch, prefix: str, roots: list[Path], tick: Tick = None
+) -> tuple[LoadReport, list[str]]:
+    """Fresh indices from the sources, then one atomic alias swap; old indices deleted.
+
+    Search keeps answering from the old generation until the swap. Custody history and
+    first-indexed times are carried over from the old generation.
+    """
+    generation = new_generation()
+    targets = {t: create_generation(es, prefix, t, generation) for t in RECORD_TYPES}
+    previous = {t: type_alias(prefix, t) for t in RECORD_TYPES}
+    total = LoadReport()
+    try:
+        for root in roots:
+            collection = read_collection(root)
+            report = _load_into(es, collection, targets, previous, True, tick)
+            _register(es, prefix, collection, report)
+            total.merge(report)
+        es.indices.refresh(index=",".join(targets.values()))
+    except BaseException:
+        es.indices.delete(index=",".join(targets.values()))
+        raise
+    old = swap_aliases(es, prefix, targets)
+    if old:
+        es.indices.delete(index=",".join(old))
+    return total, old

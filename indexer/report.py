@@ -1,9 +1,10 @@
-"""The rejection report: one line per record that was not indexed, and why."""
+"""The load report: counts that reconcile, and one line per record that was not indexed."""
 
 from __future__ import annotations
 
+import csv
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 __all__ = ["LoadReport", "Origin", "Rejection"]
@@ -36,6 +37,7 @@ class Origin:
 class LoadReport:
     read: int = 0
     indexed: int = 0
+    unchanged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -46,10 +48,29 @@ class LoadReport:
 
     @property
     def reconciles(self) -> bool:
-        return self.read == self.indexed + self.rejected
+        return self.read == self.indexed + self.unchanged + self.rejected
 
-    def write_ndjson(self, path: Path) -> None:
+    def merge(self, other: LoadReport) -> None:
+        self.read += other.read
+        self.indexed += other.indexed
+        self.unchanged += other.unchanged
+        self.rejections += other.rejections
+        self.warnings += other.warnings
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read}, indexed {self.indexed}, unchanged {self.unchanged}, "
+            f"rejected {self.rejected}"
+        )
+
+    def write(self, path: Path) -> None:
+        """NDJSON, or CSV when the path ends in `.csv`; an empty file when nothing failed."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as out:
-            for rejection in self.rejections:
-                out.write(json.dumps(asdict(rejection), ensure_ascii=False) + "\n")
+        rows = [asdict(rejection) for rejection in self.rejections]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            if path.suffix == ".csv":
+                writer = csv.DictWriter(out, fieldnames=[f.name for f in fields(Rejection)])
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

@@ -19,6 +19,7 @@ class SearchHit(BaseModel):
     stable_id: str
     record_type: str
     collection: str
+    local_id: str
     title: str
     date: DateOut | None = None
     facilities: list[str] = []

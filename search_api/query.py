@@ -19,6 +19,7 @@ _SOURCE_FIELDS = [
     "stable_id",
     "record_type",
     "collection",
+    "local_id",
     "title",
     "date",
     "facilities",

@@ -1,0 +1,100 @@
+"""Building documents: the envelope, and protected material kept out of public text."""
+
+from pathlib import Path
+
+from evidence.access import Level
+from indexer.bundle import Collection
+from indexer.documents import Extracted, build_document, content_hash, reference_ids
+from indexer.records import FilingIn, TestimonyIn
+from indexer.report import Origin
+from indexer.sources.base import RawRecord
+
+COLLECTION = Collection("demo", "Demo", Level.RESTRICTED, True, Path("."))
+
+TESTIMONY = {
+    "testimony_id": "T-1",
+    "witness_pseudonym": "Z-14",
+    "witness_name": "Rami Invented",
+    "witness_contact": "rami@example.invalid",
+    "interview_place": "Gaziantep",
+    "protected_place": True,
+    "facilities": ["Palestine Branch"],
+    "persons": [
+        {"name": "Samir Invented", "role": "victim"},
+        {"name": "Officer Invented", "role": "alleged_perpetrator"},
+    ],
+    "events": [
+        {"date": "2012-08", "description": "Arrest", "persons": ["Officer Invented"]},
+        {"date": "2013-01-05", "description": "Transfer to Saydnaya", "facility": "saydnaya"},
+    ],
+}
+TRANSCRIPT = ["My name is Rami Invented. I met Samir Invented in Gaziantep.", "Second page."]
+
+
+def _testimony(**changes: object) -> dict:
+    record = TestimonyIn.model_validate(TESTIMONY | changes)
+    raw = RawRecord("testimony", Origin("testimonies/t1.md", 1), {}, TRANSCRIPT)
+    return build_document(COLLECTION, raw, record, Extracted(language="en"))
+
+
+def test_protected_strings_never_reach_public_fields_or_text() -> None:
+    doc = _testimony()
+    public = {k: v for k, v in doc.items() if k != "protected"}
+    for secret in ("rami", "samir", "gaziantep", "example"):
+        assert secret not in str(public).lower(), secret
+    assert doc["pages"][0]["text"] == "My name is [withheld]. I met [withheld] in [withheld]."
+    assert doc["persons"] == [{"name": "Officer Invented", "role": "alleged_perpetrator"}]
+    protected = doc["protected"]
+    assert protected["witness_name"] == "Rami Invented"
+    assert protected["interview_place"] == "Gaziantep"
+    assert protected["persons"] == [{"name": "Samir Invented", "role": "victim"}]
+    assert protected["pages"][0]["text"] == TRANSCRIPT[0]
+    assert "samir" in protected["search_text"].split()
+
+
+def test_victims_named_with_publication_consent_are_public() -> None:
+    doc = _testimony(consent=["publication"], protected_place=False)
+    assert {"name": "Samir Invented", "role": "victim"} in doc["persons"]
+    assert doc["places"] == ["Gaziantep"]
+    assert "samir" in doc["search_text"].split()
+
+
+def test_envelope_spans_events_and_derives_facets_from_the_gazetteer() -> None:
+    doc = _testimony()
+    assert doc["date"]["earliest"] == "2012-08-01"
+    assert doc["date"]["latest"] == "2013-01-05"
+    assert doc["date"]["precision"] == "range"
+    assert doc["facilities"] == ["branch-235", "saydnaya"]
+    assert doc["branch_nos"] == ["235"]
+    assert "palestine" in doc["search_text"].split()
+    assert "فلسطين" in doc["search_text"].split()
+    assert doc["stable_id"].startswith("te-")
+    assert doc["confidentiality"] == "restricted"
+    assert doc["graphic"] is False
+
+
+def test_content_hash_ignores_custody_and_indexing_time() -> None:
+    doc = _testimony()
+    stamped = doc | {"custody": [{"action": "ingested"}], "indexed_at": "2026-01-01"}
+    assert content_hash(stamped) == doc["content_hash"]
+    assert content_hash(doc | {"title": "changed"}) != doc["content_hash"]
+
+
+def test_filing_cites_keep_what_was_written_and_the_ids_it_may_denote() -> None:
+    record = FilingIn.model_validate(
+        {
+            "filing_id": "F-1",
+            "court": "Koblenz",
+            "doc_type": "judgment",
+            "cites": ["caesar:0001"],
+            "defendants": ["Anwar Raslan"],
+        }
+    )
+    raw = RawRecord("filing", Origin("filings/f.md", 1), {}, ["Page one", "Page two"])
+    doc = build_document(COLLECTION, raw, record, Extracted())
+    assert doc["cites"] == ["caesar:0001"]
+    assert sorted(doc["cites_ids"]) == sorted(reference_ids("caesar:0001"))
+    assert len(doc["cites_ids"]) == 3
+    assert [page["n"] for page in doc["pages"]] == [1, 2]
+    assert doc["persons"] == [{"name": "Anwar Raslan", "role": "alleged_perpetrator"}]
+    assert doc["title"] == "Judgment · Koblenz"
