@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 
-__all__ = ["analyse", "analysed_text", "normalise", "stemmed_text"]
+__all__ = ["analyse", "analysed_text", "normalise", "stem", "stemmed_text", "word_spans"]
 
 # Arabic-Indic (U+0660..) and Eastern Arabic-Indic (U+06F0..) digits to ASCII.
 _DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
@@ -32,6 +32,8 @@ _ARABIC_LETTERS = {
 _TRANSLATE = str.maketrans({**{chr(k): v for k, v in _DIGITS.items()}, **_ARABIC_LETTERS})
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+# A word in original text, including the combining marks and tatweel `\w` leaves out.
+_WORD = re.compile(r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640]+")
 # Whole-word spelling variants, keyed by their normalised form.
 _WORD_VARIANTS = {
     "مستشفي": "مشفي",  # hospital: mustashfa and mashfa
@@ -68,7 +70,7 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
 
 
 @lru_cache(maxsize=262_144)
-def _stem(token: str) -> str:
+def stem(token: str) -> str:
     """Arabic-script tokens take the Arabic stemmer, all others the English one.
 
     A query's language is unknown, so one stemmer per script keeps index and query in
@@ -80,4 +82,13 @@ def _stem(token: str) -> str:
 
 def stemmed_text(*texts: str | None) -> str:
     """Like `analysed_text`, with every token stemmed: `arrested` and `arrest` meet."""
-    return " ".join(_stem(token) for text in texts if text for token in _tokens(text))
+    return " ".join(stem(token) for text in texts if text for token in _tokens(text))
+
+
+def word_spans(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Each word of the original text with its offsets and the tokens it analyses to.
+
+    Highlighting marks the original words whose tokens a query matched, so snippets
+    show the text as written, not as normalised.
+    """
+    return [(m.start(), m.end(), _tokens(m.group())) for m in _WORD.finditer(text)]

@@ -57,6 +57,10 @@ class Gazetteer:
         ids = dict.fromkeys(self._by_key[key].id for key in close)
         return list(ids)[:limit]
 
+    def by_branch(self, branch_no: str) -> Facility | None:
+        """The facility a branch number written on a body or card refers to."""
+        return next((f for f in self.facilities.values() if f.branch_no == branch_no), None)
+
     def label(self, facility_id: str) -> str:
         facility = self.facilities.get(facility_id)
         return facility.name_en if facility else facility_id

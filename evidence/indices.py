@@ -8,6 +8,7 @@ aliases in one atomic call, so search never sees an empty or half-built index.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from functools import cache
@@ -18,6 +19,7 @@ from elasticsearch import Elasticsearch
 
 __all__ = [
     "RECORD_TYPES",
+    "MappingOutdated",
     "all_alias",
     "create_generation",
     "ensure_alias",
@@ -29,6 +31,10 @@ __all__ = [
 ]
 
 RECORD_TYPES: tuple[str, ...] = ("photo", "testimony", "filing")
+
+
+class MappingOutdated(Exception):
+    """The live index predates the mapping files; loading into it would fail or mislead."""
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -45,12 +51,20 @@ def load_mapping(record_type: str) -> dict[str, Any]:
     if clash:
         raise ValueError(f"{record_type}.json redefines envelope fields: {sorted(clash)}")
     version = int(specific["mapping_version"])
+    properties = envelope["properties"] | specific["properties"]
+    fingerprint = hashlib.sha256(
+        json.dumps([envelope["settings"], properties], sort_keys=True).encode()
+    ).hexdigest()[:16]
     return {
         "settings": envelope["settings"],
         "mappings": {
             "dynamic": "strict",
-            "_meta": {"record_type": record_type, "mapping_version": version},
-            "properties": envelope["properties"] | specific["properties"],
+            "_meta": {
+                "record_type": record_type,
+                "mapping_version": version,
+                "fingerprint": fingerprint,
+            },
+            "properties": properties,
         },
     }
 
@@ -105,6 +119,14 @@ def ensure_alias(es: Elasticsearch, prefix: str, record_type: str) -> str:
     alias = type_alias(prefix, record_type)
     if es.indices.exists_alias(name=alias):
         (name,) = es.indices.get_alias(name=alias).body
+        live = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
+        wanted = load_mapping(record_type)["mappings"]["_meta"]
+        if live.get("fingerprint") != wanted["fingerprint"]:
+            raise MappingOutdated(
+                f"{name} was built with other mappings than mappings/ now holds "
+                f"(v{live.get('mapping_version')} -> v{wanted['mapping_version']}); "
+                "run `python -m indexer rebuild` to rebuild it from its bundles"
+            )
         return name
     name = create_generation(es, prefix, record_type, new_generation())
     swap_aliases(es, prefix, {record_type: name})

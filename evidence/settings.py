@@ -8,11 +8,12 @@ refused at start-up so a typo cannot silently fall back to a default.
 from __future__ import annotations
 
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "EVIDENCE_"
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    secret_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+        min_length=16,
+        description="Signs cursors and sessions. Set it in production; the default is new "
+        "at every start, so cursors and logins do not survive a restart.",
+    )
     request_timeout: float = Field(
         default=10.0, gt=0, le=300, description="Seconds before an Elasticsearch call gives up."
     )

@@ -15,7 +15,7 @@ from elasticsearch import Elasticsearch
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from evidence.indices import RECORD_TYPES, all_alias, type_alias
+from evidence.indices import RECORD_TYPES, MappingOutdated, all_alias, type_alias
 from evidence.settings import get_settings
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
@@ -74,10 +74,10 @@ def _client() -> Iterator[Elasticsearch]:
 
 @contextmanager
 def _bundle_errors() -> Iterator[None]:
-    """A bundle that cannot be read at all stops the command with exit status 2."""
+    """An unreadable bundle, or indices older than the mappings, stop with exit status 2."""
     try:
         yield
-    except BundleError as error:
+    except (BundleError, MappingOutdated) as error:
         err.print(f"error: {error}")
         raise typer.Exit(2) from error
 

@@ -23,7 +23,7 @@ from indexer.extract import ImageInfo
 from indexer.records import FilingIn, PhotoIn, RecordIn, TestimonyIn
 from indexer.sources.base import RawRecord
 
-__all__ = ["Extracted", "build_document", "content_hash", "reference_ids"]
+__all__ = ["Extracted", "build_document", "content_hash", "phash_bands", "reference_ids"]
 
 PUBLIC_ROLES = {"alleged_perpetrator"}
 VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash"}
@@ -51,6 +51,11 @@ class _Parts:
     public_text: list[str | None]
     protected_strings: list[str]
     specific: dict[str, Any]
+
+
+def phash_bands(phash: str) -> list[str]:
+    """Four 16-bit bands of a 64-bit hash, tagged by position: `0:ab12`, `1:...`."""
+    return [f"{i}:{phash[i * 4 : (i + 1) * 4]}" for i in range(len(phash) // 4)]
 
 
 def reference_ids(reference: str) -> list[str]:
@@ -112,6 +117,7 @@ def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
             if image
             else None,
             "phash": image.phash if image else None,
+            "phash_bands": phash_bands(image.phash) if image else [],
             "protected": {"victim_name": record.victim_name} if record.victim_name else {},
         },
     )
@@ -215,6 +221,11 @@ def _redactor(strings: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(s) for s in unique), re.IGNORECASE) if unique else None
 
 
+def _field_values(analyser: Any, texts: list[str | None]) -> list[str]:
+    """One value per part; the field's position gap keeps phrases from spanning parts."""
+    return [value for text in texts if text and (value := analyser(text))]
+
+
 def content_hash(document: dict[str, Any]) -> str:
     """Hash of what the record says, ignoring when and how often it was indexed."""
     stable = {k: v for k, v in document.items() if k not in VOLATILE_FIELDS}
@@ -248,11 +259,13 @@ def build_document(
         protected["pages"] = [{"n": n, "text": t} for n, t in enumerate(pages, start=1)]
     if parts.protected_strings or "pages" in protected:
         private_text = [*parts.protected_strings, *(pages if "pages" in protected else [])]
-        protected["search_text"] = analysed_text(*private_text)
-        protected["search_stems"] = stemmed_text(*private_text)
+        protected["search_text"] = _field_values(analysed_text, private_text)
+        protected["search_stems"] = _field_values(stemmed_text, private_text)
+    # A branch number written on a body names the branch: its names find the photo too.
+    branches = [b for no in sorted(branch_nos) if (b := gazetteer.by_branch(no))]
     public_text = [
         parts.title,
-        *(name for f in facilities for name in f.names),
+        *(name for f in dict.fromkeys([*facilities, *branches]) for name in f.names),
         *sorted(branch_nos),
         *parts.places,
         *(p["name"] for p in parts.public_persons),
@@ -293,8 +306,8 @@ def build_document(
             for n, t in enumerate(public_pages, start=1)
             if t.strip()
         ],
-        "search_text": analysed_text(*public_text),
-        "search_stems": stemmed_text(*public_text),
+        "search_text": _field_values(analysed_text, public_text),
+        "search_stems": _field_values(stemmed_text, public_text),
         "protected": protected,
         **specific,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from evidence.errors import EvidenceError, IndexUnavailable, InvalidRequest, NotFound
@@ -38,6 +39,16 @@ async def _evidence_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
 
 
+async def _invalid_parameters(request: Request, error: Exception) -> JSONResponse:
+    """A 400 naming each bad parameter, instead of FastAPI's 422 structure."""
+    assert isinstance(error, RequestValidationError)
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"] if part not in ("query", "path", "body"))
+        problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+    return JSONResponse({"detail": "; ".join(problems)}, status_code=400)
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse({"detail": "Internal error; it has been logged."}, status_code=500)
@@ -45,4 +56,5 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EvidenceError, _evidence_error)
+    app.add_exception_handler(RequestValidationError, _invalid_parameters)
     app.add_exception_handler(Exception, _unexpected)

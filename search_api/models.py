@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
 
-__all__ = ["DateOut", "ErrorOut", "SearchHit", "SearchResponse"]
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "DateOut",
+    "ErrorOut",
+    "ExportRow",
+    "FacetResult",
+    "FacetValue",
+    "Histogram",
+    "HistogramBucket",
+    "Link",
+    "RecordOut",
+    "SearchHit",
+    "SearchResponse",
+    "Snippet",
+]
 
 
 class DateOut(BaseModel):
@@ -15,6 +30,13 @@ class DateOut(BaseModel):
     text: str
 
 
+class Snippet(BaseModel):
+    """HTML-escaped text with `<mark>` around matches; `page` for paged documents."""
+
+    html: str
+    page: int | None = None
+
+
 class SearchHit(BaseModel):
     stable_id: str
     record_type: str
@@ -23,17 +45,114 @@ class SearchHit(BaseModel):
     title: str
     date: DateOut | None = None
     facilities: list[str] = []
-    branch_no: str | None = None
-    findings: str | None = None
+    branch_nos: list[str] = []
+    language: str | None = None
     confidentiality: str
     graphic: bool
     synthetic: bool
+    sha256: str | None = None
+    has_image: bool = False
+    summary: dict[str, Any] = Field(default={}, description="Type-specific key fields.")
+    snippets: list[Snippet] = []
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle: str = Field(description="Query string that adds or removes this value.")
+
+
+class FacetResult(BaseModel):
+    name: str
+    label: str
+    values: list[FacetValue]
+    has_more: bool
+    more: str | None = Field(default=None, description="Query string showing all values.")
+
+
+class HistogramBucket(BaseModel):
+    key: str
+    count: int
+    narrow: str = Field(description="Query string narrowing the dates to this bucket.")
+
+
+class Histogram(BaseModel):
+    interval: str
+    buckets: list[HistogramBucket]
+    undated: int
 
 
 class SearchResponse(BaseModel):
     q: str
     total: int
+    offset: int = Field(description="How many hits came before this page.")
     hits: list[SearchHit]
+    facets: list[FacetResult]
+    histogram: Histogram | None
+    next_cursor: str | None
+    next: str | None = Field(default=None, description="Query string of the next page.")
+
+
+class Link(BaseModel):
+    stable_id: str
+    record_type: str
+    title: str
+    date: DateOut | None = None
+    note: str | None = None
+
+
+class RecordOut(BaseModel):
+    """A full record as the caller may see it, with its links to other records."""
+
+    stable_id: str
+    record_type: str
+    collection: str
+    local_id: str
+    title: str
+    synthetic: bool
+    confidentiality: str
+    graphic: bool
+    has_image: bool
+    date: DateOut | None = None
+    language: str | None = None
+    sha256: str | None = None
+    source: dict[str, Any] = {}
+    custody: list[dict[str, Any]] = []
+    facilities: list[dict[str, str]] = []
+    persons: list[dict[str, str]] = []
+    places: list[str] = []
+    pages: list[dict[str, Any]] = []
+    details: dict[str, Any] = Field(default={}, description="Type-specific fields.")
+    protected: dict[str, Any] | None = Field(
+        default=None, description="Only for roles that may see protected fields."
+    )
+    cites: list[Link] = []
+    cited_by: list[Link] = []
+    same_body: list[Link] = []
+    near_duplicates: list[Link] = []
+
+
+class ExportRow(BaseModel):
+    """One line of an export: enough to cite the record and check its file."""
+
+    stable_id: str
+    record_type: str
+    collection: str
+    local_id: str
+    title: str
+    date_text: str | None
+    date_earliest: str | None
+    date_latest: str | None
+    date_precision: str | None
+    date_approximate: bool | None
+    confidentiality: str
+    sha256: str | None
+    source_file: str | None
+    source_line: int | None
+    facilities: str
+    url: str
 
 
 class ErrorOut(BaseModel):

@@ -1,8 +1,10 @@
 """Pure query building: typed parameters and an access context in, Elasticsearch DSL out.
 
 No I/O happens here, so every rule about what a query may match is unit-tested without
-a cluster. The text is analysed by `evidence.analysis`, the same code that analysed the
-documents, and matched against their `search_text` field.
+a cluster. Query text is parsed (`syntax`) and analysed by `evidence.analysis`, the
+code that analysed the documents. Which text fields a clause may touch depends on the
+caller: protected text is searched for investigators and admins only, in `must` and
+`must_not` alike, so even an exclusion cannot reveal that a protected name exists.
 """
 
 from __future__ import annotations
@@ -10,12 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from evidence.access import AccessContext, restrict
-from evidence.analysis import analysed_text
-from search_api.params import SearchParams
+from evidence.analysis import analyse, stem
+from search_api.facets import facet_aggregations, facet_filters
+from search_api.params import SearchParams, Sort
+from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term, parse_query
 
-__all__ = ["build_search"]
+__all__ = [
+    "HIT_FIELDS",
+    "build_search",
+    "histogram_interval",
+    "text_fields",
+]
 
-_SOURCE_FIELDS = [
+HIT_FIELDS = [
     "stable_id",
     "record_type",
     "collection",
@@ -23,27 +32,162 @@ _SOURCE_FIELDS = [
     "title",
     "date",
     "facilities",
-    "branch_no",
-    "findings",
+    "branch_nos",
     "confidentiality",
     "graphic",
     "synthetic",
+    "language",
+    "sha256",
+    "file",
+    "findings",
+    "body_id",
+    "identification",
+    "witness_pseudonym",
+    "court",
+    "doc_type",
+    "case_no",
+    "outcome",
+    "defendants",
 ]
+_SORTS: dict[Sort, list[Any]] = {
+    Sort.RELEVANCE: ["_score", {"stable_id": "asc"}],
+    Sort.DATE_ASC: [{"date.earliest": {"order": "asc", "missing": "_last"}}, {"stable_id": "asc"}],
+    Sort.DATE_DESC: [{"date.latest": {"order": "desc", "missing": "_last"}}, {"stable_id": "asc"}],
+}
+INNER_PAGES = 2
 
 
-def _text_query(q: str) -> dict[str, Any] | None:
-    tokens = analysed_text(q)
+def text_fields(access: AccessContext) -> tuple[tuple[str, str], ...]:
+    """(token field, stem field) pairs the caller's text may be matched against."""
+    public = (("search_text", "search_stems"),)
+    if access.sees_protected_fields:
+        return (*public, ("protected.search_text", "protected.search_stems"))
+    return public
+
+
+def _item(item: Term | Phrase, access: AccessContext) -> dict[str, Any] | None:
+    tokens = analyse(item.text)
     if not tokens:
         return None
-    return {"match": {"search_text": {"query": tokens, "operator": "and"}}}
+    words, stems = " ".join(tokens), " ".join(stem(t) for t in tokens)
+    should: list[dict[str, Any]] = []
+    for token_field, stem_field in text_fields(access):
+        if isinstance(item, Term) and item.prefix:
+            should.append(
+                {"match_phrase_prefix": {token_field: {"query": words, "max_expansions": 64}}}
+            )
+        elif isinstance(item, Phrase) or len(tokens) > 1:
+            should.append({"match_phrase": {token_field: words}})
+            should.append({"match_phrase": {stem_field: {"query": stems, "boost": 0.5}}})
+        else:
+            should.append({"term": {token_field: words}})
+            should.append({"term": {stem_field: {"value": stems, "boost": 0.5}}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def build_search(params: SearchParams, access: AccessContext | None) -> dict[str, Any]:
-    """The search body; without an access context it matches nothing (fail closed)."""
+def _clause(clause: Term | Phrase | AnyOf, access: AccessContext) -> dict[str, Any] | None:
+    if isinstance(clause, AnyOf):
+        options = [q for option in clause.options if (q := _item(option, access))]
+        return {"bool": {"should": options, "minimum_should_match": 1}} if options else None
+    return _item(clause, access)
+
+
+def _positive_tokens(parsed: ParsedQuery) -> list[str]:
+    items = [o for c in parsed.required for o in (c.options if isinstance(c, AnyOf) else (c,))]
+    return [token for item in items for token in analyse(item.text)]
+
+
+def _text_query(parsed: ParsedQuery, access: AccessContext) -> dict[str, Any]:
+    must = [q for clause in parsed.required if (q := _clause(clause, access))]
+    must_not = [q for clause in parsed.excluded if (q := _item(clause, access))]
+    tokens = _positive_tokens(parsed)
+    should = []
+    if tokens:
+        # Which pages matched, for snippets with page numbers; it also favours
+        # documents where the words meet on one page.
+        should.append(
+            {
+                "nested": {
+                    "path": "pages",
+                    "query": {"match": {"pages.terms": " ".join(tokens)}},
+                    "score_mode": "max",
+                    "inner_hits": {"size": INNER_PAGES, "_source": ["pages.n", "pages.text"]},
+                }
+            }
+        )
+    return {"bool": {"must": must or [{"match_all": {}}], "must_not": must_not, "should": should}}
+
+
+def _date_filter(params: SearchParams) -> list[dict[str, Any]]:
+    """Records whose date range overlaps the asked range, at any precision."""
+    start, end = params.date_range
+    clauses = []
+    if start:
+        clauses.append({"range": {"date.latest": {"gte": start.earliest.isoformat()}}})
+    if end:
+        clauses.append({"range": {"date.earliest": {"lte": end.latest.isoformat()}}})
+    return clauses
+
+
+def histogram_interval(params: SearchParams) -> str:
+    """Months when the asked range spans three years or less, else years."""
+    start, end = params.date_range
+    if start and end and (end.latest - start.earliest).days <= 3 * 366:
+        return "month"
+    return "year"
+
+
+def _histogram(params: SearchParams, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    interval = histogram_interval(params)
+    histogram: dict[str, Any] = {
+        "field": "date.earliest",
+        "calendar_interval": interval,
+        "format": "yyyy-MM" if interval == "month" else "yyyy",
+        "min_doc_count": 0,
+    }
+    start, end = params.date_range
+    if start and end:
+        shape = "%Y-%m" if interval == "month" else "%Y"
+        histogram["hard_bounds"] = {
+            "min": start.earliest.strftime(shape),
+            "max": end.latest.strftime(shape),
+        }
     return {
-        "query": restrict(_text_query(params.q), access),
+        "filter": {"bool": {"filter": filters}},
+        "aggs": {
+            "dates": {"date_histogram": histogram},
+            "undated": {"missing": {"field": "date.earliest"}},
+        },
+    }
+
+
+def build_search(
+    params: SearchParams,
+    access: AccessContext | None,
+    *,
+    after: list[Any] | None = None,
+    with_aggregations: bool = True,
+) -> dict[str, Any]:
+    """The search body; without an access context it matches nothing (fail closed)."""
+    if access is None:
+        return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
+    parsed = parse_query(params.q)
+    query = {"bool": {"must": [_text_query(parsed, access)], "filter": _date_filter(params)}}
+    selected = params.selected()
+    filters = list(facet_filters(selected, access).values())
+    body: dict[str, Any] = {
+        "query": restrict(query, access),
         "size": params.size,
         "track_total_hits": True,
-        "_source": _SOURCE_FIELDS,
-        "sort": ["_score", {"stable_id": "asc"}],
+        "_source": HIT_FIELDS,
+        "sort": _SORTS[params.sort],
     }
+    if filters:
+        body["post_filter"] = {"bool": {"filter": filters}}
+    if after is not None:
+        body["search_after"] = after
+    if with_aggregations:
+        body["aggs"] = facet_aggregations(selected, access, set(params.more)) | {
+            "histogram": _histogram(params, filters)
+        }
+    return body

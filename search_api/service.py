@@ -2,25 +2,312 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from evidence.access import AccessContext
-from search_api.models import SearchHit, SearchResponse
+from evidence.errors import NotFound
+from evidence.gazetteer import load_gazetteer
+from search_api.cursor import Cursor, decode_cursor, encode_cursor, search_key
+from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
+from search_api.highlight import MatchTerms, match_terms, snippets
+from search_api.models import (
+    ExportRow,
+    FacetResult,
+    FacetValue,
+    Histogram,
+    HistogramBucket,
+    Link,
+    RecordOut,
+    SearchHit,
+    SearchResponse,
+    Snippet,
+)
 from search_api.params import SearchParams
-from search_api.query import build_search
-from search_api.store import Store
+from search_api.query import build_search, histogram_interval
+from search_api.store import CursorExpired, Store
+from search_api.syntax import parse_query
+from search_api.urls import query_string, toggle
 
-__all__ = ["search"]
+__all__ = ["export_rows", "record", "record_file", "search"]
+
+_SUMMARY = {
+    "photo": ("findings", "body_id", "identification"),
+    "testimony": ("witness_pseudonym",),
+    "filing": ("court", "doc_type", "case_no", "outcome", "defendants"),
+}
+LINK_FIELDS = ["stable_id", "record_type", "title", "date", "phash", "local_id"]
+NEAR_DUPLICATE_BITS = 10
+_ENVELOPE = set(RecordOut.model_fields) | {
+    "persons",
+    "search_text",
+    "search_stems",
+    "content_hash",
+    "indexed_at",
+    "cites_ids",
+    "phash_bands",
+    "branch_nos",
+    "hospitals",
+    "person_roles",
+    "file",
+}
 
 
-def _shape_hit(hit: dict[str, Any]) -> SearchHit:
-    return SearchHit.model_validate(hit["_source"])
+def _snippets(hit: dict[str, Any], terms: MatchTerms) -> list[Snippet]:
+    found = [
+        Snippet(html=html, page=inner["_source"]["n"])
+        for inner in hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
+        for html in snippets(inner["_source"].get("text", ""), terms, limit=1)
+    ]
+    if not found and hit["_source"].get("findings"):
+        found = [Snippet(html=h) for h in snippets(hit["_source"]["findings"], terms, limit=1)]
+    return found
 
 
-async def search(store: Store, params: SearchParams, access: AccessContext) -> SearchResponse:
-    response = await store.search(build_search(params, access), access)
+def _hit(hit: dict[str, Any], terms: MatchTerms) -> SearchHit:
+    source = hit["_source"]
+    summary = {k: source[k] for k in _SUMMARY.get(source["record_type"], ()) if source.get(k)}
+    return SearchHit.model_validate(
+        source
+        | {
+            "summary": summary,
+            "snippets": _snippets(hit, terms),
+            "has_image": bool(source.get("file")),
+        }
+    )
+
+
+def _facets(aggs: dict[str, Any], params: SearchParams) -> list[FacetResult]:
+    results = []
+    selected = params.selected()
+    for spec in FACETS:
+        agg = aggs[f"facet_{spec.name}"]
+        counts: dict[str, int] = {}
+        for field in agg:
+            if isinstance(agg[field], dict) and "buckets" in agg[field]:
+                for bucket in agg[field]["buckets"]:
+                    counts[str(bucket["key"])] = (
+                        counts.get(str(bucket["key"]), 0) + bucket["doc_count"]
+                    )
+        chosen = selected.get(spec.name, [])
+        for value in chosen:
+            counts.setdefault(value, 0)
+        size = EXPANDED_SIZE if spec.name in params.more else DEFAULT_SIZE
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        shown = [item for item in ordered[:size]] + [
+            item for item in ordered[size:] if item[0] in chosen
+        ]
+        if not shown:
+            continue
+        values = [
+            FacetValue(
+                value=value,
+                label=spec.labeller(value),
+                count=count,
+                selected=value in chosen,
+                toggle=toggle(params, spec.name, value),
+            )
+            for value, count in shown
+        ]
+        has_more = len(ordered) > size
+        more = query_string(params, more=[*params.more, spec.name]) if has_more else None
+        results.append(
+            FacetResult(
+                name=spec.name, label=spec.label, values=values, has_more=has_more, more=more
+            )
+        )
+    return results
+
+
+def _histogram(aggs: dict[str, Any], params: SearchParams) -> Histogram:
+    data = aggs["histogram"]
+    buckets = [
+        HistogramBucket(
+            key=b["key_as_string"],
+            count=b["doc_count"],
+            narrow=query_string(
+                params, date_from=b["key_as_string"], date_to=b["key_as_string"], cursor=None
+            ),
+        )
+        for b in data["dates"]["buckets"]
+    ]
+    return Histogram(
+        interval=histogram_interval(params), buckets=buckets, undated=data["undated"]["doc_count"]
+    )
+
+
+async def search(
+    store: Store, params: SearchParams, access: AccessContext, secret: str
+) -> SearchResponse:
+    key = search_key(params.without_cursor().model_dump_json())
+    cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
+    body = build_search(params, access, after=cursor.after if cursor else None)
+    # Page one needs no snapshot; from page two on, a point in time keeps pages stable.
+    pit = (cursor.pit or await store.open_pit()) if cursor else None
+    try:
+        response = await store.search(body, access, pit=pit)
+    except CursorExpired:
+        pit = await store.open_pit()
+        response = await store.search(body, access, pit=pit)
+    pit = response.get("pit_id", pit)
+    hits = response["hits"]["hits"]
+    total = response["hits"]["total"]["value"]
+    offset = cursor.offset if cursor else 0
+    next_cursor = None
+    if hits and offset + len(hits) < total:
+        next_cursor = encode_cursor(Cursor(hits[-1]["sort"], pit, offset + len(hits), key), secret)
+    elif pit:
+        await store.close_pit(pit)
+    terms = match_terms(parse_query(params.q))
+    aggs = response.get("aggregations", {})
     return SearchResponse(
         q=params.q,
-        total=response["hits"]["total"]["value"],
-        hits=[_shape_hit(hit) for hit in response["hits"]["hits"]],
+        total=total,
+        offset=offset,
+        hits=[_hit(hit, terms) for hit in hits],
+        facets=_facets(aggs, params),
+        histogram=_histogram(aggs, params),
+        next_cursor=next_cursor,
+        next=query_string(params, cursor=next_cursor) if next_cursor else None,
     )
+
+
+def _link(source: dict[str, Any], note: str | None = None) -> Link:
+    return Link.model_validate(source | {"note": note})
+
+
+async def _links(
+    store: Store, query: dict[str, Any], access: AccessContext, size: int = 50
+) -> list[dict[str, Any]]:
+    body = {"query": query, "size": size, "_source": LINK_FIELDS, "sort": [{"stable_id": "asc"}]}
+    return [hit["_source"] for hit in (await store.search(body, access))["hits"]["hits"]]
+
+
+def _hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+async def record(store: Store, stable_id: str, access: AccessContext) -> RecordOut:
+    exclude = [
+        "search_text",
+        "search_stems",
+        "pages.terms",
+        "content_hash",
+        "protected.search_text",
+        "protected.search_stems",
+    ]
+    if not access.sees_protected_fields:
+        exclude.append("protected")
+    source = await store.get(stable_id, access, exclude=exclude)
+    # `cites` as written stays a detail; the resolved links take the name.
+    written = source.pop("cites", None)
+    gazetteer = load_gazetteer()
+    pages = source.get("pages", [])
+    protected = source.get("protected") if access.sees_protected_fields else None
+    if protected and protected.get("pages"):
+        pages = protected["pages"]
+    out = RecordOut.model_validate(
+        source
+        | {
+            "has_image": bool(source.get("file")),
+            "facilities": [
+                {"id": f, "label": gazetteer.label(f)} for f in source.get("facilities", [])
+            ],
+            "pages": pages,
+            "details": {
+                k: v for k, v in source.items() if k not in _ENVELOPE and v not in (None, [], {})
+            }
+            | ({"cites_as_written": written} if written else {}),
+            "protected": protected or None,
+        }
+    )
+    out.cited_by = [
+        _link(s) for s in await _links(store, {"term": {"cites_ids": stable_id}}, access)
+    ]
+    if source.get("cites_ids"):
+        ids = {"ids": {"values": source["cites_ids"]}}
+        out.cites = [
+            _link(s) for s in await _links(store, ids, access, size=len(source["cites_ids"]))
+        ]
+    if source.get("body_id"):
+        same = {
+            "bool": {
+                "filter": [
+                    {"term": {"collection": source["collection"]}},
+                    {"term": {"body_id": source["body_id"]}},
+                ],
+                "must_not": [{"ids": {"values": [stable_id]}}],
+            }
+        }
+        out.same_body = [_link(s) for s in await _links(store, same, access)]
+    if source.get("phash"):
+        near = {
+            "bool": {
+                "filter": [{"terms": {"phash_bands": source.get("phash_bands", [])}}],
+                "must_not": [{"ids": {"values": [stable_id]}}],
+            }
+        }
+        candidates = await _links(store, near, access, size=200)
+        out.near_duplicates = [
+            _link(c, f"pHash distance {d} bits")
+            for c in candidates
+            if (d := _hamming(c["phash"], source["phash"])) <= NEAR_DUPLICATE_BITS
+        ]
+    return out
+
+
+async def record_file(store: Store, stable_id: str, access: AccessContext) -> tuple[Path, bool]:
+    """The original image of a photo the caller may see, and whether it is graphic."""
+    source = await store.get(
+        stable_id, access, exclude=["search_text", "search_stems", "pages", "protected"]
+    )
+    root = await store.bundle_root(source["collection"]) if source.get("file") else None
+    if root is None:
+        raise NotFound(f"No image for {stable_id}.")
+    base = Path(root).resolve()
+    path = (base / source["file"]).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise NotFound(f"No image for {stable_id}.")
+    return path, bool(source.get("graphic", True))
+
+
+async def export_rows(
+    store: Store, params: SearchParams, access: AccessContext
+) -> AsyncIterator[ExportRow]:
+    """Every matching record, in the search's order, as citation-ready rows."""
+    body = build_search(params.without_cursor(), access, with_aggregations=False)
+    body["_source"] = [
+        "stable_id",
+        "record_type",
+        "collection",
+        "local_id",
+        "title",
+        "date",
+        "confidentiality",
+        "sha256",
+        "source",
+        "facilities",
+    ]
+    async for hit in store.scan(body, access):
+        source = hit["_source"]
+        date = source.get("date") or {}
+        origin = source.get("source") or {}
+        yield ExportRow(
+            stable_id=source["stable_id"],
+            record_type=source["record_type"],
+            collection=source["collection"],
+            local_id=source["local_id"],
+            title=source["title"],
+            date_text=date.get("text"),
+            date_earliest=date.get("earliest"),
+            date_latest=date.get("latest"),
+            date_precision=date.get("precision"),
+            date_approximate=date.get("approximate"),
+            confidentiality=source["confidentiality"],
+            sha256=source.get("sha256"),
+            source_file=origin.get("file"),
+            source_line=origin.get("line"),
+            facilities=";".join(source.get("facilities", [])),
+            url=f"/records/{source['stable_id']}",
+        )

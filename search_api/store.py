@@ -1,39 +1,123 @@
 """The one layer that talks to Elasticsearch.
 
 Every read takes the caller's access context and re-applies the access filter itself,
-so no route or builder can forget it. Transport failures become `IndexUnavailable`
-here, so callers see one error type whatever the client raised.
+so no route or builder can forget it: search, facet counts and histograms (they are
+computed on the filtered query), fetch by id (a filtered search, never a GET), links,
+and exports. Transport failures become `IndexUnavailable` here, so callers see one
+error type whatever the client raised.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import elasticsearch
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
-from evidence.errors import IndexUnavailable
-from evidence.indices import all_alias
+from evidence.errors import IndexUnavailable, InvalidRequest, NotFound
+from evidence.indices import all_alias, registry_index
 
-__all__ = ["Store"]
+__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store"]
+
+PIT_KEEP_ALIVE = "10m"
+
+
+class CursorExpired(Exception):
+    """The point in time behind a cursor has been closed or has timed out."""
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    try:
+        yield
+    except elasticsearch.NotFoundError as error:
+        if error.error == "search_context_missing_exception" or "No search context" in str(error):
+            raise CursorExpired from error
+        raise IndexUnavailable(
+            "The evidence index does not exist yet; load a bundle with `python -m indexer load`."
+        ) from error
+    except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
+        raise IndexUnavailable("Elasticsearch is unreachable; try again shortly.") from error
+    except elasticsearch.BadRequestError as error:
+        raise InvalidRequest(f"Elasticsearch refused the query: {error.message}") from error
+    except (elasticsearch.ApiError, elasticsearch.TransportError) as error:
+        raise IndexUnavailable(f"Elasticsearch could not answer: {error.message}") from error
 
 
 class Store:
     def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
         self._es = es
+        self._prefix = prefix
         self._records = all_alias(prefix)
 
-    async def search(self, body: dict[str, Any], access: AccessContext | None) -> dict[str, Any]:
-        """Search across all record types, only within what `access` may see."""
+    async def search(
+        self, body: dict[str, Any], access: AccessContext | None, *, pit: str | None = None
+    ) -> dict[str, Any]:
+        """Search every record type, only within what `access` may see."""
         secured = {**body, "query": restrict(body.get("query"), access)}
-        try:
-            response = await self._es.search(index=self._records, **secured)
-        except elasticsearch.NotFoundError as error:
-            raise IndexUnavailable(
-                "The evidence index does not exist yet; "
-                "load a bundle with `python -m indexer load`."
-            ) from error
-        except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
-            raise IndexUnavailable("Elasticsearch is unreachable; try again shortly.") from error
+        async with _translated():
+            if pit is not None:
+                response = await self._es.search(
+                    pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **secured
+                )
+            else:
+                response = await self._es.search(index=self._records, **secured)
         return response.body
+
+    async def open_pit(self) -> str:
+        async with _translated():
+            response = await self._es.open_point_in_time(
+                index=self._records, keep_alive=PIT_KEEP_ALIVE
+            )
+        return response["id"]
+
+    async def close_pit(self, pit: str) -> None:
+        async with _translated():
+            await self._es.options(ignore_status=404).close_point_in_time(id=pit)
+
+    async def get(
+        self, stable_id: str, access: AccessContext | None, *, exclude: list[str]
+    ) -> dict[str, Any]:
+        """One record by id, or NotFound: hidden and absent look the same."""
+        body = {
+            "query": {"ids": {"values": [stable_id]}},
+            "size": 1,
+            "_source": {"excludes": exclude},
+        }
+        hits = (await self.search(body, access))["hits"]["hits"]
+        if not hits:
+            raise NotFound(f"No record {stable_id}.")
+        return hits[0]["_source"]
+
+    async def scan(
+        self, body: dict[str, Any], access: AccessContext | None, page: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every matching hit, in sort order, through a point in time: no 10,000 ceiling."""
+        pit = await self.open_pit()
+        try:
+            after = None
+            while True:
+                request = {**body, "size": page, "track_total_hits": False}
+                if after is not None:
+                    request["search_after"] = after
+                response = await self.search(request, access, pit=pit)
+                pit = response.get("pit_id", pit)
+                hits = response["hits"]["hits"]
+                for hit in hits:
+                    yield hit
+                if len(hits) < page:
+                    return
+                after = hits[-1]["sort"]
+        finally:
+            await self.close_pit(pit)
+
+    async def bundle_root(self, collection: str) -> str | None:
+        """Where a collection's bundle was loaded from, for serving its original files."""
+        async with _translated():
+            response = await self._es.options(ignore_status=404).get(
+                index=registry_index(self._prefix), id=collection, source_includes=["path"]
+            )
+        return response.body.get("_source", {}).get("path") if response.body.get("found") else None

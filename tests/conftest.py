@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from evidence.devnode import NodeInfo, ensure_running
 from evidence.settings import Settings
+from indexer.demo import generate
 from indexer.load import load_bundle
 from search_api.app import create_app
 
@@ -58,6 +59,23 @@ def tiny_loaded(es: Elasticsearch, settings: Settings) -> Settings:
     report = load_bundle(es, settings.index_prefix, TINY_BUNDLE)
     assert (report.indexed, report.rejected) == (5, 0), report.rejections
     return settings
+
+
+@pytest.fixture(scope="session")
+def demo_corpus(
+    base_settings: Settings, es_node: NodeInfo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """The small SYNTHETIC demo corpus, loaded once per session under its own prefix."""
+    settings = base_settings.model_copy(update={"index_prefix": f"d{uuid.uuid4().hex[:12]}"})
+    root = tmp_path_factory.mktemp("demo")
+    generate(root, scale="small", seed=7)
+    client = Elasticsearch(settings.es_url, request_timeout=60)
+    for name in ("caesar", "atlas", "testimonies", "filings"):
+        report = load_bundle(client, settings.index_prefix, root / name)
+        assert report.rejections == []
+    yield settings
+    client.indices.delete(index=",".join(client.indices.get(index=f"{settings.index_prefix}-*")))
+    client.close()
 
 
 ClientFactory = Callable[[Settings], AbstractContextManager[TestClient]]

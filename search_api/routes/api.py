@@ -2,26 +2,101 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse, StreamingResponse
 
 from search_api import service
-from search_api.deps import AccessDep, StoreDep
-from search_api.models import ErrorOut, SearchResponse
-from search_api.params import SearchParams
+from search_api.deps import AccessDep, SettingsDep, StoreDep
+from search_api.media import preview_jpeg
+from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse
+from search_api.params import ExportParams, SearchParams
 
-router = APIRouter(prefix="/api", tags=["search"])
+router = APIRouter(tags=["evidence"])
 
-_ERRORS = {
-    422: {"description": "Invalid parameters"},
+_ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorOut, "description": "Invalid parameters"},
     503: {"model": ErrorOut, "description": "Elasticsearch unavailable"},
 }
+_NOT_FOUND: dict[int | str, dict] = {404: {"model": ErrorOut, "description": "No such record"}}
 
 
-@router.get("/search", response_model=SearchResponse, responses=_ERRORS)
+@router.get("/api/search", response_model=SearchResponse, responses=_ERRORS)
 async def search(
-    params: Annotated[SearchParams, Query()], store: StoreDep, access: AccessDep
+    params: Annotated[SearchParams, Query()],
+    store: StoreDep,
+    access: AccessDep,
+    settings: SettingsDep,
 ) -> SearchResponse:
-    """Search every collection the caller may see."""
-    return await service.search(store, params, access)
+    """Search every collection the caller may see, with facets, a date histogram and a cursor."""
+    return await service.search(store, params, access, settings.secret_key.get_secret_value())
+
+
+@router.get("/api/records/{stable_id}", response_model=RecordOut, responses=_ERRORS | _NOT_FOUND)
+async def get_record(stable_id: str, store: StoreDep, access: AccessDep) -> RecordOut:
+    """One record with its links: what it cites, what cites it, the same body, near-duplicates."""
+    return await service.record(store, stable_id, access)
+
+
+async def _started(rows: AsyncIterator[ExportRow]) -> AsyncIterator[ExportRow]:
+    """Fetch the first row before the response starts, so a failure is still a 503."""
+    first = await anext(rows, None)
+
+    async def chained() -> AsyncIterator[ExportRow]:
+        if first is not None:
+            yield first
+            async for row in rows:
+                yield row
+
+    return chained()
+
+
+async def _csv(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(ExportRow.model_fields))
+    writer.writeheader()
+    async for row in rows:
+        writer.writerow(row.model_dump())
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+async def _ndjson(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
+    async for row in rows:
+        yield json.dumps(row.model_dump(), ensure_ascii=False) + "\n"
+
+
+@router.get("/api/export", responses=_ERRORS)
+async def export(
+    params: Annotated[ExportParams, Query()], store: StoreDep, access: AccessDep
+) -> StreamingResponse:
+    """Every matching record, streamed in constant memory: no 10,000 ceiling."""
+    rows = await _started(service.export_rows(store, params, access))
+    csv_format = params.format == "csv"
+    media = "text/csv" if csv_format else "application/x-ndjson"
+    body = _csv(rows) if csv_format else _ndjson(rows)
+    headers = {"Content-Disposition": f'attachment; filename="evidence-export.{params.format}"'}
+    return StreamingResponse(body, media_type=f"{media}; charset=utf-8", headers=headers)
+
+
+@router.get("/media/{stable_id}/preview", responses=_NOT_FOUND, response_class=Response)
+async def media_preview(stable_id: str, store: StoreDep, access: AccessDep) -> Response:
+    """A small preview; graphic photos come greyscale and blurred."""
+    path, graphic = await service.record_file(store, stable_id, access)
+    headers = {"Cache-Control": "private, no-store"}
+    return Response(preview_jpeg(path, blur=graphic), media_type="image/jpeg", headers=headers)
+
+
+@router.get("/media/{stable_id}/original", responses=_NOT_FOUND, response_class=FileResponse)
+async def media_original(stable_id: str, store: StoreDep, access: AccessDep) -> FileResponse:
+    """The original file, byte for byte, for a deliberate reveal."""
+    path, _ = await service.record_file(store, stable_id, access)
+    return FileResponse(path, headers={"Cache-Control": "private, no-store"})

@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from evidence.errors import EvidenceError
 from search_api import service
-from search_api.deps import AccessDep, StoreDep
+from search_api.charts import HEIGHT, WIDTH, histogram_bars
+from search_api.deps import AccessDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.params import SearchParams
+from search_api.urls import query_string
 
 router = APIRouter(include_in_schema=False)
 
 
+def _render(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def search_page(
-    request: Request, params: Annotated[SearchParams, Query()], store: StoreDep, access: AccessDep
+    request: Request,
+    params: Annotated[SearchParams, Query()],
+    store: StoreDep,
+    access: AccessDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
-    templates = request.app.state.templates
-    json_url = request.url.replace(path="/api/search")
+    base = {
+        "params": params,
+        "json_url": "/api/search" + query_string(params),
+        "export_url": "/api/export" + query_string(params, cursor=None),
+        "first_page": query_string(params, cursor=None),
+        "chart": {"width": WIDTH, "height": HEIGHT},
+    }
     try:
-        results = await service.search(store, params, access)
-    except EvidenceError as error:
-        context = {"params": params, "error": str(error), "json_url": str(json_url)}
-        return templates.TemplateResponse(
-            request, "search.html", context, status_code=status_for(error)
+        results = await service.search(
+            store, params, access, settings.secret_key.get_secret_value()
         )
-    context = {"params": params, "results": results, "json_url": str(json_url)}
-    return templates.TemplateResponse(request, "search.html", context)
+    except EvidenceError as error:
+        return _render(request, "search.html", base | {"error": str(error)}, status_for(error))
+    bars = histogram_bars(results.histogram)
+    return _render(request, "search.html", base | {"results": results, "bars": bars})
+
+
+@router.get("/records/{stable_id}", response_class=HTMLResponse)
+async def record_page(
+    request: Request, stable_id: str, store: StoreDep, access: AccessDep, reveal: bool = False
+) -> HTMLResponse:
+    try:
+        found = await service.record(store, stable_id, access)
+    except EvidenceError as error:
+        return _render(request, "error.html", {"error": str(error)}, status_for(error))
+    context = {"record": found, "reveal": reveal, "json_url": f"/api/records/{stable_id}"}
+    return _render(request, "record.html", context)

@@ -30,7 +30,7 @@ def test_each_type_gets_a_versioned_index_behind_two_aliases(
 ) -> None:
     prefix = tiny_loaded.index_prefix
     aliases = _aliases(es, prefix)
-    assert {index.split("-v1-")[0] for index in aliases} == {
+    assert {index.split("-v2-")[0] for index in aliases} == {
         f"{prefix}-photo",
         f"{prefix}-testimony",
         f"{prefix}-filing",

@@ -25,7 +25,7 @@ def test_suite_fails_when_elasticsearch_cannot_be_reached(tmp_path: Path) -> Non
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/integration/test_api_skeleton.py::test_search_returns_hits_from_elasticsearch",
+            "tests/integration/test_indexer.py::test_loading_twice_changes_nothing",
         ],
         cwd=ROOT,
         env=env,

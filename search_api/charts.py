@@ -1,0 +1,42 @@
+"""The date histogram as SVG geometry, computed here so templates only draw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from search_api.models import Histogram
+
+__all__ = ["Bar", "histogram_bars"]
+
+WIDTH, HEIGHT, GAP = 600, 120, 2
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    key: str
+    count: int
+    href: str
+
+
+def histogram_bars(histogram: Histogram | None) -> list[Bar]:
+    """One bar per bucket, scaled to the tallest; empty buckets keep their place."""
+    if histogram is None or not histogram.buckets:
+        return []
+    tallest = max(bucket.count for bucket in histogram.buckets) or 1
+    step = WIDTH / len(histogram.buckets)
+    return [
+        Bar(
+            x=round(i * step, 2),
+            y=round(HEIGHT - HEIGHT * bucket.count / tallest, 2),
+            width=round(max(step - GAP, 1), 2),
+            height=round(HEIGHT * bucket.count / tallest, 2),
+            key=bucket.key,
+            count=bucket.count,
+            href=bucket.narrow,
+        )
+        for i, bucket in enumerate(histogram.buckets)
+    ]
