@@ -18,6 +18,9 @@ has_java21() {
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ "${NEED_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then
+  missing+=(chromium)  # browser tests drive Debian's chromium
+fi
 if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   # Only the local development node needs Java and Maven.
   command -v mvn >/dev/null || missing+=(maven)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from search_api.urls import query_string, toggle
 __all__ = ["export_rows", "record", "record_file", "search"]
 
 _SUMMARY = {
-    "photo": ("findings", "body_id", "identification"),
+    "photo": ("body_id", "identification"),
     "testimony": ("witness_pseudonym",),
     "filing": ("court", "doc_type", "case_no", "outcome", "defendants"),
 }
@@ -56,12 +57,14 @@ _ENVELOPE = set(RecordOut.model_fields) | {
 
 def _snippets(hit: dict[str, Any], terms: MatchTerms) -> list[Snippet]:
     found = [
-        Snippet(html=html, page=inner["_source"]["n"])
+        Snippet(html=fragment, page=inner["_source"]["n"])
         for inner in hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
-        for html in snippets(inner["_source"].get("text", ""), terms, limit=1)
+        for fragment in snippets(inner["_source"].get("text", ""), terms, limit=1)
     ]
-    if not found and hit["_source"].get("findings"):
-        found = [Snippet(html=h) for h in snippets(hit["_source"]["findings"], terms, limit=1)]
+    findings = hit["_source"].get("findings")
+    if not found and findings:
+        marked = snippets(findings, terms, limit=1)
+        found = [Snippet(html=marked[0] if marked else html.escape(findings))]
     return found
 
 

@@ -202,3 +202,12 @@ def test_unreachable_elasticsearch_is_503_for_every_endpoint(
             response = client.get(path)
             assert response.status_code == 503, path
             assert "Traceback" not in response.text
+
+
+def test_openapi_documents_parameters_and_the_error_model(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    search = spec["paths"]["/api/search"]["get"]
+    names = {p["name"] for p in search["parameters"]}
+    assert {"q", "branch", "date_from", "date_to", "sort", "size", "cursor"} <= names
+    assert {"400", "503"} <= set(search["responses"])
+    assert "ErrorOut" in spec["components"]["schemas"]

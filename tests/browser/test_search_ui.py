@@ -1,0 +1,75 @@
+"""What only a browser shows: clicking through search, facets, dates, pages and images.
+
+JavaScript is off: every step works with links and forms alone.
+"""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def _count(page: Page) -> int:
+    match = re.search(r"([\d,]+) records?", page.locator("p.summary").inner_text())
+    assert match
+    return int(match.group(1).replace(",", ""))
+
+
+def test_search_facet_date_and_paging(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/")
+    page.get_by_label("Search the archive").fill("hospital")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("article.hit").first).to_be_visible()
+    everything = _count(page)
+
+    page.locator('a.facet-value[data-facet="branch"][data-value="215"]').click()
+    expect(page).to_have_url(re.compile(r"branch=215"))
+    branch_only = _count(page)
+    assert 0 < branch_only < everything
+    expect(page.locator('a.facet-value[data-facet="branch"][data-value="215"]')).to_have_attribute(
+        "aria-checked", "true"
+    )
+
+    page.locator("svg a.bar-link", has=page.locator("title", has_text="2012:")).click()
+    expect(page).to_have_url(re.compile(r"date_from=2012&date_to=2012"))
+    in_2012 = _count(page)
+    assert 0 < in_2012 < branch_only
+    for date in page.locator("article.hit .date").all_inner_texts():
+        assert date.startswith("2012") or date.startswith("circa:2012") or "/" in date
+
+    first_ids = page.locator("article.hit").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.stableId)"
+    )
+    page.get_by_role("link", name="Next page →").click()
+    expect(page.locator("p.summary")).to_contain_text("Results 21–")
+    second_ids = page.locator("article.hit").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.stableId)"
+    )
+    assert second_ids and not set(first_ids) & set(second_ids)
+    page.go_back()
+    expect(page.locator("p.summary")).to_contain_text("Results 1–20")
+
+
+def test_open_a_record_and_reveal_its_blurred_photo(page: Page, live_url: str) -> None:
+    found = page.request.get(live_url + "/api/search?type=photo&collection=caesar&size=100")
+    photo = next(h for h in found.json()["hits"] if h["has_image"] and h["graphic"])
+    page.goto(live_url + f"/?q={photo['local_id']}")
+    thumb = page.locator(f'article.hit[data-stable-id="{photo["stable_id"]}"] a.thumb')
+    expect(thumb).to_contain_text("Graphic: blurred")
+    thumb.click()
+    expect(page.locator("p.synthetic-banner")).to_be_visible()
+    image = page.locator("figure.photo img")
+    expect(image).to_have_attribute("src", re.compile(r"/preview$"))
+    expect(page.locator("figure.photo figcaption")).to_contain_text("may show the body")
+    page.get_by_role("link", name="Reveal the image").click()
+    expect(image).to_have_attribute("src", re.compile(r"/original$"))
+    assert image.evaluate("img => img.naturalWidth") > 0
+    page.get_by_role("link", name="Blur again").click()
+    expect(image).to_have_attribute("src", re.compile(r"/preview$"))
+
+
+def test_keyboard_reaches_the_facets(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/?q=saydnaya")
+    facet = page.locator('a.facet-value[role="checkbox"]').first
+    facet.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&](collection|type)="))
