@@ -2,7 +2,10 @@
 
     EvidenceError            anything this project raises on purpose
     ├── InvalidRequest       the caller asked for something malformed      -> HTTP 400
+    ├── Unauthorized         a credential was given and is not valid       -> HTTP 401
+    ├── Forbidden            known caller, not allowed (admin pages)       -> HTTP 403
     ├── NotFound             nothing the caller may see has that id        -> HTTP 404
+    ├── TooManyAttempts      login attempts over the limit                 -> HTTP 429
     ├── IndexUnavailable     Elasticsearch is down or the index is missing -> HTTP 503
     └── DevnodeError         the local development node cannot be run      (CLI only)
 
@@ -11,7 +14,16 @@ The HTTP status of each class is set in exactly one place, `search_api.errors`.
 
 from __future__ import annotations
 
-__all__ = ["DevnodeError", "EvidenceError", "IndexUnavailable", "InvalidRequest", "NotFound"]
+__all__ = [
+    "DevnodeError",
+    "EvidenceError",
+    "Forbidden",
+    "IndexUnavailable",
+    "InvalidRequest",
+    "NotFound",
+    "TooManyAttempts",
+    "Unauthorized",
+]
 
 
 class EvidenceError(Exception):
@@ -20,6 +32,18 @@ class EvidenceError(Exception):
 
 class InvalidRequest(EvidenceError):
     """A parameter or query the caller can fix."""
+
+
+class Unauthorized(EvidenceError):
+    """A token or session was presented and is invalid, expired or revoked."""
+
+
+class Forbidden(EvidenceError):
+    """The caller is known but their role may not do this."""
+
+
+class TooManyAttempts(EvidenceError):
+    """Too many failed logins; wait before trying again."""
 
 
 class NotFound(EvidenceError):

@@ -21,13 +21,16 @@ __all__ = [
     "RECORD_TYPES",
     "MappingOutdated",
     "all_alias",
+    "audit_index",
     "create_generation",
     "ensure_alias",
     "ensure_registry",
     "load_mapping",
+    "plain_index_body",
     "registry_index",
     "swap_aliases",
     "type_alias",
+    "users_index",
 ]
 
 RECORD_TYPES: tuple[str, ...] = ("photo", "testimony", "filing")
@@ -74,14 +77,27 @@ def registry_index(prefix: str) -> str:
     return f"{prefix}-bundles"
 
 
+def users_index(prefix: str) -> str:
+    return f"{prefix}-users"
+
+
+def audit_index(prefix: str) -> str:
+    return f"{prefix}-audit"
+
+
+def plain_index_body(name: str) -> dict[str, Any]:
+    """Settings and strict mappings of a non-record index (`bundles`, `users`, `audit`)."""
+    body = _read(name)
+    return {
+        "settings": body["settings"],
+        "mappings": {"dynamic": "strict", "properties": body["properties"]},
+    }
+
+
 def ensure_registry(es: Elasticsearch, prefix: str) -> str:
     name = registry_index(prefix)
     if not es.indices.exists(index=name):
-        body = _read("bundles")
-        mappings = {"dynamic": "strict", "properties": body["properties"]}
-        es.options(ignore_status=400).indices.create(
-            index=name, settings=body["settings"], mappings=mappings
-        )
+        es.options(ignore_status=400).indices.create(index=name, **plain_index_body("bundles"))
     return name
 
 

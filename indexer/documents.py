@@ -250,6 +250,11 @@ def build_document(
     if specific.get("branch_no"):
         branch_nos.add(specific["branch_no"])
     redact = _redactor(parts.protected_strings)
+    if redact and specific.get("events"):
+        specific["events"] = [
+            event | {"description": redact.sub("[withheld]", event["description"])}
+            for event in specific["events"]
+        ]
     pages = raw.pages or []
     public_pages = [redact.sub("[withheld]", page) if redact else page for page in pages]
     protected = {k: v for k, v in specific.pop("protected", {}).items() if v}

@@ -12,9 +12,12 @@ from fastapi.templating import Jinja2Templates
 
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
+from search_api.audit import Auditor
 from search_api.errors import install_error_handlers
-from search_api.routes import api, pages
+from search_api.routes import admin, api, auth, pages
+from search_api.security import LoginLimiter
 from search_api.store import Store
+from search_api.users import UserStore
 
 __all__ = ["create_app"]
 
@@ -28,6 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.es_url, request_timeout=settings.request_timeout, max_retries=1
         )
         app.state.store = Store(es, settings.index_prefix)
+        app.state.users = UserStore(es, settings.index_prefix)
+        app.state.auditor = Auditor(es, settings.index_prefix)
         try:
             yield
         finally:
@@ -39,9 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.login_limiter = LoginLimiter()
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(auth.router)
+    app.include_router(admin.router)
     install_error_handlers(app)
     return app

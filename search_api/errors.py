@@ -12,7 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from evidence.errors import EvidenceError, IndexUnavailable, InvalidRequest, NotFound
+from evidence.errors import (
+    EvidenceError,
+    Forbidden,
+    IndexUnavailable,
+    InvalidRequest,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+)
 
 __all__ = ["install_error_handlers", "status_for"]
 
@@ -20,7 +28,10 @@ log = logging.getLogger(__name__)
 
 _STATUS: dict[type[EvidenceError], int] = {
     InvalidRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
+    TooManyAttempts: 429,
     IndexUnavailable: 503,
 }
 

@@ -11,6 +11,7 @@ from evidence.access import AccessContext
 from evidence.errors import NotFound
 from evidence.gazetteer import load_gazetteer
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, search_key
+from search_api.deps import Caller
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
 from search_api.highlight import MatchTerms, match_terms, snippets
 from search_api.models import (
@@ -140,9 +141,8 @@ def _histogram(aggs: dict[str, Any], params: SearchParams) -> Histogram:
     )
 
 
-async def search(
-    store: Store, params: SearchParams, access: AccessContext, secret: str
-) -> SearchResponse:
+async def search(store: Store, params: SearchParams, caller: Caller, secret: str) -> SearchResponse:
+    access = caller.access
     key = search_key(params.without_cursor().model_dump_json())
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
     body = build_search(params, access, after=cursor.after if cursor else None)
@@ -164,6 +164,13 @@ async def search(
         await store.close_pit(pit)
     terms = match_terms(parse_query(params.q))
     aggs = response.get("aggregations", {})
+    await caller.audit(
+        "search",
+        params=params.model_dump(mode="json", exclude_defaults=True, exclude={"cursor"}),
+        q=params.q,
+        record_ids=[hit["_id"] for hit in hits],
+        total=total,
+    )
     return SearchResponse(
         q=params.q,
         total=total,
@@ -191,7 +198,8 @@ def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-async def record(store: Store, stable_id: str, access: AccessContext) -> RecordOut:
+async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
+    access = caller.access
     exclude = [
         "search_text",
         "search_stems",
@@ -202,7 +210,7 @@ async def record(store: Store, stable_id: str, access: AccessContext) -> RecordO
     ]
     if not access.sees_protected_fields:
         exclude.append("protected")
-    source = await store.get(stable_id, access, exclude=exclude)
+    source = await _audited_get(store, stable_id, caller, "record.view", exclude)
     # `cites` as written stays a detail; the resolved links take the name.
     written = source.pop("cites", None)
     gazetteer = load_gazetteer()
@@ -260,11 +268,31 @@ async def record(store: Store, stable_id: str, access: AccessContext) -> RecordO
     return out
 
 
-async def record_file(store: Store, stable_id: str, access: AccessContext) -> tuple[Path, bool]:
-    """The original image of a photo the caller may see, and whether it is graphic."""
-    source = await store.get(
-        stable_id, access, exclude=["search_text", "search_stems", "pages", "protected"]
-    )
+async def _audited_get(
+    store: Store, stable_id: str, caller: Caller, action: str, exclude: list[str]
+) -> dict[str, Any]:
+    """Fetch one record and leave a trace; probes for hidden ids are traced too."""
+    try:
+        source = await store.get(stable_id, caller.access, exclude=exclude)
+    except NotFound:
+        await caller.audit(action, outcome="not_found", record_ids=[stable_id])
+        raise
+    await caller.audit(action, record_ids=[stable_id])
+    return source
+
+
+async def record_file(
+    store: Store, stable_id: str, caller: Caller, *, reveal: bool
+) -> tuple[Path, bool]:
+    """The image of a photo the caller may see, and whether it is graphic.
+
+    Revealing the original is audited; a blurred preview is not a reveal.
+    """
+    exclude = ["search_text", "search_stems", "pages", "protected"]
+    if reveal:
+        source = await _audited_get(store, stable_id, caller, "image.reveal", exclude)
+    else:
+        source = await store.get(stable_id, caller.access, exclude=exclude)
     root = await store.bundle_root(source["collection"]) if source.get("file") else None
     if root is None:
         raise NotFound(f"No image for {stable_id}.")
@@ -276,9 +304,13 @@ async def record_file(store: Store, stable_id: str, access: AccessContext) -> tu
 
 
 async def export_rows(
-    store: Store, params: SearchParams, access: AccessContext
+    store: Store, params: SearchParams, caller: Caller
 ) -> AsyncIterator[ExportRow]:
     """Every matching record, in the search's order, as citation-ready rows."""
+    access = caller.access
+    await caller.audit(
+        "export", params=params.model_dump(mode="json", exclude_defaults=True), q=params.q
+    )
     body = build_search(params.without_cursor(), access, with_aggregations=False)
     body["_source"] = [
         "stable_id",

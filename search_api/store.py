@@ -10,41 +10,18 @@ error type whatever the client raised.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import elasticsearch
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
-from evidence.errors import IndexUnavailable, InvalidRequest, NotFound
+from evidence.errors import NotFound
 from evidence.indices import all_alias, registry_index
+from search_api.transport import CursorExpired, translated
 
 __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store"]
 
 PIT_KEEP_ALIVE = "10m"
-
-
-class CursorExpired(Exception):
-    """The point in time behind a cursor has been closed or has timed out."""
-
-
-@asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    try:
-        yield
-    except elasticsearch.NotFoundError as error:
-        if error.error == "search_context_missing_exception" or "No search context" in str(error):
-            raise CursorExpired from error
-        raise IndexUnavailable(
-            "The evidence index does not exist yet; load a bundle with `python -m indexer load`."
-        ) from error
-    except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
-        raise IndexUnavailable("Elasticsearch is unreachable; try again shortly.") from error
-    except elasticsearch.BadRequestError as error:
-        raise InvalidRequest(f"Elasticsearch refused the query: {error.message}") from error
-    except (elasticsearch.ApiError, elasticsearch.TransportError) as error:
-        raise IndexUnavailable(f"Elasticsearch could not answer: {error.message}") from error
 
 
 class Store:
@@ -58,7 +35,7 @@ class Store:
     ) -> dict[str, Any]:
         """Search every record type, only within what `access` may see."""
         secured = {**body, "query": restrict(body.get("query"), access)}
-        async with _translated():
+        async with translated():
             if pit is not None:
                 response = await self._es.search(
                     pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **secured
@@ -68,14 +45,14 @@ class Store:
         return response.body
 
     async def open_pit(self) -> str:
-        async with _translated():
+        async with translated():
             response = await self._es.open_point_in_time(
                 index=self._records, keep_alive=PIT_KEEP_ALIVE
             )
         return response["id"]
 
     async def close_pit(self, pit: str) -> None:
-        async with _translated():
+        async with translated():
             await self._es.options(ignore_status=404).close_point_in_time(id=pit)
 
     async def get(
@@ -116,7 +93,7 @@ class Store:
 
     async def bundle_root(self, collection: str) -> str | None:
         """Where a collection's bundle was loaded from, for serving its original files."""
-        async with _translated():
+        async with translated():
             response = await self._es.options(ignore_status=404).get(
                 index=registry_index(self._prefix), id=collection, source_includes=["path"]
             )

@@ -6,10 +6,13 @@ fixtures raise, so every test that needs it errors: the suite fails, it never sk
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -21,8 +24,15 @@ from indexer.demo import generate
 from indexer.load import load_bundle
 from search_api.app import create_app
 
+T = TypeVar("T")
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_BUNDLE = FIXTURES / "bundles" / "tiny"
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even while Playwright holds a loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from search_api import service
-from search_api.deps import AccessDep, SettingsDep, StoreDep
+from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.media import preview_jpeg
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse
 from search_api.params import ExportParams, SearchParams
@@ -21,6 +21,7 @@ router = APIRouter(tags=["evidence"])
 
 _ERRORS: dict[int | str, dict] = {
     400: {"model": ErrorOut, "description": "Invalid parameters"},
+    401: {"model": ErrorOut, "description": "Invalid or revoked token"},
     503: {"model": ErrorOut, "description": "Elasticsearch unavailable"},
 }
 _NOT_FOUND: dict[int | str, dict] = {404: {"model": ErrorOut, "description": "No such record"}}
@@ -30,17 +31,17 @@ _NOT_FOUND: dict[int | str, dict] = {404: {"model": ErrorOut, "description": "No
 async def search(
     params: Annotated[SearchParams, Query()],
     store: StoreDep,
-    access: AccessDep,
+    caller: CallerDep,
     settings: SettingsDep,
 ) -> SearchResponse:
     """Search every collection the caller may see, with facets, a date histogram and a cursor."""
-    return await service.search(store, params, access, settings.secret_key.get_secret_value())
+    return await service.search(store, params, caller, settings.secret_key.get_secret_value())
 
 
 @router.get("/api/records/{stable_id}", response_model=RecordOut, responses=_ERRORS | _NOT_FOUND)
-async def get_record(stable_id: str, store: StoreDep, access: AccessDep) -> RecordOut:
+async def get_record(stable_id: str, store: StoreDep, caller: CallerDep) -> RecordOut:
     """One record with its links: what it cites, what cites it, the same body, near-duplicates."""
-    return await service.record(store, stable_id, access)
+    return await service.record(store, stable_id, caller)
 
 
 async def _started(rows: AsyncIterator[ExportRow]) -> AsyncIterator[ExportRow]:
@@ -76,10 +77,10 @@ async def _ndjson(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
 
 @router.get("/api/export", responses=_ERRORS)
 async def export(
-    params: Annotated[ExportParams, Query()], store: StoreDep, access: AccessDep
+    params: Annotated[ExportParams, Query()], store: StoreDep, caller: CallerDep
 ) -> StreamingResponse:
     """Every matching record, streamed in constant memory: no 10,000 ceiling."""
-    rows = await _started(service.export_rows(store, params, access))
+    rows = await _started(service.export_rows(store, params, caller))
     csv_format = params.format == "csv"
     media = "text/csv" if csv_format else "application/x-ndjson"
     body = _csv(rows) if csv_format else _ndjson(rows)
@@ -88,15 +89,15 @@ async def export(
 
 
 @router.get("/media/{stable_id}/preview", responses=_NOT_FOUND, response_class=Response)
-async def media_preview(stable_id: str, store: StoreDep, access: AccessDep) -> Response:
+async def media_preview(stable_id: str, store: StoreDep, caller: CallerDep) -> Response:
     """A small preview; graphic photos come greyscale and blurred."""
-    path, graphic = await service.record_file(store, stable_id, access)
+    path, graphic = await service.record_file(store, stable_id, caller, reveal=False)
     headers = {"Cache-Control": "private, no-store"}
     return Response(preview_jpeg(path, blur=graphic), media_type="image/jpeg", headers=headers)
 
 
 @router.get("/media/{stable_id}/original", responses=_NOT_FOUND, response_class=FileResponse)
-async def media_original(stable_id: str, store: StoreDep, access: AccessDep) -> FileResponse:
+async def media_original(stable_id: str, store: StoreDep, caller: CallerDep) -> FileResponse:
     """The original file, byte for byte, for a deliberate reveal."""
-    path, _ = await service.record_file(store, stable_id, access)
+    path, _ = await service.record_file(store, stable_id, caller, reveal=True)
     return FileResponse(path, headers={"Cache-Control": "private, no-store"})

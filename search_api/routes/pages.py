@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -10,18 +10,13 @@ from fastapi.responses import HTMLResponse
 from evidence.errors import EvidenceError
 from search_api import service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
-from search_api.deps import AccessDep, SettingsDep, StoreDep
+from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.params import SearchParams
+from search_api.routes.render import render
 from search_api.urls import query_string
 
 router = APIRouter(include_in_schema=False)
-
-
-def _render(
-    request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -29,7 +24,7 @@ async def search_page(
     request: Request,
     params: Annotated[SearchParams, Query()],
     store: StoreDep,
-    access: AccessDep,
+    caller: CallerDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     base = {
@@ -39,23 +34,24 @@ async def search_page(
         "first_page": query_string(params, cursor=None),
         "chart": {"width": WIDTH, "height": HEIGHT},
     }
+    secret = settings.secret_key.get_secret_value()
     try:
-        results = await service.search(
-            store, params, access, settings.secret_key.get_secret_value()
-        )
+        results = await service.search(store, params, caller, secret)
     except EvidenceError as error:
-        return _render(request, "search.html", base | {"error": str(error)}, status_for(error))
+        return render(
+            request, "search.html", base | {"error": str(error)}, caller, status_for(error)
+        )
     bars = histogram_bars(results.histogram)
-    return _render(request, "search.html", base | {"results": results, "bars": bars})
+    return render(request, "search.html", base | {"results": results, "bars": bars}, caller)
 
 
 @router.get("/records/{stable_id}", response_class=HTMLResponse)
 async def record_page(
-    request: Request, stable_id: str, store: StoreDep, access: AccessDep, reveal: bool = False
+    request: Request, stable_id: str, store: StoreDep, caller: CallerDep, reveal: bool = False
 ) -> HTMLResponse:
     try:
-        found = await service.record(store, stable_id, access)
+        found = await service.record(store, stable_id, caller)
     except EvidenceError as error:
-        return _render(request, "error.html", {"error": str(error)}, status_for(error))
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     context = {"record": found, "reveal": reveal, "json_url": f"/api/records/{stable_id}"}
-    return _render(request, "record.html", context)
+    return render(request, "record.html", context, caller)

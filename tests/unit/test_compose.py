@@ -36,3 +36,8 @@ def test_compose_versions_match_the_devnode_major() -> None:
 
     image_version = _compose()["services"]["elasticsearch"]["image"].rsplit(":", 1)[1]
     assert image_version == Settings().es_version
+
+
+def test_the_api_refuses_to_start_without_a_secret_key() -> None:
+    api = _compose()["services"]["api"]["environment"]
+    assert api["EVIDENCE_SECRET_KEY"].startswith("${EVIDENCE_SECRET_KEY:?")

@@ -1,0 +1,85 @@
+"""Login and logout for the web app: a form, a signed HttpOnly session cookie, CSRF.
+
+API clients do not log in: they send `Authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from evidence.access import AccessContext
+from evidence.errors import InvalidRequest, TooManyAttempts
+from search_api.deps import SESSION_COOKIE, CallerDep, SettingsDep
+from search_api.routes.render import CSRF_COOKIE, render
+from search_api.security import SESSION_SECONDS, sign_session, valid_csrf
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never `//host` or a full URL."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def _check_csrf(request: Request, token: str, secret: str) -> None:
+    if not valid_csrf(request.cookies.get(CSRF_COOKIE), token, secret):
+        raise InvalidRequest("The form has expired or did not come from this site; reload it.")
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, caller: CallerDep, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next)}, caller)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    caller: CallerDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=128)],
+    next: Annotated[str, Form(max_length=2048)] = "/",
+) -> Response:
+    secret = settings.secret_key.get_secret_value()
+    _check_csrf(request, csrf, secret)
+    limiter = request.app.state.login_limiter
+    if limiter.blocked(caller.client, username):
+        await caller.audit("login", user=username, outcome="rate_limited")
+        raise TooManyAttempts("Too many failed logins; wait five minutes and try again.")
+    user = await request.app.state.users.authenticate(username, password)
+    if user is None:
+        limiter.failed(caller.client, username)
+        await caller.audit("login", user=username, outcome="failed")
+        context = {"next": _safe_next(next), "error": "Wrong username or password."}
+        return render(request, "login.html", context, caller, status=401)
+    await caller.auditor.record("login", AccessContext(user.role, user.username), caller.client)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session(user.username, secret),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    request: Request,
+    caller: CallerDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form(max_length=128)],
+) -> Response:
+    _check_csrf(request, csrf, settings.secret_key.get_secret_value())
+    await caller.audit("logout")
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,129 @@
+"""Security primitives, pure and small: password and token hashing, signed session
+cookies, CSRF tokens, and the login rate limiter.
+
+Passwords use scrypt (standard library). API tokens are 256 random bits, so a plain
+SHA-256 of the token is enough to store; the token itself is shown once and never
+kept. Sessions and CSRF tokens are HMAC-signed with `EVIDENCE_SECRET_KEY`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+__all__ = [
+    "LoginLimiter",
+    "Session",
+    "csrf_token",
+    "hash_password",
+    "hash_token",
+    "new_token",
+    "read_session",
+    "sign_session",
+    "valid_csrf",
+    "verify_password",
+]
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+SESSION_SECONDS = 8 * 3600
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def new_token() -> tuple[str, str, str]:
+    """(token id, token, its hash). The id names a token in lists without revealing it."""
+    token_id = secrets.token_hex(4)
+    token = f"ev_{token_id}_{secrets.token_urlsafe(32)}"
+    return token_id, token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _mac(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Session:
+    username: str
+    expires: int
+
+
+def sign_session(username: str, secret: str, now: float | None = None) -> str:
+    expires = int((now or time.time()) + SESSION_SECONDS)
+    payload = base64.urlsafe_b64encode(json.dumps([username, expires]).encode()).decode()
+    return f"{payload}.{_mac(secret, 'session:' + payload)}"
+
+
+def read_session(cookie: str | None, secret: str, now: float | None = None) -> Session | None:
+    """The session a cookie holds, or None when it is missing, altered or expired."""
+    if not cookie or "." not in cookie:
+        return None
+    payload, _, mac = cookie.rpartition(".")
+    if not hmac.compare_digest(_mac(secret, "session:" + payload), mac):
+        return None
+    try:
+        username, expires = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, TypeError):
+        return None
+    if expires < (now or time.time()):
+        return None
+    return Session(str(username), int(expires))
+
+
+def csrf_token(cookie_value: str, secret: str) -> str:
+    """The form token that matches a browser's CSRF cookie (double submit, signed)."""
+    return _mac(secret, "csrf:" + cookie_value)
+
+
+def valid_csrf(cookie_value: str | None, form_token: str | None, secret: str) -> bool:
+    if not cookie_value or not form_token:
+        return False
+    return hmac.compare_digest(csrf_token(cookie_value, secret), form_token)
+
+
+class LoginLimiter:
+    """At most `limit` failed logins per client address and per username in `window` s."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, client: str, username: str, now: float | None = None) -> bool:
+        at = now if now is not None else time.monotonic()
+        keys = (f"client:{client}", f"user:{username.lower()}")
+        return any(len(self._recent(key, at)) >= self.limit for key in keys)
+
+    def failed(self, client: str, username: str, now: float | None = None) -> None:
+        at = now if now is not None else time.monotonic()
+        for key in (f"client:{client}", f"user:{username.lower()}"):
+            self._recent(key, at).append(at)

@@ -1,0 +1,161 @@
+"""Accounts and API tokens, stored in `{prefix}-users`.
+
+The CLI (`python -m search_api users ...`) and the app share these functions. Each
+change writes an audit event; a token is printed once and only its hash is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from evidence.access import Role
+from evidence.errors import InvalidRequest, NotFound
+from evidence.indices import plain_index_body, users_index
+from search_api.security import hash_password, hash_token, new_token, verify_password
+from search_api.transport import translating
+
+__all__ = ["User", "UserStore"]
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: Role
+    disabled: bool
+    tokens: tuple[dict[str, Any], ...]
+
+
+def _user(source: dict[str, Any]) -> User:
+    return User(
+        username=source["username"],
+        role=Role(source["role"]),
+        disabled=bool(source.get("disabled")),
+        tokens=tuple(source.get("tokens", [])),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class UserStore:
+    def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
+        self._es = es
+        self._index = users_index(prefix)
+
+    @translating
+    async def _ensure(self) -> None:
+        if not await self._es.indices.exists(index=self._index):
+            await self._es.options(ignore_status=400).indices.create(
+                index=self._index, **plain_index_body("users")
+            )
+
+    @translating
+    async def add(self, username: str, role: Role, password: str) -> User:
+        if not USERNAME.match(username):
+            raise InvalidRequest(f"username must match {USERNAME.pattern}")
+        if role is Role.PUBLIC:
+            raise InvalidRequest("the public role needs no account")
+        if len(password) < 12:
+            raise InvalidRequest("passwords need at least 12 characters")
+        await self._ensure()
+        document = {
+            "username": username,
+            "role": role.value,
+            "password_hash": hash_password(password),
+            "disabled": False,
+            "created": _now(),
+            "tokens": [],
+        }
+        response = await self._es.options(ignore_status=409).create(
+            index=self._index, id=username, document=document, refresh="wait_for"
+        )
+        if response.meta.status == 409:
+            raise InvalidRequest(f"user {username} exists")
+        return _user(document)
+
+    async def get(self, username: str) -> User | None:
+        source = await self._source(username)
+        return _user(source) if source else None
+
+    @translating
+    async def _source(self, username: str) -> dict[str, Any] | None:
+        response = await self._es.options(ignore_status=404).get(index=self._index, id=username)
+        return response.body.get("_source") if response.body.get("found") else None
+
+    @translating
+    async def list(self) -> list[User]:
+        await self._ensure()
+        hits = await self._es.search(index=self._index, size=1000, sort=[{"username": "asc"}])
+        return [_user(hit["_source"]) for hit in hits["hits"]["hits"]]
+
+    @translating
+    async def authenticate(self, username: str, password: str) -> User | None:
+        source = await self._source(username) if USERNAME.match(username) else None
+        if not source or source.get("disabled"):
+            return None
+        return _user(source) if verify_password(password, source["password_hash"]) else None
+
+    @translating
+    async def by_token(self, token: str) -> User | None:
+        """The active user an API token belongs to, if the token is live."""
+        digest = hash_token(token)
+        if not await self._es.indices.exists(index=self._index):
+            return None
+        hits = await self._es.search(
+            index=self._index, query={"term": {"tokens.hash": digest}}, size=1
+        )
+        for hit in hits["hits"]["hits"]:
+            user = _user(hit["_source"])
+            live = any(t["hash"] == digest and not t.get("revoked") for t in user.tokens)
+            if live and not user.disabled:
+                return user
+        return None
+
+    @translating
+    async def _update(self, username: str, change: Any) -> dict[str, Any]:
+        response = await self._es.options(ignore_status=404).get(index=self._index, id=username)
+        if not response.body.get("found"):
+            raise NotFound(f"no user {username}")
+        source = change(response.body["_source"])
+        await self._es.index(
+            index=self._index,
+            id=username,
+            document=source,
+            refresh="wait_for",
+            if_seq_no=response.body["_seq_no"],
+            if_primary_term=response.body["_primary_term"],
+        )
+        return source
+
+    async def issue_token(self, username: str) -> tuple[str, str]:
+        """(token id, token); the token is returned once and stored only as a hash."""
+        token_id, token, digest = new_token()
+
+        def add(source: dict[str, Any]) -> dict[str, Any]:
+            entry = {"id": token_id, "hash": digest, "created": _now(), "revoked": False}
+            return source | {"tokens": [*source.get("tokens", []), entry]}
+
+        await self._update(username, add)
+        return token_id, token
+
+    async def revoke(self, username: str, token_id: str | None = None) -> None:
+        """Revoke one token, or disable the account and every token it has."""
+
+        def change(source: dict[str, Any]) -> dict[str, Any]:
+            tokens = [
+                t | {"revoked": True} if token_id is None or t["id"] == token_id else t
+                for t in source.get("tokens", [])
+            ]
+            if token_id is not None and not any(t["id"] == token_id for t in tokens):
+                raise NotFound(f"user {username} has no token {token_id}")
+            return source | {"tokens": tokens, "disabled": source["disabled"] or token_id is None}
+
+        await self._update(username, change)
