@@ -1,11 +1,13 @@
-"""Latency of the main search on the caesar-scale corpus: API vs the same query direct.
+"""Latency of the main search and of a timeline on the caesar-scale corpus: through the
+API, and as the same Elasticsearch body sent directly.
 
     python bench/search_p50.py [--runs 200]
 
 Generates and loads the caesar-scale SYNTHETIC corpus under the prefix `benchcaesar`
 (once; reused afterwards), serves the app on a loopback port, and times the main
-faceted search through HTTP and the identical Elasticsearch body sent directly.
-Prints p50/p95 in milliseconds and their ratio. A quick check, not the full suite.
+faceted search and the Branch 215 timeline through HTTP, and the identical bodies sent
+directly. Prints p50/p95 in milliseconds and their ratio. A quick check, not the full
+benchmark suite. Delete the `benchcaesar-*` indices after a mapping change.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from evidence.settings import Settings
 from indexer.demo import generate
 from indexer.load import load_bundle
 from search_api.app import create_app
-from search_api.params import SearchParams
+from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search
+from search_api.timeline import build_timeline
 
 PREFIX = "benchcaesar"
 MAIN_SEARCH = {"q": "hospital", "type": "photo", "date_from": "2012", "date_to": "2013"}
+TIMELINE = {"branch": "215", "size": 50}
 
 
 def _ensure_corpus(es: Elasticsearch) -> None:
@@ -65,27 +69,34 @@ def main() -> None:
     while not server.started:
         time.sleep(0.05)
     params = {k: [v] if k == "type" else v for k, v in MAIN_SEARCH.items()}
-    body = build_search(SearchParams.model_validate(params), PUBLIC_ACCESS)
-    body["query"] = restrict(body["query"], PUBLIC_ACCESS)
-    api, direct = [], []
+    search_params = {k: [v] if k == "type" else v for k, v in MAIN_SEARCH.items()}
+    search_body = build_search(SearchParams.model_validate(search_params), PUBLIC_ACCESS)
+    timeline_params = TimelineParams.model_validate({"branch": ["215"], "size": 50})
+    timeline_body = build_timeline(timeline_params, PUBLIC_ACCESS)
+    cases = [
+        ("main search", "/api/search", MAIN_SEARCH, f"{PREFIX}-records", search_body),
+        ("timeline, branch 215", "/api/timeline", TIMELINE, f"{PREFIX}-event", timeline_body),
+    ]
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-        for _ in range(20):
-            client.get("/api/search", params=MAIN_SEARCH)
-            es.search(index=f"{PREFIX}-records", **body)
-        for _ in range(runs):
-            started = time.perf_counter()
-            response = client.get("/api/search", params=MAIN_SEARCH)
-            api.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            es.search(index=f"{PREFIX}-records", **body)
-            direct.append(time.perf_counter() - started)
-    total = response.json()["total"]
-    api_p50, api_p95 = _percentiles(api)
-    es_p50, es_p95 = _percentiles(direct)
-    print(f"main search {MAIN_SEARCH} -> {total:,} hits, {runs} runs")
-    print(f"API    p50 {api_p50:6.1f} ms  p95 {api_p95:6.1f} ms")
-    print(f"direct p50 {es_p50:6.1f} ms  p95 {es_p95:6.1f} ms")
-    print(f"ratio  p50 {api_p50 / es_p50:.2f}x")
+        for label, path, params, index, body in cases:
+            body = body | {"query": restrict(body["query"], PUBLIC_ACCESS)}
+            for _ in range(20):
+                client.get(path, params=params)
+                es.search(index=index, **body)
+            api, direct = [], []
+            for _ in range(runs):
+                started = time.perf_counter()
+                response = client.get(path, params=params)
+                api.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                es.search(index=index, **body)
+                direct.append(time.perf_counter() - started)
+            api_p50, api_p95 = _percentiles(api)
+            es_p50, es_p95 = _percentiles(direct)
+            print(f"{label} {params} -> {response.json()['total']:,} hits, {runs} runs")
+            print(f"  API    p50 {api_p50:6.1f} ms  p95 {api_p95:6.1f} ms")
+            print(f"  direct p50 {es_p50:6.1f} ms  p95 {es_p95:6.1f} ms")
+            print(f"  ratio  p50 {api_p50 / es_p50:.2f}x")
     server.should_exit = True
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["FuzzyDate", "Precision", "parse_fuzzy_date"]
+__all__ = ["PRECISION_RANK", "UNDATED_RANK", "FuzzyDate", "Precision", "parse_fuzzy_date"]
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -24,6 +24,11 @@ class Precision(StrEnum):
     MONTH = "month"
     YEAR = "year"
     RANGE = "range"
+
+
+# Chronologies order facts on the same earliest day by how precisely they are known.
+PRECISION_RANK = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2, Precision.RANGE: 3}
+UNDATED_RANK = 9
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
     ├── Unauthorized         a credential was given and is not valid       -> HTTP 401
     ├── Forbidden            known caller, not allowed (admin pages)       -> HTTP 403
     ├── NotFound             nothing the caller may see has that id        -> HTTP 404
+    ├── Conflict             someone else changed it first                 -> HTTP 409
     ├── TooManyAttempts      login attempts over the limit                 -> HTTP 429
     ├── IndexUnavailable     Elasticsearch is down or the index is missing -> HTTP 503
     └── DevnodeError         the local development node cannot be run      (CLI only)
@@ -15,6 +16,7 @@ The HTTP status of each class is set in exactly one place, `search_api.errors`.
 from __future__ import annotations
 
 __all__ = [
+    "Conflict",
     "DevnodeError",
     "EvidenceError",
     "Forbidden",
@@ -44,6 +46,10 @@ class Forbidden(EvidenceError):
 
 class TooManyAttempts(EvidenceError):
     """Too many failed logins; wait before trying again."""
+
+
+class Conflict(EvidenceError):
+    """An edit was based on an old version; reload and apply it again."""
 
 
 class NotFound(EvidenceError):

@@ -18,10 +18,12 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 __all__ = [
+    "INDEX_KINDS",
     "RECORD_TYPES",
     "MappingOutdated",
     "all_alias",
     "audit_index",
+    "chronologies_index",
     "create_generation",
     "ensure_alias",
     "ensure_registry",
@@ -34,6 +36,8 @@ __all__ = [
 ]
 
 RECORD_TYPES: tuple[str, ...] = ("photo", "testimony", "filing")
+# Every versioned index kind; `event` holds timeline events and stays out of `records`.
+INDEX_KINDS: tuple[str, ...] = (*RECORD_TYPES, "event")
 
 
 class MappingOutdated(Exception):
@@ -47,9 +51,11 @@ def _read(name: str) -> dict[str, Any]:
 @cache
 def load_mapping(record_type: str) -> dict[str, Any]:
     """Settings and strict mappings for a type: `envelope.json` plus `{type}.json`."""
-    if record_type not in RECORD_TYPES:
+    if record_type not in INDEX_KINDS:
         raise ValueError(f"unknown record type {record_type!r}")
     envelope, specific = _read("envelope"), _read(record_type)
+    if record_type not in RECORD_TYPES:
+        envelope = {"settings": specific["settings"], "properties": {}}
     clash = set(envelope["properties"]) & set(specific["properties"])
     if clash:
         raise ValueError(f"{record_type}.json redefines envelope fields: {sorted(clash)}")
@@ -79,6 +85,10 @@ def registry_index(prefix: str) -> str:
 
 def users_index(prefix: str) -> str:
     return f"{prefix}-users"
+
+
+def chronologies_index(prefix: str) -> str:
+    return f"{prefix}-chronologies"
 
 
 def audit_index(prefix: str) -> str:
@@ -161,6 +171,7 @@ def swap_aliases(es: Elasticsearch, prefix: str, new_indices: dict[str, str]) ->
                 for name in (alias, all_alias(prefix)):
                     actions.append({"remove": {"index": index, "alias": name, "must_exist": False}})
         actions.append({"add": {"index": new_index, "alias": alias, "is_write_index": True}})
-        actions.append({"add": {"index": new_index, "alias": all_alias(prefix)}})
+        if record_type in RECORD_TYPES:
+            actions.append({"add": {"index": new_index, "alias": all_alias(prefix)}})
     es.indices.update_aliases(actions=actions)
     return old

@@ -19,8 +19,9 @@ from indexer.report import LoadReport, Origin
 
 __all__ = ["CHUNK", "IndexAction", "index_documents"]
 
-# (document, where it came from) so a bulk failure still names its file and line.
-IndexAction = tuple[dict[str, Any], Origin]
+# (document, where it came from, its timeline events): a bulk failure still names its
+# file and line, and events travel in the same stream as their record.
+IndexAction = tuple[dict[str, Any], Origin, list[dict[str, Any]]]
 CHUNK = 500
 
 
@@ -37,7 +38,7 @@ def _chunks(actions: Iterable[IndexAction]) -> Iterator[list[IndexAction]]:
 def _previous(es: Elasticsearch, index: str | None, ids: list[str]) -> dict[str, dict[str, Any]]:
     if index is None:
         return {}
-    fields = ["content_hash", "custody", "indexed_at"]
+    fields = ["content_hash", "custody", "indexed_at", "event_ids"]
     found = es.mget(index=index, ids=ids, source_includes=fields)
     return {doc["_id"]: doc["_source"] for doc in found["docs"] if doc.get("found")}
 
@@ -53,8 +54,8 @@ def _changed_only(
     if previous_from is not None and not es.indices.exists(index=previous_from):
         previous_from = None
     for chunk in _chunks(actions):
-        previous = _previous(es, previous_from, [doc["stable_id"] for doc, _ in chunk])
-        for document, origin in chunk:
+        previous = _previous(es, previous_from, [doc["stable_id"] for doc, _, _ in chunk])
+        for document, origin, events in chunk:
             before = previous.get(document["stable_id"])
             where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
             if before is None:
@@ -69,7 +70,9 @@ def _changed_only(
             else:
                 document["custody"] = [*before.get("custody", []), _event("updated", now, where)]
                 document["indexed_at"] = now
-            yield document, origin
+                stale = set(before.get("event_ids", [])) - set(document["event_ids"])
+                events = [*events, *({"delete": event_id} for event_id in sorted(stale))]
+            yield document, origin, events
 
 
 def index_documents(
@@ -78,16 +81,24 @@ def index_documents(
     actions: Iterable[IndexAction],
     report: LoadReport,
     *,
+    events_index: str,
     previous_from: str | None = None,
     copy_unchanged: bool = False,
 ) -> None:
-    """Bulk-index into `index`, comparing with `previous_from` (an alias or index)."""
+    """Bulk-index records into `index` and their events into `events_index`, comparing
+    with `previous_from` (an alias or index); events a changed record lost are deleted."""
     origins: dict[str, Origin] = {}
 
     def bulk_actions() -> Iterator[dict[str, Any]]:
-        for document, origin in _changed_only(es, actions, report, previous_from, copy_unchanged):
+        changed = _changed_only(es, actions, report, previous_from, copy_unchanged)
+        for document, origin, events in changed:
             origins[document["stable_id"]] = origin
             yield {"_index": index, "_id": document["stable_id"], "_source": document}
+            for event in events:
+                if "delete" in event:
+                    yield {"_op_type": "delete", "_index": events_index, "_id": event["delete"]}
+                else:
+                    yield {"_index": events_index, "_id": event["event_id"], "_source": event}
 
     for ok, item in helpers.streaming_bulk(
         es,
@@ -100,7 +111,12 @@ def index_documents(
         raise_on_error=False,
         raise_on_exception=True,
     ):
-        result = next(iter(item.values()))
+        operation, result = next(iter(item.items()))
+        if result["_id"] not in origins:
+            # A timeline event: derived data, so a failure is a warning, not a lost record.
+            if not ok and not (operation == "delete" and result.get("status") == 404):
+                report.warnings.append(f"timeline event {result['_id']}: {result.get('error')}")
+            continue
         origin = origins.pop(result["_id"])
         if ok:
             report.indexed += 1

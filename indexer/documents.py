@@ -26,7 +26,7 @@ from indexer.sources.base import RawRecord
 __all__ = ["Extracted", "build_document", "content_hash", "phash_bands", "reference_ids"]
 
 PUBLIC_ROLES = {"alleged_perpetrator"}
-VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash"}
+VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash", "event_ids"}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 from evidence.indices import (
+    INDEX_KINDS,
     RECORD_TYPES,
     create_generation,
     ensure_alias,
@@ -63,6 +64,7 @@ def _load_into(
             targets[record_type],
             prepare(collection, record_type, report, tick),
             report,
+            events_index=targets["event"],
             previous_from=previous[record_type],
             copy_unchanged=copy_unchanged,
         )
@@ -91,7 +93,7 @@ def _register(es: Elasticsearch, prefix: str, collection: Collection, report: Lo
 def load_bundle(es: Elasticsearch, prefix: str, root: Path, tick: Tick = None) -> LoadReport:
     """Index a bundle's records into the live indices; unchanged records are skipped."""
     collection = read_collection(root)
-    targets = {t: ensure_alias(es, prefix, t) for t in RECORD_TYPES}
+    targets = {t: ensure_alias(es, prefix, t) for t in INDEX_KINDS}
     report = _load_into(es, collection, targets, dict(targets), False, tick)
     es.indices.refresh(index=",".join(targets.values()))
     _register(es, prefix, collection, report)
@@ -113,8 +115,8 @@ def rebuild(
     first-indexed times are carried over from the old generation.
     """
     generation = new_generation()
-    targets = {t: create_generation(es, prefix, t, generation) for t in RECORD_TYPES}
-    previous = {t: type_alias(prefix, t) for t in RECORD_TYPES}
+    targets = {t: create_generation(es, prefix, t, generation) for t in INDEX_KINDS}
+    previous = {t: type_alias(prefix, t) for t in INDEX_KINDS}
     total = LoadReport()
     try:
         for root in roots:

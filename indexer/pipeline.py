@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from indexer.bulk import IndexAction
 from indexer.bundle import Collection
 from indexer.documents import Extracted, build_document
+from indexer.events import timeline_events
 from indexer.extract import ImageError, detect_language, image_info
 from indexer.records import PhotoIn, RecordIn, known_fields, model_for
 from indexer.report import LoadReport, Origin, Rejection
@@ -113,4 +114,7 @@ def prepare(
         except _MediaError as error:
             report.rejections.append(origin.reject("file", str(error)))
             continue
-        yield build_document(collection, item, record, extracted), origin
+        document = build_document(collection, item, record, extracted)
+        events = timeline_events(document)
+        document["event_ids"] = [event["event_id"] for event in events]
+        yield document, origin, events

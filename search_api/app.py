@@ -13,8 +13,9 @@ from fastapi.templating import Jinja2Templates
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from search_api.audit import Auditor
+from search_api.chronology import ChronologyStore
 from search_api.errors import install_error_handlers
-from search_api.routes import admin, api, auth, pages
+from search_api.routes import admin, api, auth, chronologies, chronology_pages, pages
 from search_api.security import LoginLimiter
 from search_api.store import Store
 from search_api.users import UserStore
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = Store(es, settings.index_prefix)
         app.state.users = UserStore(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
+        app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         try:
             yield
         finally:
@@ -51,5 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(admin.router)
+    app.include_router(chronologies.router)
+    app.include_router(chronology_pages.router)
     install_error_handlers(app)
     return app

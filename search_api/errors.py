@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from evidence.errors import (
+    Conflict,
     EvidenceError,
     Forbidden,
     IndexUnavailable,
@@ -31,6 +32,7 @@ _STATUS: dict[type[EvidenceError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
+    Conflict: 409,
     TooManyAttempts: 429,
     IndexUnavailable: 503,
 }

@@ -157,3 +157,63 @@ class ExportRow(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class Citation(BaseModel):
+    stable_id: str
+    page: int | None = None
+    sha256: str | None = None
+
+
+class TimelineEvent(BaseModel):
+    event_id: str
+    record_id: str
+    record_type: str
+    record_title: str
+    kind: str
+    date: DateOut | None = None
+    description: str
+    facilities: list[str] = []
+    persons: list[dict[str, str]] = []
+    court: str | None = None
+    case_no: str | None = None
+    confidentiality: str
+    citation: Citation
+
+
+class TimelineEntry(BaseModel):
+    """One event, or the frames of one body photographed together."""
+
+    date: DateOut | None = None
+    kind: str
+    description: str
+    events: list[TimelineEvent]
+
+    @classmethod
+    def from_events(cls, group: list[dict[str, Any]]) -> TimelineEntry:
+        first = group[0]
+        description = first["description"]
+        if len(group) > 1:
+            description = f"{len(group)} frames of one body ({first['record_title']})"
+        return cls(
+            date=first.get("date"),
+            kind=first["kind"],
+            description=description,
+            events=[TimelineEvent.model_validate(event) for event in group],
+        )
+
+
+class Bucket(BaseModel):
+    key: str
+    count: int
+
+
+class TimelineResponse(BaseModel):
+    total: int = Field(description="Events, not entries: frames of one body count each.")
+    offset: int
+    entries: list[TimelineEntry]
+    years: list[Bucket]
+    months: list[Bucket]
+    undated: int
+    next_cursor: str | None
+    next: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from evidence.dates import FuzzyDate, parse_fuzzy_date
 
@@ -13,6 +13,21 @@ __all__ = ["FACET_PARAMS", "MAX_PAGE_SIZE", "ExportParams", "SearchParams", "Sor
 
 MAX_PAGE_SIZE = 100
 FacetValues = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)]
+
+
+def _fuzzy_date_text(value: str | None) -> str | None:
+    """Blank means no bound; anything else must parse as a fuzzy date."""
+    if value is None or not value.strip():
+        return None
+    parse_fuzzy_date(value)
+    return value.strip()
+
+
+FuzzyDateText = Annotated[
+    str | None,
+    AfterValidator(_fuzzy_date_text),
+    Field(default=None, description="Fuzzy date: 2012, 2012-03, 2012-03-14."),
+]
 
 
 class Sort(StrEnum):
@@ -47,26 +62,14 @@ class SearchParams(BaseModel):
     court: FacetValues = []
     identification: FacetValues = []
     confidentiality: FacetValues = Field(default=[], description="Within the caller's ceiling.")
-    date_from: str | None = Field(
-        default=None, description="Fuzzy date: 2012, 2012-03, 2012-03-14."
-    )
-    date_to: str | None = Field(
-        default=None, description="Fuzzy date; records overlapping the range match."
-    )
+    date_from: FuzzyDateText = None
+    date_to: FuzzyDateText = None
     sort: Sort = Sort.RELEVANCE
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")
     cursor: str | None = Field(
         default=None, max_length=4096, description="Opaque; from next_cursor."
     )
     more: FacetValues = Field(default=[], description="Facets to show in full.")
-
-    @field_validator("date_from", "date_to")
-    @classmethod
-    def _fuzzy_date(cls, value: str | None) -> str | None:
-        if value is not None and value.strip():
-            parse_fuzzy_date(value)
-            return value.strip()
-        return None
 
     @property
     def date_range(self) -> tuple[FuzzyDate | None, FuzzyDate | None]:
@@ -100,3 +103,51 @@ class ExportParams(SearchParams):
     """The search's parameters plus the file format of the export."""
 
     format: Literal["csv", "ndjson"] = "csv"
+
+
+class TimelineParams(BaseModel):
+    """Parameters of `GET /api/timeline` and the timeline page.
+
+    The filters narrow the events; `person`, `facility` and `case` focus the timeline on
+    one person, one facility or one case.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    q: str = Field(default="", max_length=1000, description="Simple syntax, as in search.")
+    collection: FacetValues = []
+    type: FacetValues = Field(default=[], description="Record type: photo, testimony, filing.")
+    facility: FacetValues = []
+    branch: FacetValues = []
+    hospital: FacetValues = []
+    person: FacetValues = []
+    court: FacetValues = []
+    doc_type: FacetValues = []
+    case: FacetValues = Field(default=[], description="Case number as the court writes it.")
+    confidentiality: FacetValues = []
+    date_from: FuzzyDateText = None
+    date_to: FuzzyDateText = None
+    size: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=4096)
+
+    @property
+    def date_range(self) -> tuple[FuzzyDate | None, FuzzyDate | None]:
+        return parse_fuzzy_date(self.date_from), parse_fuzzy_date(self.date_to)
+
+    def selected(self) -> dict[str, list[str]]:
+        names = (
+            "collection",
+            "type",
+            "facility",
+            "branch",
+            "hospital",
+            "person",
+            "court",
+            "doc_type",
+            "case",
+            "confidentiality",
+        )
+        return {name: list(getattr(self, name)) for name in names if getattr(self, name)}
+
+    def without_cursor(self) -> TimelineParams:
+        return self.model_copy(update={"cursor": None})

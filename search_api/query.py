@@ -22,6 +22,7 @@ __all__ = [
     "build_search",
     "histogram_interval",
     "text_fields",
+    "text_query_for",
 ]
 
 HIT_FIELDS = [
@@ -97,10 +98,13 @@ def _positive_tokens(parsed: ParsedQuery) -> list[str]:
     return [token for item in items for token in analyse(item.text)]
 
 
-def _text_query(parsed: ParsedQuery, access: AccessContext) -> dict[str, Any]:
+def text_query_for(
+    parsed: ParsedQuery, access: AccessContext, *, with_pages: bool = True
+) -> dict[str, Any]:
+    """The text part of a query; `with_pages` asks for matching pages (records only)."""
     must = [q for clause in parsed.required if (q := _clause(clause, access))]
     must_not = [q for clause in parsed.excluded if (q := _item(clause, access))]
-    tokens = _positive_tokens(parsed)
+    tokens = _positive_tokens(parsed) if with_pages else []
     should = []
     if tokens:
         # Which pages matched, for snippets with page numbers; it also favours
@@ -172,7 +176,7 @@ def build_search(
     if access is None:
         return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
     parsed = parse_query(params.q)
-    query = {"bool": {"must": [_text_query(parsed, access)], "filter": _date_filter(params)}}
+    query = {"bool": {"must": [text_query_for(parsed, access)], "filter": _date_filter(params)}}
     selected = params.selected()
     filters = list(facet_filters(selected, access).values())
     body: dict[str, Any] = {

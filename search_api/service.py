@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from search_api.deps import Caller
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
 from search_api.highlight import MatchTerms, match_terms, snippets
 from search_api.models import (
+    Bucket,
     ExportRow,
     FacetResult,
     FacetValue,
@@ -25,14 +27,17 @@ from search_api.models import (
     SearchHit,
     SearchResponse,
     Snippet,
+    TimelineEntry,
+    TimelineResponse,
 )
-from search_api.params import SearchParams
+from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
 from search_api.store import CursorExpired, Store
 from search_api.syntax import parse_query
+from search_api.timeline import build_timeline, group_events
 from search_api.urls import query_string, toggle
 
-__all__ = ["export_rows", "record", "record_file", "search"]
+__all__ = ["export_rows", "record", "record_file", "search", "timeline"]
 
 _SUMMARY = {
     "photo": ("body_id", "identification"),
@@ -141,18 +146,35 @@ def _histogram(aggs: dict[str, Any], params: SearchParams) -> Histogram:
     )
 
 
-async def search(store: Store, params: SearchParams, caller: Caller, secret: str) -> SearchResponse:
-    access = caller.access
-    key = search_key(params.without_cursor().model_dump_json())
+@dataclass(frozen=True)
+class _Page:
+    response: dict[str, Any]
+    hits: list[dict[str, Any]]
+    total: int
+    offset: int
+    next_cursor: str | None
+
+
+async def _paged(
+    store: Store,
+    params: SearchParams | TimelineParams,
+    build: Callable[[list[Any] | None], dict[str, Any]],
+    access: AccessContext,
+    secret: str,
+    target: str = "records",
+) -> _Page:
+    """One page of a search through the cursor: page one needs no snapshot; from page two
+    on a point in time keeps the pages of one search stable, and an expired one is
+    replaced."""
+    key = search_key(type(params).__name__ + params.without_cursor().model_dump_json())
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
-    body = build_search(params, access, after=cursor.after if cursor else None)
-    # Page one needs no snapshot; from page two on, a point in time keeps pages stable.
-    pit = (cursor.pit or await store.open_pit()) if cursor else None
+    body = build(cursor.after if cursor else None)
+    pit = (cursor.pit or await store.open_pit(target)) if cursor else None
     try:
-        response = await store.search(body, access, pit=pit)
+        response = await store.search(body, access, pit=pit, target=target)
     except CursorExpired:
-        pit = await store.open_pit()
-        response = await store.search(body, access, pit=pit)
+        pit = await store.open_pit(target)
+        response = await store.search(body, access, pit=pit, target=target)
     pit = response.get("pit_id", pit)
     hits = response["hits"]["hits"]
     total = response["hits"]["total"]["value"]
@@ -162,24 +184,32 @@ async def search(store: Store, params: SearchParams, caller: Caller, secret: str
         next_cursor = encode_cursor(Cursor(hits[-1]["sort"], pit, offset + len(hits), key), secret)
     elif pit:
         await store.close_pit(pit)
-    terms = match_terms(parse_query(params.q))
-    aggs = response.get("aggregations", {})
+    return _Page(response, hits, total, offset, next_cursor)
+
+
+async def search(store: Store, params: SearchParams, caller: Caller, secret: str) -> SearchResponse:
+    access = caller.access
+    page = await _paged(
+        store, params, lambda after: build_search(params, access, after=after), access, secret
+    )
     await caller.audit(
         "search",
         params=params.model_dump(mode="json", exclude_defaults=True, exclude={"cursor"}),
         q=params.q,
-        record_ids=[hit["_id"] for hit in hits],
-        total=total,
+        record_ids=[hit["_id"] for hit in page.hits],
+        total=page.total,
     )
+    terms = match_terms(parse_query(params.q))
+    aggs = page.response.get("aggregations", {})
     return SearchResponse(
         q=params.q,
-        total=total,
-        offset=offset,
-        hits=[_hit(hit, terms) for hit in hits],
+        total=page.total,
+        offset=page.offset,
+        hits=[_hit(hit, terms) for hit in page.hits],
         facets=_facets(aggs, params),
         histogram=_histogram(aggs, params),
-        next_cursor=next_cursor,
-        next=query_string(params, cursor=next_cursor) if next_cursor else None,
+        next_cursor=page.next_cursor,
+        next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
     )
 
 
@@ -346,3 +376,43 @@ async def export_rows(
             facilities=";".join(source.get("facilities", [])),
             url=f"/records/{source['stable_id']}",
         )
+
+
+async def timeline(
+    store: Store, params: TimelineParams, caller: Caller, secret: str
+) -> TimelineResponse:
+    """Events in order, grouped by body, with an overview by year and month."""
+    access = caller.access
+    page = await _paged(
+        store,
+        params,
+        lambda after: build_timeline(params, access, after=after),
+        access,
+        secret,
+        target="events",
+    )
+    events = [hit["_source"] for hit in page.hits]
+    aggs = page.response.get("aggregations", {})
+    await caller.audit(
+        "timeline",
+        params=params.model_dump(mode="json", exclude_defaults=True, exclude={"cursor"}),
+        q=params.q,
+        record_ids=sorted({event["record_id"] for event in events}),
+        total=page.total,
+    )
+    return TimelineResponse(
+        total=page.total,
+        offset=page.offset,
+        entries=[TimelineEntry.from_events(group) for group in group_events(events)],
+        years=[
+            Bucket(key=b["key_as_string"], count=b["doc_count"])
+            for b in aggs.get("years", {}).get("buckets", [])
+        ],
+        months=[
+            Bucket(key=b["key_as_string"], count=b["doc_count"])
+            for b in aggs.get("months", {}).get("buckets", [])
+        ],
+        undated=aggs.get("undated", {}).get("doc_count", 0),
+        next_cursor=page.next_cursor,
+        next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
+    )

@@ -16,7 +16,7 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
 from evidence.errors import NotFound
-from evidence.indices import all_alias, registry_index
+from evidence.indices import all_alias, registry_index, type_alias
 from search_api.transport import CursorExpired, translated
 
 __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store"]
@@ -28,12 +28,17 @@ class Store:
     def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
         self._es = es
         self._prefix = prefix
-        self._records = all_alias(prefix)
+        self._targets = {"records": all_alias(prefix), "events": type_alias(prefix, "event")}
 
     async def search(
-        self, body: dict[str, Any], access: AccessContext | None, *, pit: str | None = None
+        self,
+        body: dict[str, Any],
+        access: AccessContext | None,
+        *,
+        pit: str | None = None,
+        target: str = "records",
     ) -> dict[str, Any]:
-        """Search every record type, only within what `access` may see."""
+        """Search records (or timeline events), only within what `access` may see."""
         secured = {**body, "query": restrict(body.get("query"), access)}
         async with translated():
             if pit is not None:
@@ -41,13 +46,13 @@ class Store:
                     pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **secured
                 )
             else:
-                response = await self._es.search(index=self._records, **secured)
+                response = await self._es.search(index=self._targets[target], **secured)
         return response.body
 
-    async def open_pit(self) -> str:
+    async def open_pit(self, target: str = "records") -> str:
         async with translated():
             response = await self._es.open_point_in_time(
-                index=self._records, keep_alive=PIT_KEEP_ALIVE
+                index=self._targets[target], keep_alive=PIT_KEEP_ALIVE
             )
         return response["id"]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from search_api.params import SearchParams
+from search_api.params import SearchParams, TimelineParams
 
 __all__ = ["query_string", "toggle"]
 
 
-def query_string(params: SearchParams, **changes: Any) -> str:
+def query_string(params: SearchParams | TimelineParams, **changes: Any) -> str:
     """`?q=...&facility=...` for these parameters with `changes` applied; defaults left out."""
     values = params.model_dump(mode="json") | changes
-    defaults = SearchParams().model_dump(mode="json")
+    defaults = type(params)().model_dump(mode="json")
     pairs: list[tuple[str, str]] = []
     for name, value in values.items():
         if value == defaults.get(name) or value is None:

@@ -14,8 +14,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 from search_api import service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.media import preview_jpeg
-from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse
-from search_api.params import ExportParams, SearchParams
+from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
+from search_api.params import ExportParams, SearchParams, TimelineParams
 
 router = APIRouter(tags=["evidence"])
 
@@ -101,3 +101,14 @@ async def media_original(stable_id: str, store: StoreDep, caller: CallerDep) -> 
     """The original file, byte for byte, for a deliberate reveal."""
     path, _ = await service.record_file(store, stable_id, caller, reveal=True)
     return FileResponse(path, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/api/timeline", response_model=TimelineResponse, responses=_ERRORS)
+async def timeline(
+    params: Annotated[TimelineParams, Query()],
+    store: StoreDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> TimelineResponse:
+    """Dated events in order (fuzzy dates, undated last), frames of a body grouped."""
+    return await service.timeline(store, params, caller, settings.secret_key.get_secret_value())

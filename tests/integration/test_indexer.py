@@ -9,6 +9,7 @@ from pathlib import Path
 
 from elasticsearch import Elasticsearch
 
+from evidence.indices import INDEX_KINDS, mapping_version
 from evidence.settings import Settings
 from indexer.load import load_bundle, rebuild
 from tests.conftest import FIXTURES, TINY_BUNDLE
@@ -30,15 +31,14 @@ def test_each_type_gets_a_versioned_index_behind_two_aliases(
 ) -> None:
     prefix = tiny_loaded.index_prefix
     aliases = _aliases(es, prefix)
-    assert {index.split("-v2-")[0] for index in aliases} == {
-        f"{prefix}-photo",
-        f"{prefix}-testimony",
-        f"{prefix}-filing",
-    }
+    kinds = {f"{prefix}-{kind}-v{mapping_version(kind)}": kind for kind in INDEX_KINDS}
+    assert {index.rsplit("-", 1)[0] for index in aliases} == set(kinds)
     for index, names in aliases.items():
-        record_type = index.removeprefix(f"{prefix}-").split("-")[0]
-        assert names == {f"{prefix}-{record_type}", f"{prefix}-records"}
+        kind = kinds[index.rsplit("-", 1)[0]]
+        expected = {f"{prefix}-{kind}"} | ({f"{prefix}-records"} if kind != "event" else set())
+        assert names == expected
     assert _count(es, tiny_loaded) == 5
+    assert es.count(index=f"{prefix}-event")["count"] == 5, "one event per photo"
 
 
 def test_loading_twice_changes_nothing(es: Elasticsearch, tiny_loaded: Settings) -> None:

@@ -1,0 +1,133 @@
+"""Dated events derived from a stored document, for timelines (pure, no I/O).
+
+A photo yields the moment it was taken (grouped by body), a testimony its interview and
+the events it recounts, a filing its filing and its issue. Undated events are kept.
+Every event carries its record's confidentiality and a citation (stable id, page,
+SHA-256), so a chronology built from it can be checked against the evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence.analysis import analysed_text, stemmed_text
+from evidence.dates import PRECISION_RANK, UNDATED_RANK, Precision
+
+__all__ = ["timeline_events"]
+
+_COPIED = ("record_type", "collection", "confidentiality", "synthetic", "graphic")
+
+
+def _rank(date: dict[str, Any] | None) -> int:
+    return PRECISION_RANK[Precision(date["precision"])] if date else UNDATED_RANK
+
+
+def _event(
+    document: dict[str, Any],
+    seq: int,
+    kind: str,
+    date: dict[str, Any] | None,
+    description: str,
+    **fields: Any,
+) -> dict[str, Any]:
+    event_id = f"{document['stable_id']}-{seq}"
+    first_page = 1 if document.get("pages") else None
+    event = {
+        "event_id": event_id,
+        "record_id": document["stable_id"],
+        "record_title": document["title"],
+        **{key: document.get(key) for key in _COPIED},
+        "kind": kind,
+        "seq": seq,
+        "date": date,
+        "precision_rank": _rank(date),
+        "description": description,
+        "facilities": document.get("facilities", []),
+        "branch_nos": document.get("branch_nos", []),
+        "hospitals": document.get("hospitals", []),
+        "persons": document.get("persons", []),
+        "group_key": event_id,
+        "citation": {
+            "stable_id": document["stable_id"],
+            "page": first_page,
+            "sha256": document.get("sha256"),
+        },
+        **fields,
+    }
+    text = [description, document["title"], event.get("court"), event.get("case_no")]
+    event["search_text"] = [value for t in text if t and (value := analysed_text(t))]
+    event["search_stems"] = [value for t in text if t and (value := stemmed_text(t))]
+    protected = document.get("protected", {}).get("persons")
+    event["protected"] = {"persons": protected} if protected else {}
+    return event
+
+
+def _photo(document: dict[str, Any]) -> list[dict[str, Any]]:
+    body = document.get("body_id")
+    what = document.get("findings") or "no findings recorded"
+    group = f"{document['collection']}:{body}" if body else None
+    event = _event(
+        document,
+        1,
+        "photographed",
+        document.get("date"),
+        f"Photographed ({document['local_id']}): {what}",
+    )
+    if group:
+        event["group_key"] = group
+    return [event]
+
+
+def _testimony(document: dict[str, Any]) -> list[dict[str, Any]]:
+    pseudonym = document.get("witness_pseudonym")
+    events = [
+        _event(
+            document,
+            1,
+            "interview",
+            document.get("interview_date"),
+            f"Testimony of {pseudonym} recorded",
+        )
+    ]
+    public = {p["name"] for p in document.get("persons", [])}
+    for item in document.get("events", []):
+        events.append(
+            _event(
+                document,
+                item["seq"] + 1,
+                "testimony_event",
+                item.get("date"),
+                item["description"],
+                facilities=item.get("facilities") or document.get("facilities", []),
+                persons=[
+                    p
+                    for p in document.get("persons", [])
+                    if p["name"] in set(item.get("persons", [])) & public
+                ],
+            )
+        )
+    return events
+
+
+def _filing(document: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = (document.get("doc_type") or "filing").replace("_", " ")
+    court = document.get("court")
+    fields = {
+        "court": court,
+        "case_no": document.get("case_no"),
+        "doc_type": document.get("doc_type"),
+    }
+    events = []
+    if document.get("date_filed"):
+        filed = f"{kind.capitalize()} filed with {court}"
+        events.append(_event(document, 1, "filed", document["date_filed"], filed, **fields))
+    outcome = f": {document['outcome']}" if document.get("outcome") else ""
+    if document.get("date_issued") or not events:
+        issued = f"{kind.capitalize()} issued by {court}{outcome}"
+        events.append(_event(document, 2, "issued", document.get("date_issued"), issued, **fields))
+    return events
+
+
+def timeline_events(document: dict[str, Any]) -> list[dict[str, Any]]:
+    builders = {"photo": _photo, "testimony": _testimony, "filing": _filing}
+    return builders[document["record_type"]](document)

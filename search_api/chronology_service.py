@@ -1,0 +1,310 @@
+"""Chronology operations: load -> change -> save with the caller's version, audited.
+
+Citations are checked against what the caller may see when a fact is added (a record
+they cannot see cannot be cited), and again on every read: a fact citing a record the
+reader may not see is left out, and only its count is given.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any, Literal
+
+from evidence.access import AccessContext
+from evidence.errors import InvalidRequest, NotFound
+from search_api.chronology import (
+    Chronology,
+    ChronologyStore,
+    Citation,
+    Fact,
+    FactIn,
+    dated,
+    ordered,
+    same_day,
+)
+from search_api.deps import Caller
+from search_api.store import Store
+
+__all__ = [
+    "add_event",
+    "add_fact",
+    "create",
+    "delete",
+    "delete_fact",
+    "move_fact",
+    "open_chronology",
+    "rename",
+    "update_fact",
+]
+
+
+async def _records(store: Store, ids: set[str], access: AccessContext) -> dict[str, dict]:
+    if not ids:
+        return {}
+    body = {
+        "query": {"ids": {"values": sorted(ids)}},
+        "size": len(ids),
+        "_source": ["stable_id", "title", "sha256"],
+    }
+    hits = (await store.search(body, access))["hits"]["hits"]
+    return {hit["_id"]: hit["_source"] for hit in hits}
+
+
+def _shape(
+    chronology_id: str, source: dict[str, Any], version: str, visible: set[str]
+) -> Chronology:
+    facts = [Fact.model_validate(fact) for fact in source.get("facts", [])]
+    shown = [f for f in facts if all(c.stable_id in visible for c in f.citations)]
+    return Chronology(
+        id=chronology_id,
+        title=source["title"],
+        owner=source["owner"],
+        created=source["created"],
+        updated=source["updated"],
+        version=version,
+        facts=ordered(shown),
+        hidden_facts=len(facts) - len(shown),
+    )
+
+
+async def open_chronology(
+    store: Store, chronologies: ChronologyStore, caller: Caller, chronology_id: str
+) -> Chronology:
+    source, version = await chronologies.load(caller.access, chronology_id)
+    cited = {c["stable_id"] for f in source.get("facts", []) for c in f.get("citations", [])}
+    visible = set(await _records(store, cited, caller.access))
+    await caller.audit(
+        "chronology.view", record_ids=sorted(visible), params={"chronology": chronology_id}
+    )
+    return _shape(chronology_id, source, version, visible)
+
+
+async def create(chronologies: ChronologyStore, caller: Caller, title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise InvalidRequest("A chronology needs a title.")
+    chronology_id, _ = await chronologies.create(caller.access, title[:300])
+    await caller.audit("chronology.create", params={"chronology": chronology_id, "title": title})
+    return chronology_id
+
+
+async def _change(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    action: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    **audit: Any,
+) -> Chronology:
+    source, _ = await chronologies.load(caller.access, chronology_id)
+    changed = change(source)
+    new_version = await chronologies.save(chronology_id, changed, version)
+    await caller.audit(action, params={"chronology": chronology_id} | audit)
+    cited = {c["stable_id"] for f in changed.get("facts", []) for c in f.get("citations", [])}
+    return _shape(
+        chronology_id, changed, new_version, set(await _records(store, cited, caller.access))
+    )
+
+
+async def rename(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    title: str,
+) -> Chronology:
+    if not title.strip():
+        raise InvalidRequest("A chronology needs a title.")
+    return await _change(
+        store,
+        chronologies,
+        caller,
+        chronology_id,
+        version,
+        "chronology.rename",
+        lambda s: s | {"title": title.strip()[:300]},
+        title=title,
+    )
+
+
+async def delete(
+    chronologies: ChronologyStore, caller: Caller, chronology_id: str, version: str
+) -> None:
+    await chronologies.delete(caller.access, chronology_id, version)
+    await caller.audit("chronology.delete", params={"chronology": chronology_id})
+
+
+async def _citations(store: Store, fact_in: FactIn, access: AccessContext) -> list[Citation]:
+    found = await _records(store, {c.stable_id for c in fact_in.citations}, access)
+    citations = []
+    for citation in fact_in.citations:
+        record = found.get(citation.stable_id)
+        if record is None:
+            raise NotFound(f"No record {citation.stable_id} to cite.")
+        citations.append(
+            Citation(
+                **citation.model_dump(), sha256=record.get("sha256"), title=record.get("title")
+            )
+        )
+    return citations
+
+
+def _next_order(facts: list[dict[str, Any]], fact: Fact) -> int:
+    orders = [f["order"] for f in facts if same_day(Fact.model_validate(f), fact)]
+    return max(orders, default=-1) + 1
+
+
+async def add_fact(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    fact_in: FactIn,
+) -> Chronology:
+    citations = await _citations(store, fact_in, caller.access)
+    fact_id = "f-" + secrets.token_hex(6)
+
+    def change(source: dict[str, Any]) -> dict[str, Any]:
+        fact = dated(fact_in, fact_id, 0, citations)
+        fact.order = _next_order(source["facts"], fact)
+        return source | {"facts": [*source["facts"], fact.model_dump(mode="json")]}
+
+    return await _change(
+        store,
+        chronologies,
+        caller,
+        chronology_id,
+        version,
+        "chronology.fact_add",
+        change,
+        fact=fact_id,
+    )
+
+
+async def add_event(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    event_id: str,
+) -> Chronology:
+    """A fact from a timeline event, citing its record (page and hash included)."""
+    body = {"query": {"ids": {"values": [event_id]}}, "size": 1}
+    hits = (await store.search(body, caller.access, target="events"))["hits"]["hits"]
+    if not hits:
+        raise NotFound(f"No event {event_id}.")
+    event = hits[0]["_source"]
+    citation = event["citation"]
+    fact_in = FactIn(
+        date=(event.get("date") or {}).get("text"),
+        text=event["description"],
+        citations=[{"stable_id": citation["stable_id"], "page": citation.get("page")}],
+    )
+    return await add_fact(store, chronologies, caller, chronology_id, version, fact_in)
+
+
+def _replace(
+    facts: list[dict[str, Any]],
+    fact_id: str,
+    change: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> list[dict[str, Any]]:
+    if not any(f["fact_id"] == fact_id for f in facts):
+        raise NotFound(f"No fact {fact_id}.")
+    changed = [change(f) if f["fact_id"] == fact_id else f for f in facts]
+    return [f for f in changed if f is not None]
+
+
+async def update_fact(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    fact_id: str,
+    fact_in: FactIn,
+) -> Chronology:
+    citations = await _citations(store, fact_in, caller.access)
+
+    def change(source: dict[str, Any]) -> dict[str, Any]:
+        def edit(old: dict[str, Any]) -> dict[str, Any]:
+            return dated(fact_in, fact_id, old["order"], citations).model_dump(mode="json")
+
+        return source | {"facts": _replace(source["facts"], fact_id, edit)}
+
+    return await _change(
+        store,
+        chronologies,
+        caller,
+        chronology_id,
+        version,
+        "chronology.fact_edit",
+        change,
+        fact=fact_id,
+    )
+
+
+async def delete_fact(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    fact_id: str,
+) -> Chronology:
+    def change(source: dict[str, Any]) -> dict[str, Any]:
+        return source | {"facts": _replace(source["facts"], fact_id, lambda _: None)}
+
+    return await _change(
+        store,
+        chronologies,
+        caller,
+        chronology_id,
+        version,
+        "chronology.fact_delete",
+        change,
+        fact=fact_id,
+    )
+
+
+async def move_fact(
+    store: Store,
+    chronologies: ChronologyStore,
+    caller: Caller,
+    chronology_id: str,
+    version: str,
+    fact_id: str,
+    direction: Literal["up", "down"],
+) -> Chronology:
+    """Swap a fact with its neighbour on the same date; other dates keep their order."""
+
+    def change(source: dict[str, Any]) -> dict[str, Any]:
+        facts = ordered([Fact.model_validate(f) for f in source["facts"]])
+        index = next((i for i, f in enumerate(facts) if f.fact_id == fact_id), None)
+        if index is None:
+            raise NotFound(f"No fact {fact_id}.")
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(facts) or not same_day(facts[index], facts[other]):
+            raise InvalidRequest("Only facts on the same date can be reordered.")
+        day = [f for f in facts if same_day(f, facts[index])]
+        for position, fact in enumerate(day):
+            fact.order = position
+        facts[index].order, facts[other].order = facts[other].order, facts[index].order
+        return source | {"facts": [f.model_dump(mode="json") for f in facts]}
+
+    return await _change(
+        store,
+        chronologies,
+        caller,
+        chronology_id,
+        version,
+        "chronology.fact_move",
+        change,
+        fact=fact_id,
+        direction=direction,
+    )

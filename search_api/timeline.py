@@ -1,0 +1,119 @@
+"""Timelines: the pure query over timeline events, and grouping for display.
+
+Events come from `{prefix}-event` (see `indexer/events.py`), each with its record's
+confidentiality, so the store's access filter covers them like records. Order is
+deterministic: earliest bound, then precision (day before month before year before
+range), then group (the frames of one body stay together), then sequence, then id;
+undated events come last and are never dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence.access import AccessContext, restrict
+from search_api.params import TimelineParams
+from search_api.query import text_query_for
+from search_api.syntax import parse_query
+
+__all__ = ["TIMELINE_SORT", "build_timeline", "by_year_and_month", "group_events"]
+
+TIMELINE_SORT: list[dict[str, Any]] = [
+    {"date.earliest": {"order": "asc", "missing": "_last"}},
+    {"precision_rank": "asc"},
+    {"group_key": "asc"},
+    {"seq": "asc"},
+    {"event_id": "asc"},
+]
+_FIELDS = {
+    "collection": ("collection",),
+    "type": ("record_type",),
+    "facility": ("facilities",),
+    "branch": ("branch_nos",),
+    "hospital": ("hospitals",),
+    "court": ("court",),
+    "doc_type": ("doc_type",),
+    "case": ("case_no",),
+    "confidentiality": ("confidentiality",),
+    "person": ("persons.name",),
+}
+
+
+def _filters(params: TimelineParams, access: AccessContext) -> list[dict[str, Any]]:
+    filters = []
+    for name, values in params.selected().items():
+        fields = _FIELDS[name]
+        if name == "person" and access.sees_protected_fields:
+            fields = (*fields, "protected.persons.name")
+        clauses = [{"terms": {field: values}} for field in fields]
+        filters.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}})
+    start, end = params.date_range
+    if start:
+        filters.append({"range": {"date.latest": {"gte": start.earliest.isoformat()}}})
+    if end:
+        filters.append({"range": {"date.earliest": {"lte": end.latest.isoformat()}}})
+    return filters
+
+
+def build_timeline(
+    params: TimelineParams, access: AccessContext | None, *, after: list[Any] | None = None
+) -> dict[str, Any]:
+    """Events in chronological order, with an overview by year and by month."""
+    if access is None:
+        return {"query": restrict(None, None), "size": 0}
+    text = text_query_for(parse_query(params.q), access, with_pages=False)
+    body: dict[str, Any] = {
+        "query": restrict({"bool": {"must": [text], "filter": _filters(params, access)}}, access),
+        "size": params.size,
+        "track_total_hits": True,
+        "sort": TIMELINE_SORT,
+        "_source": {"excludes": ["search_text", "search_stems", "protected"]},
+        "aggs": {
+            "years": {
+                "date_histogram": {
+                    "field": "date.earliest",
+                    "calendar_interval": "year",
+                    "format": "yyyy",
+                    "min_doc_count": 1,
+                }
+            },
+            "months": {
+                "date_histogram": {
+                    "field": "date.earliest",
+                    "calendar_interval": "month",
+                    "format": "yyyy-MM",
+                    "min_doc_count": 1,
+                }
+            },
+            "undated": {"missing": {"field": "date.earliest"}},
+        },
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def group_events(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Adjacent events of one group (frames of one body) become one entry."""
+    groups: list[list[dict[str, Any]]] = []
+    for event in events:
+        if groups and groups[-1][0]["group_key"] == event["group_key"] != event["event_id"]:
+            groups[-1].append(event)
+        else:
+            groups.append([event])
+    return groups
+
+
+def by_year_and_month(entries: list[Any]) -> list[tuple[str, list[tuple[str, list[Any]]]]]:
+    """Entries under year and month headings, in order; undated under "Undated"."""
+    years: list[tuple[str, list[tuple[str, list[Any]]]]] = []
+    for entry in entries:
+        date = entry.date
+        year, month = (date.earliest[:4], date.earliest[:7]) if date else ("Undated", "")
+        if not years or years[-1][0] != year:
+            years.append((year, []))
+        months = years[-1][1]
+        if not months or months[-1][0] != month:
+            months.append((month, []))
+        months[-1][1].append(entry)
+    return years
