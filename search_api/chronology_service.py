@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from evidence.access import AccessContext
 from evidence.errors import InvalidRequest, NotFound
 from search_api.chronology import (
     Chronology,
@@ -26,29 +26,9 @@ from search_api.chronology import (
 from search_api.deps import Caller
 from search_api.store import Store
 
-__all__ = [
-    "add_event",
-    "add_fact",
-    "create",
-    "delete",
-    "delete_fact",
-    "move_fact",
-    "open_chronology",
-    "rename",
-    "update_fact",
-]
+__all__ = ["ChronologyService"]
 
-
-async def _records(store: Store, ids: set[str], access: AccessContext) -> dict[str, dict]:
-    if not ids:
-        return {}
-    body = {
-        "query": {"ids": {"values": sorted(ids)}},
-        "size": len(ids),
-        "_source": ["stable_id", "title", "sha256"],
-    }
-    hits = (await store.search(body, access))["hits"]["hits"]
-    return {hit["_id"]: hit["_source"] for hit in hits}
+Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _shape(
@@ -68,145 +48,13 @@ def _shape(
     )
 
 
-async def open_chronology(
-    store: Store, chronologies: ChronologyStore, caller: Caller, chronology_id: str
-) -> Chronology:
-    source, version = await chronologies.load(caller.access, chronology_id)
-    cited = {c["stable_id"] for f in source.get("facts", []) for c in f.get("citations", [])}
-    visible = set(await _records(store, cited, caller.access))
-    await caller.audit(
-        "chronology.view", record_ids=sorted(visible), params={"chronology": chronology_id}
-    )
-    return _shape(chronology_id, source, version, visible)
-
-
-async def create(chronologies: ChronologyStore, caller: Caller, title: str) -> str:
-    title = title.strip()
-    if not title:
-        raise InvalidRequest("A chronology needs a title.")
-    chronology_id, _ = await chronologies.create(caller.access, title[:300])
-    await caller.audit("chronology.create", params={"chronology": chronology_id, "title": title})
-    return chronology_id
-
-
-async def _change(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    action: str,
-    change: Callable[[dict[str, Any]], dict[str, Any]],
-    **audit: Any,
-) -> Chronology:
-    source, _ = await chronologies.load(caller.access, chronology_id)
-    changed = change(source)
-    new_version = await chronologies.save(chronology_id, changed, version)
-    await caller.audit(action, params={"chronology": chronology_id} | audit)
-    cited = {c["stable_id"] for f in changed.get("facts", []) for c in f.get("citations", [])}
-    return _shape(
-        chronology_id, changed, new_version, set(await _records(store, cited, caller.access))
-    )
-
-
-async def rename(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    title: str,
-) -> Chronology:
-    if not title.strip():
-        raise InvalidRequest("A chronology needs a title.")
-    return await _change(
-        store,
-        chronologies,
-        caller,
-        chronology_id,
-        version,
-        "chronology.rename",
-        lambda s: s | {"title": title.strip()[:300]},
-        title=title,
-    )
-
-
-async def delete(
-    chronologies: ChronologyStore, caller: Caller, chronology_id: str, version: str
-) -> None:
-    await chronologies.delete(caller.access, chronology_id, version)
-    await caller.audit("chronology.delete", params={"chronology": chronology_id})
-
-
-async def _citations(store: Store, fact_in: FactIn, access: AccessContext) -> list[Citation]:
-    found = await _records(store, {c.stable_id for c in fact_in.citations}, access)
-    citations = []
-    for citation in fact_in.citations:
-        record = found.get(citation.stable_id)
-        if record is None:
-            raise NotFound(f"No record {citation.stable_id} to cite.")
-        citations.append(
-            Citation(
-                **citation.model_dump(), sha256=record.get("sha256"), title=record.get("title")
-            )
-        )
-    return citations
+def _cited(source: dict[str, Any]) -> set[str]:
+    return {c["stable_id"] for f in source.get("facts", []) for c in f.get("citations", [])}
 
 
 def _next_order(facts: list[dict[str, Any]], fact: Fact) -> int:
     orders = [f["order"] for f in facts if same_day(Fact.model_validate(f), fact)]
     return max(orders, default=-1) + 1
-
-
-async def add_fact(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    fact_in: FactIn,
-) -> Chronology:
-    citations = await _citations(store, fact_in, caller.access)
-    fact_id = "f-" + secrets.token_hex(6)
-
-    def change(source: dict[str, Any]) -> dict[str, Any]:
-        fact = dated(fact_in, fact_id, 0, citations)
-        fact.order = _next_order(source["facts"], fact)
-        return source | {"facts": [*source["facts"], fact.model_dump(mode="json")]}
-
-    return await _change(
-        store,
-        chronologies,
-        caller,
-        chronology_id,
-        version,
-        "chronology.fact_add",
-        change,
-        fact=fact_id,
-    )
-
-
-async def add_event(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    event_id: str,
-) -> Chronology:
-    """A fact from a timeline event, citing its record (page and hash included)."""
-    body = {"query": {"ids": {"values": [event_id]}}, "size": 1}
-    hits = (await store.search(body, caller.access, target="events"))["hits"]["hits"]
-    if not hits:
-        raise NotFound(f"No event {event_id}.")
-    event = hits[0]["_source"]
-    citation = event["citation"]
-    fact_in = FactIn(
-        date=(event.get("date") or {}).get("text"),
-        text=event["description"],
-        citations=[{"stable_id": citation["stable_id"], "page": citation.get("page")}],
-    )
-    return await add_fact(store, chronologies, caller, chronology_id, version, fact_in)
 
 
 def _replace(
@@ -220,91 +68,160 @@ def _replace(
     return [f for f in changed if f is not None]
 
 
-async def update_fact(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    fact_id: str,
-    fact_in: FactIn,
-) -> Chronology:
-    citations = await _citations(store, fact_in, caller.access)
+def _moved(source: dict[str, Any], fact_id: str, direction: str) -> dict[str, Any]:
+    """Swap a fact with its neighbour on the same date; other dates keep their order."""
+    facts = ordered([Fact.model_validate(f) for f in source["facts"]])
+    index = next((i for i, f in enumerate(facts) if f.fact_id == fact_id), None)
+    if index is None:
+        raise NotFound(f"No fact {fact_id}.")
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(facts) or not same_day(facts[index], facts[other]):
+        raise InvalidRequest("Only facts on the same date can be reordered.")
+    for position, fact in enumerate(f for f in facts if same_day(f, facts[index])):
+        fact.order = position
+    facts[index].order, facts[other].order = facts[other].order, facts[index].order
+    return source | {"facts": [f.model_dump(mode="json") for f in facts]}
 
-    def change(source: dict[str, Any]) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class ChronologyService:
+    """One caller's operations on chronologies."""
+
+    store: Store
+    chronologies: ChronologyStore
+    caller: Caller
+
+    async def _visible(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        body = {
+            "query": {"ids": {"values": sorted(ids)}},
+            "size": len(ids),
+            "_source": ["stable_id", "title", "sha256"],
+        }
+        hits = (await self.store.search(body, self.caller.access))["hits"]["hits"]
+        return {hit["_id"]: hit["_source"] for hit in hits}
+
+    async def open(self, chronology_id: str) -> Chronology:
+        source, version = await self.chronologies.load(self.caller.access, chronology_id)
+        visible = set(await self._visible(_cited(source)))
+        await self.caller.audit(
+            "chronology.view", record_ids=sorted(visible), params={"chronology": chronology_id}
+        )
+        return _shape(chronology_id, source, version, visible)
+
+    async def current_version(self, chronology_id: str) -> str:
+        return (await self.chronologies.load(self.caller.access, chronology_id))[1]
+
+    async def create(self, title: str) -> str:
+        if not title.strip():
+            raise InvalidRequest("A chronology needs a title.")
+        chronology_id, _ = await self.chronologies.create(self.caller.access, title.strip()[:300])
+        await self.caller.audit(
+            "chronology.create", params={"chronology": chronology_id, "title": title}
+        )
+        return chronology_id
+
+    async def delete(self, chronology_id: str, version: str) -> None:
+        await self.chronologies.delete(self.caller.access, chronology_id, version)
+        await self.caller.audit("chronology.delete", params={"chronology": chronology_id})
+
+    async def _change(
+        self, chronology_id: str, version: str, action: str, change: Change, **audit: Any
+    ) -> Chronology:
+        source, _ = await self.chronologies.load(self.caller.access, chronology_id)
+        changed = change(source)
+        new_version = await self.chronologies.save(chronology_id, changed, version)
+        await self.caller.audit(action, params={"chronology": chronology_id} | audit)
+        visible = set(await self._visible(_cited(changed)))
+        return _shape(chronology_id, changed, new_version, visible)
+
+    async def rename(self, chronology_id: str, version: str, title: str) -> Chronology:
+        if not title.strip():
+            raise InvalidRequest("A chronology needs a title.")
+        return await self._change(
+            chronology_id,
+            version,
+            "chronology.rename",
+            lambda s: s | {"title": title.strip()[:300]},
+            title=title,
+        )
+
+    async def _citations(self, fact_in: FactIn) -> list[Citation]:
+        found = await self._visible({c.stable_id for c in fact_in.citations})
+        citations = []
+        for citation in fact_in.citations:
+            record = found.get(citation.stable_id)
+            if record is None:
+                raise NotFound(f"No record {citation.stable_id} to cite.")
+            citations.append(
+                Citation(
+                    **citation.model_dump(), sha256=record.get("sha256"), title=record.get("title")
+                )
+            )
+        return citations
+
+    async def add_fact(self, chronology_id: str, version: str, fact_in: FactIn) -> Chronology:
+        citations = await self._citations(fact_in)
+        fact_id = "f-" + secrets.token_hex(6)
+
+        def change(source: dict[str, Any]) -> dict[str, Any]:
+            fact = dated(fact_in, fact_id, 0, citations)
+            fact.order = _next_order(source["facts"], fact)
+            return source | {"facts": [*source["facts"], fact.model_dump(mode="json")]}
+
+        return await self._change(
+            chronology_id, version, "chronology.fact_add", change, fact=fact_id
+        )
+
+    async def add_event(self, chronology_id: str, version: str, event_id: str) -> Chronology:
+        """A fact from a timeline event, citing its record (page and hash included)."""
+        body = {"query": {"ids": {"values": [event_id]}}, "size": 1}
+        hits = (await self.store.search(body, self.caller.access, target="events"))["hits"]["hits"]
+        if not hits:
+            raise NotFound(f"No event {event_id}.")
+        event = hits[0]["_source"]
+        citation = event["citation"]
+        fact_in = FactIn(
+            date=(event.get("date") or {}).get("text"),
+            text=event["description"],
+            citations=[{"stable_id": citation["stable_id"], "page": citation.get("page")}],
+        )
+        return await self.add_fact(chronology_id, version, fact_in)
+
+    async def update_fact(
+        self, chronology_id: str, version: str, fact_id: str, fact_in: FactIn
+    ) -> Chronology:
+        citations = await self._citations(fact_in)
+
         def edit(old: dict[str, Any]) -> dict[str, Any]:
             return dated(fact_in, fact_id, old["order"], citations).model_dump(mode="json")
 
-        return source | {"facts": _replace(source["facts"], fact_id, edit)}
+        return await self._change(
+            chronology_id,
+            version,
+            "chronology.fact_edit",
+            lambda s: s | {"facts": _replace(s["facts"], fact_id, edit)},
+            fact=fact_id,
+        )
 
-    return await _change(
-        store,
-        chronologies,
-        caller,
-        chronology_id,
-        version,
-        "chronology.fact_edit",
-        change,
-        fact=fact_id,
-    )
+    async def delete_fact(self, chronology_id: str, version: str, fact_id: str) -> Chronology:
+        return await self._change(
+            chronology_id,
+            version,
+            "chronology.fact_delete",
+            lambda s: s | {"facts": _replace(s["facts"], fact_id, lambda _: None)},
+            fact=fact_id,
+        )
 
-
-async def delete_fact(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    fact_id: str,
-) -> Chronology:
-    def change(source: dict[str, Any]) -> dict[str, Any]:
-        return source | {"facts": _replace(source["facts"], fact_id, lambda _: None)}
-
-    return await _change(
-        store,
-        chronologies,
-        caller,
-        chronology_id,
-        version,
-        "chronology.fact_delete",
-        change,
-        fact=fact_id,
-    )
-
-
-async def move_fact(
-    store: Store,
-    chronologies: ChronologyStore,
-    caller: Caller,
-    chronology_id: str,
-    version: str,
-    fact_id: str,
-    direction: Literal["up", "down"],
-) -> Chronology:
-    """Swap a fact with its neighbour on the same date; other dates keep their order."""
-
-    def change(source: dict[str, Any]) -> dict[str, Any]:
-        facts = ordered([Fact.model_validate(f) for f in source["facts"]])
-        index = next((i for i, f in enumerate(facts) if f.fact_id == fact_id), None)
-        if index is None:
-            raise NotFound(f"No fact {fact_id}.")
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(facts) or not same_day(facts[index], facts[other]):
-            raise InvalidRequest("Only facts on the same date can be reordered.")
-        day = [f for f in facts if same_day(f, facts[index])]
-        for position, fact in enumerate(day):
-            fact.order = position
-        facts[index].order, facts[other].order = facts[other].order, facts[index].order
-        return source | {"facts": [f.model_dump(mode="json") for f in facts]}
-
-    return await _change(
-        store,
-        chronologies,
-        caller,
-        chronology_id,
-        version,
-        "chronology.fact_move",
-        change,
-        fact=fact_id,
-        direction=direction,
-    )
+    async def move_fact(
+        self, chronology_id: str, version: str, fact_id: str, direction: Literal["up", "down"]
+    ) -> Chronology:
+        return await self._change(
+            chronology_id,
+            version,
+            "chronology.fact_move",
+            lambda s: _moved(s, fact_id, direction),
+            fact=fact_id,
+            direction=direction,
+        )

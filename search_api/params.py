@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -36,14 +36,15 @@ class Sort(StrEnum):
     DATE_DESC = "date_desc"
 
 
-class SearchParams(BaseModel):
-    """Parameters of `GET /api/search`, the search page and the export.
+class _Filters(BaseModel):
+    """What searches and timelines share: the text, the filters, the dates, the cursor.
 
-    Each facet parameter is repeatable (`?facility=saydnaya&facility=branch-235`); values
-    of one facet are ORed, different facets are ANDed.
+    Each filter parameter is repeatable (`?facility=saydnaya&facility=branch-235`); values
+    of one filter are ORed, different filters are ANDed.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    FILTERS: ClassVar[tuple[str, ...]] = ()
 
     q: str = Field(
         default="",
@@ -56,30 +57,24 @@ class SearchParams(BaseModel):
     branch: FacetValues = Field(default=[], description="Security-branch number, e.g. 215.")
     hospital: FacetValues = Field(default=[], description="Hospital facility id.")
     person: FacetValues = []
-    role: FacetValues = Field(default=[], description="Person role: victim, witness, ...")
-    language: FacetValues = []
     doc_type: FacetValues = []
     court: FacetValues = []
-    identification: FacetValues = []
     confidentiality: FacetValues = Field(default=[], description="Within the caller's ceiling.")
     date_from: FuzzyDateText = None
     date_to: FuzzyDateText = None
-    sort: Sort = Sort.RELEVANCE
-    size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")
     cursor: str | None = Field(
         default=None, max_length=4096, description="Opaque; from next_cursor."
     )
-    more: FacetValues = Field(default=[], description="Facets to show in full.")
 
     @property
     def date_range(self) -> tuple[FuzzyDate | None, FuzzyDate | None]:
         return parse_fuzzy_date(self.date_from), parse_fuzzy_date(self.date_to)
 
     def selected(self) -> dict[str, list[str]]:
-        """The facet selections, by facet name, leaving out empty ones."""
-        return {name: list(getattr(self, name)) for name in FACET_PARAMS if getattr(self, name)}
+        """The filter selections, by name, leaving out empty ones."""
+        return {name: list(getattr(self, name)) for name in self.FILTERS if getattr(self, name)}
 
-    def without_cursor(self) -> SearchParams:
+    def without_cursor(self) -> Self:
         return self.model_copy(update={"cursor": None})
 
 
@@ -99,55 +94,43 @@ FACET_PARAMS = (
 )
 
 
+class SearchParams(_Filters):
+    """Parameters of `GET /api/search`, the search page and the export."""
+
+    FILTERS: ClassVar[tuple[str, ...]] = FACET_PARAMS
+
+    role: FacetValues = Field(default=[], description="Person role: victim, witness, ...")
+    language: FacetValues = []
+    identification: FacetValues = []
+    sort: Sort = Sort.RELEVANCE
+    size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")
+    more: FacetValues = Field(default=[], description="Facets to show in full.")
+
+
 class ExportParams(SearchParams):
     """The search's parameters plus the file format of the export."""
 
     format: Literal["csv", "ndjson"] = "csv"
 
 
-class TimelineParams(BaseModel):
+class TimelineParams(_Filters):
     """Parameters of `GET /api/timeline` and the timeline page.
 
-    The filters narrow the events; `person`, `facility` and `case` focus the timeline on
-    one person, one facility or one case.
+    `person`, `facility` and `case` focus the timeline on one person, facility or case.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    FILTERS: ClassVar[tuple[str, ...]] = (
+        "collection",
+        "type",
+        "facility",
+        "branch",
+        "hospital",
+        "person",
+        "court",
+        "doc_type",
+        "case",
+        "confidentiality",
+    )
 
-    q: str = Field(default="", max_length=1000, description="Simple syntax, as in search.")
-    collection: FacetValues = []
-    type: FacetValues = Field(default=[], description="Record type: photo, testimony, filing.")
-    facility: FacetValues = []
-    branch: FacetValues = []
-    hospital: FacetValues = []
-    person: FacetValues = []
-    court: FacetValues = []
-    doc_type: FacetValues = []
     case: FacetValues = Field(default=[], description="Case number as the court writes it.")
-    confidentiality: FacetValues = []
-    date_from: FuzzyDateText = None
-    date_to: FuzzyDateText = None
     size: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=4096)
-
-    @property
-    def date_range(self) -> tuple[FuzzyDate | None, FuzzyDate | None]:
-        return parse_fuzzy_date(self.date_from), parse_fuzzy_date(self.date_to)
-
-    def selected(self) -> dict[str, list[str]]:
-        names = (
-            "collection",
-            "type",
-            "facility",
-            "branch",
-            "hospital",
-            "person",
-            "court",
-            "doc_type",
-            "case",
-            "confidentiality",
-        )
-        return {name: list(getattr(self, name)) for name in names if getattr(self, name)}
-
-    def without_cursor(self) -> TimelineParams:
-        return self.model_copy(update={"cursor": None})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from search_api import chronology_export, chronology_service
-from search_api.chronology import Chronology, ChronologyStore, FactIn
+from search_api import chronology_export
+from search_api.chronology import Chronology, FactIn
+from search_api.chronology_service import ChronologyService
 from search_api.deps import CallerDep, StoreDep
 from search_api.models import ErrorOut
 
@@ -23,6 +24,13 @@ _ERRORS: dict[int | str, dict] = {
     503: {"model": ErrorOut},
 }
 Version = Annotated[str, Field(max_length=40, description="From the last read or write.")]
+
+
+def get_chronologies(request: Request, store: StoreDep, caller: CallerDep) -> ChronologyService:
+    return ChronologyService(store, request.app.state.chronologies, caller)
+
+
+ChronologiesDep = Annotated[ChronologyService, Depends(get_chronologies)]
 
 
 class CreateIn(BaseModel):
@@ -53,111 +61,74 @@ class MoveIn(BaseModel):
     direction: Literal["up", "down"]
 
 
-def _chronologies(request: Request) -> ChronologyStore:
-    return request.app.state.chronologies
-
-
 @router.post("", status_code=201, response_model=Created, responses=_ERRORS)
-async def create(request: Request, body: CreateIn, caller: CallerDep) -> Created:
+async def create(body: CreateIn, chronologies: ChronologiesDep) -> Created:
     """Start a chronology; it belongs to you (admins can open any)."""
-    return Created(id=await chronology_service.create(_chronologies(request), caller, body.title))
+    return Created(id=await chronologies.create(body.title))
 
 
 @router.get("", responses=_ERRORS)
-async def list_chronologies(request: Request, caller: CallerDep) -> list[dict]:
-    return await _chronologies(request).list(caller.access)
+async def list_chronologies(chronologies: ChronologiesDep) -> list[dict]:
+    return await chronologies.chronologies.list(chronologies.caller.access)
 
 
 @router.get("/{chronology_id}", response_model=Chronology, responses=_ERRORS)
-async def read(
-    request: Request, chronology_id: str, store: StoreDep, caller: CallerDep
-) -> Chronology:
-    return await chronology_service.open_chronology(
-        store, _chronologies(request), caller, chronology_id
-    )
+async def read(chronology_id: str, chronologies: ChronologiesDep) -> Chronology:
+    return await chronologies.open(chronology_id)
 
 
 @router.patch("/{chronology_id}", response_model=Chronology, responses=_ERRORS)
-async def rename(
-    request: Request, chronology_id: str, body: RenameIn, store: StoreDep, caller: CallerDep
-) -> Chronology:
-    return await chronology_service.rename(
-        store, _chronologies(request), caller, chronology_id, body.version, body.title
-    )
+async def rename(chronology_id: str, body: RenameIn, chronologies: ChronologiesDep) -> Chronology:
+    return await chronologies.rename(chronology_id, body.version, body.title)
 
 
 @router.delete("/{chronology_id}", status_code=204, responses=_ERRORS)
 async def delete(
-    request: Request,
-    chronology_id: str,
-    caller: CallerDep,
-    version: Annotated[str, Query(max_length=40)],
+    chronology_id: str, chronologies: ChronologiesDep, version: Annotated[str, Query(max_length=40)]
 ) -> Response:
-    await chronology_service.delete(_chronologies(request), caller, chronology_id, version)
+    await chronologies.delete(chronology_id, version)
     return Response(status_code=204)
 
 
 @router.post("/{chronology_id}/facts", response_model=Chronology, responses=_ERRORS)
 async def add_fact(
-    request: Request, chronology_id: str, body: FactWrite, store: StoreDep, caller: CallerDep
+    chronology_id: str, body: FactWrite, chronologies: ChronologiesDep
 ) -> Chronology:
     """Add a free-standing fact; each citation must name a record you can see."""
-    return await chronology_service.add_fact(
-        store, _chronologies(request), caller, chronology_id, body.version, body.fact
-    )
+    return await chronologies.add_fact(chronology_id, body.version, body.fact)
 
 
 @router.post("/{chronology_id}/events", response_model=Chronology, responses=_ERRORS)
 async def add_event(
-    request: Request, chronology_id: str, body: EventAdd, store: StoreDep, caller: CallerDep
+    chronology_id: str, body: EventAdd, chronologies: ChronologiesDep
 ) -> Chronology:
     """Add a timeline event as a fact, cited to its record."""
-    return await chronology_service.add_event(
-        store, _chronologies(request), caller, chronology_id, body.version, body.event_id
-    )
+    return await chronologies.add_event(chronology_id, body.version, body.event_id)
 
 
 @router.put("/{chronology_id}/facts/{fact_id}", response_model=Chronology, responses=_ERRORS)
 async def update_fact(
-    request: Request,
-    chronology_id: str,
-    fact_id: str,
-    body: FactWrite,
-    store: StoreDep,
-    caller: CallerDep,
+    chronology_id: str, fact_id: str, body: FactWrite, chronologies: ChronologiesDep
 ) -> Chronology:
-    return await chronology_service.update_fact(
-        store, _chronologies(request), caller, chronology_id, body.version, fact_id, body.fact
-    )
+    return await chronologies.update_fact(chronology_id, body.version, fact_id, body.fact)
 
 
 @router.delete("/{chronology_id}/facts/{fact_id}", response_model=Chronology, responses=_ERRORS)
 async def delete_fact(
-    request: Request,
     chronology_id: str,
     fact_id: str,
-    store: StoreDep,
-    caller: CallerDep,
+    chronologies: ChronologiesDep,
     version: Annotated[str, Query(max_length=40)],
 ) -> Chronology:
-    return await chronology_service.delete_fact(
-        store, _chronologies(request), caller, chronology_id, version, fact_id
-    )
+    return await chronologies.delete_fact(chronology_id, version, fact_id)
 
 
 @router.post("/{chronology_id}/facts/{fact_id}/move", response_model=Chronology, responses=_ERRORS)
 async def move_fact(
-    request: Request,
-    chronology_id: str,
-    fact_id: str,
-    body: Annotated[MoveIn, Body()],
-    store: StoreDep,
-    caller: CallerDep,
+    chronology_id: str, fact_id: str, body: MoveIn, chronologies: ChronologiesDep
 ) -> Chronology:
     """Reorder a fact among those on the same date."""
-    return await chronology_service.move_fact(
-        store, _chronologies(request), caller, chronology_id, body.version, fact_id, body.direction
-    )
+    return await chronologies.move_fact(chronology_id, body.version, fact_id, body.direction)
 
 
 _FORMATS = {
@@ -173,17 +144,15 @@ _FORMATS = {
 
 @router.get("/{chronology_id}/export", responses=_ERRORS, response_class=Response)
 async def export(
-    request: Request,
     chronology_id: str,
-    store: StoreDep,
-    caller: CallerDep,
+    chronologies: ChronologiesDep,
     format: Literal["csv", "json", "html", "docx"] = "docx",
 ) -> Response:
     """The chronology for court: CSV, JSON, printable HTML or Word."""
-    chronology = await chronology_service.open_chronology(
-        store, _chronologies(request), caller, chronology_id
+    chronology = await chronologies.open(chronology_id)
+    await chronologies.caller.audit(
+        "chronology.export", params={"chronology": chronology_id, "format": format}
     )
-    await caller.audit("chronology.export", params={"chronology": chronology_id, "format": format})
     media_type, render = _FORMATS[format]
     disposition = "inline" if format == "html" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{chronology_id}.{format}"'}

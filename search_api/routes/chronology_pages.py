@@ -13,11 +13,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evidence.errors import EvidenceError, InvalidRequest
-from search_api import chronology_service, service
-from search_api.chronology import ChronologyStore, FactIn
+from search_api import service
+from search_api.chronology import FactIn
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.params import TimelineParams
+from search_api.routes.chronologies import ChronologiesDep
 from search_api.routes.render import CSRF_COOKIE, render
 from search_api.security import valid_csrf
 from search_api.timeline import by_year_and_month
@@ -26,10 +27,6 @@ from search_api.urls import query_string
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=128)]
 Version = Annotated[str, Form(max_length=40)]
-
-
-def _store(request: Request) -> ChronologyStore:
-    return request.app.state.chronologies
 
 
 def _check(request: Request, csrf: str) -> None:
@@ -59,7 +56,9 @@ async def timeline_page(
         result = await service.timeline(
             store, params, caller, settings.secret_key.get_secret_value()
         )
-        mine = await _store(request).list(caller.access) if caller.access.user else []
+        mine = (
+            await request.app.state.chronologies.list(caller.access) if caller.access.user else []
+        )
     except EvidenceError as error:
         return render(
             request, "timeline.html", context | {"error": str(error)}, caller, status_for(error)
@@ -76,7 +75,7 @@ async def timeline_page(
 @router.get("/chronologies", response_class=HTMLResponse)
 async def chronologies_page(request: Request, caller: CallerDep) -> HTMLResponse:
     try:
-        mine = await _store(request).list(caller.access)
+        mine = await request.app.state.chronologies.list(caller.access)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     return render(request, "chronologies.html", {"mine": mine}, caller)
@@ -84,22 +83,22 @@ async def chronologies_page(request: Request, caller: CallerDep) -> HTMLResponse
 
 @router.get("/chronologies/{chronology_id}", response_class=HTMLResponse)
 async def editor(
-    request: Request, chronology_id: str, store: StoreDep, caller: CallerDep
+    request: Request, chronology_id: str, chronologies: ChronologiesDep
 ) -> HTMLResponse:
+    caller = chronologies.caller
     try:
-        chronology = await chronology_service.open_chronology(
-            store, _store(request), caller, chronology_id
-        )
+        chronology = await chronologies.open(chronology_id)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     return render(request, "chronology.html", {"chronology": chronology}, caller)
 
 
 async def _attempt(
-    request: Request, caller: Caller, work: Callable[[], Awaitable[Response]]
+    request: Request, caller: Caller, csrf: str, work: Callable[[], Awaitable[Response]]
 ) -> Response:
-    """Run a form's change; errors (a conflict, a bad date) come back as a page."""
+    """Check the form's CSRF token and run its change; errors come back as a page."""
     try:
+        _check(request, csrf)
         return await work()
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
@@ -107,73 +106,71 @@ async def _attempt(
 
 @router.post("/chronologies")
 async def create_form(
-    request: Request, caller: CallerDep, csrf: Csrf, title: Annotated[str, Form(max_length=300)]
+    request: Request,
+    chronologies: ChronologiesDep,
+    csrf: Csrf,
+    title: Annotated[str, Form(max_length=300)],
 ) -> Response:
     async def work() -> Response:
-        _check(request, csrf)
-        return _back(await chronology_service.create(_store(request), caller, title))
+        return _back(await chronologies.create(title))
 
-    return await _attempt(request, caller, work)
+    return await _attempt(request, chronologies.caller, csrf, work)
 
 
 @router.post("/chronologies/add-event")
 async def add_event_form(
     request: Request,
-    store: StoreDep,
-    caller: CallerDep,
+    chronologies: ChronologiesDep,
     csrf: Csrf,
     chronology_id: Annotated[str, Form(max_length=40)],
     event_id: Annotated[str, Form(max_length=100)],
 ) -> Response:
+    """From the timeline: adding re-reads the current version, so nothing is overwritten."""
+
     async def work() -> Response:
-        _check(request, csrf)
-        _, version = await _store(request).load(caller.access, chronology_id)
-        await chronology_service.add_event(
-            store, _store(request), caller, chronology_id, version, event_id
-        )
+        version = await chronologies.current_version(chronology_id)
+        await chronologies.add_event(chronology_id, version, event_id)
         return _back(chronology_id)
 
-    return await _attempt(request, caller, work)
+    return await _attempt(request, chronologies.caller, csrf, work)
 
 
 @router.post("/chronologies/{chronology_id}/rename")
 async def rename_form(
     request: Request,
     chronology_id: str,
-    store: StoreDep,
-    caller: CallerDep,
+    chronologies: ChronologiesDep,
     csrf: Csrf,
     version: Version,
     title: Annotated[str, Form(max_length=300)],
 ) -> Response:
     async def work() -> Response:
-        _check(request, csrf)
-        await chronology_service.rename(
-            store, _store(request), caller, chronology_id, version, title
-        )
+        await chronologies.rename(chronology_id, version, title)
         return _back(chronology_id)
 
-    return await _attempt(request, caller, work)
+    return await _attempt(request, chronologies.caller, csrf, work)
 
 
 @router.post("/chronologies/{chronology_id}/delete")
 async def delete_form(
-    request: Request, chronology_id: str, caller: CallerDep, csrf: Csrf, version: Version
+    request: Request,
+    chronology_id: str,
+    chronologies: ChronologiesDep,
+    csrf: Csrf,
+    version: Version,
 ) -> Response:
     async def work() -> Response:
-        _check(request, csrf)
-        await chronology_service.delete(_store(request), caller, chronology_id, version)
+        await chronologies.delete(chronology_id, version)
         return RedirectResponse("/chronologies", status_code=303)
 
-    return await _attempt(request, caller, work)
+    return await _attempt(request, chronologies.caller, csrf, work)
 
 
 @router.post("/chronologies/{chronology_id}/facts")
 async def fact_form(
     request: Request,
     chronology_id: str,
-    store: StoreDep,
-    caller: CallerDep,
+    chronologies: ChronologiesDep,
     csrf: Csrf,
     version: Version,
     text: Annotated[str, Form(max_length=5000)],
@@ -189,25 +186,23 @@ async def fact_form(
     """Add a fact, or edit one when `fact_id` is given."""
 
     async def work() -> Response:
-        _check(request, csrf)
-        citations = [{"stable_id": cite.strip(), "page": int(page) if page.isdigit() else None}]
+        citation = {"stable_id": cite.strip(), "page": int(page) if page.isdigit() else None}
         fact = FactIn(
             date=date or None,
             text=text,
             status=status,
             material=material,
-            citations=citations if cite.strip() else [],
+            citations=[citation] if cite.strip() else [],
             issues=_labels(issues),
             note=note or None,
         )
-        args = (store, _store(request), caller, chronology_id, version)
         if fact_id:
-            await chronology_service.update_fact(*args, fact_id, fact)
+            await chronologies.update_fact(chronology_id, version, fact_id, fact)
         else:
-            await chronology_service.add_fact(*args, fact)
+            await chronologies.add_fact(chronology_id, version, fact)
         return _back(chronology_id)
 
-    return await _attempt(request, caller, work)
+    return await _attempt(request, chronologies.caller, csrf, work)
 
 
 @router.post("/chronologies/{chronology_id}/facts/{fact_id}/{action}")
@@ -216,18 +211,15 @@ async def fact_action_form(
     chronology_id: str,
     fact_id: str,
     action: Literal["up", "down", "delete"],
-    store: StoreDep,
-    caller: CallerDep,
+    chronologies: ChronologiesDep,
     csrf: Csrf,
     version: Version,
 ) -> Response:
     async def work() -> Response:
-        _check(request, csrf)
-        args = (store, _store(request), caller, chronology_id, version, fact_id)
         if action == "delete":
-            await chronology_service.delete_fact(*args)
+            await chronologies.delete_fact(chronology_id, version, fact_id)
         else:
-            await chronology_service.move_fact(*args, action)
+            await chronologies.move_fact(chronology_id, version, fact_id, action)
         return _back(chronology_id)
 
-    return await _attempt(request, caller, work)
+    return await _attempt(request, chronologies.caller, csrf, work)
