@@ -6,6 +6,7 @@
     ├── Forbidden            known caller, not allowed (admin pages)       -> HTTP 403
     ├── NotFound             nothing the caller may see has that id        -> HTTP 404
     ├── Conflict             someone else changed it first                 -> HTTP 409
+    ├── TooLarge             an upload over the size limit                 -> HTTP 413
     ├── TooManyAttempts      login attempts over the limit                 -> HTTP 429
     ├── IndexUnavailable     Elasticsearch is down or the index is missing -> HTTP 503
     └── DevnodeError         the local development node cannot be run      (CLI only)
@@ -23,6 +24,7 @@ __all__ = [
     "IndexUnavailable",
     "InvalidRequest",
     "NotFound",
+    "TooLarge",
     "TooManyAttempts",
     "Unauthorized",
 ]
@@ -50,6 +52,10 @@ class TooManyAttempts(EvidenceError):
 
 class Conflict(EvidenceError):
     """An edit was based on an old version; reload and apply it again."""
+
+
+class TooLarge(EvidenceError):
+    """An upload larger than the configured limit."""
 
 
 class NotFound(EvidenceError):

@@ -32,6 +32,7 @@ __all__ = [
     "registry_index",
     "swap_aliases",
     "type_alias",
+    "uploads_index",
     "users_index",
 ]
 
@@ -89,6 +90,10 @@ def users_index(prefix: str) -> str:
 
 def chronologies_index(prefix: str) -> str:
     return f"{prefix}-chronologies"
+
+
+def uploads_index(prefix: str) -> str:
+    return f"{prefix}-uploads"
 
 
 def audit_index(prefix: str) -> str:

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         description="Signs cursors and sessions. Set it in production; the default is new "
         "at every start, so cursors and logins do not survive a restart.",
     )
+    uploads_dir: Path = Field(
+        default=Path("var/uploads"),
+        description="Where uploads are kept: originals write-once under their SHA-256, "
+        "unpacked bundles, and reports.",
+    )
+    upload_max_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="Largest upload accepted, in bytes."
+    )
     request_timeout: float = Field(
         default=10.0, gt=0, le=300, description="Seconds before an Elasticsearch call gives up."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,12 +74,13 @@ def _load_into(
 
 def _register(es: Elasticsearch, prefix: str, collection: Collection, report: LoadReport) -> None:
     registry = ensure_registry(es, prefix)
+    path = str(collection.root.resolve())
     es.index(
         index=registry,
-        id=collection.id,
+        id=hashlib.sha256(path.encode()).hexdigest()[:32],
         document={
             "collection": collection.id,
-            "path": str(collection.root.resolve()),
+            "path": path,
             "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "read": report.read,
             "indexed": report.indexed,

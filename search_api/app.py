@@ -15,9 +15,10 @@ from frontend import STATIC_DIR, TEMPLATES_DIR
 from search_api.audit import Auditor
 from search_api.chronology import ChronologyStore
 from search_api.errors import install_error_handlers
-from search_api.routes import admin, api, auth, chronologies, chronology_pages, pages
+from search_api.routes import admin, api, auth, chronologies, chronology_pages, pages, uploads
 from search_api.security import LoginLimiter
 from search_api.store import Store
+from search_api.upload_jobs import UploadJobs
 from search_api.users import UserStore
 
 __all__ = ["create_app"]
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.users = UserStore(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
+        app.state.uploads = UploadJobs(es, settings)
+        app.state.tasks = set()
         try:
             yield
         finally:
@@ -55,5 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(chronologies.router)
     app.include_router(chronology_pages.router)
+    app.include_router(uploads.router)
     install_error_handlers(app)
     return app

@@ -170,7 +170,7 @@ class ChronologyStore:
             id=chronology_id,
             document=document,
             op_type="create",
-            refresh="wait_for",
+            refresh=True,
         )
         return chronology_id, _version(response)
 
@@ -215,7 +215,7 @@ class ChronologyStore:
             document=source | {"updated": _now()},
             if_seq_no=seq_no,
             if_primary_term=primary_term,
-            refresh="wait_for",
+            refresh=True,
         )
         if response.meta.status == 409:
             raise Conflict(
@@ -233,7 +233,7 @@ class ChronologyStore:
             id=chronology_id,
             if_seq_no=seq_no,
             if_primary_term=primary_term,
-            refresh="wait_for",
+            refresh=True,
         )
         if response.meta.status == 409:
             raise Conflict("Someone else changed this chronology; reload before deleting it.")

@@ -19,6 +19,7 @@ from evidence.errors import (
     IndexUnavailable,
     InvalidRequest,
     NotFound,
+    TooLarge,
     TooManyAttempts,
     Unauthorized,
 )
@@ -33,6 +34,7 @@ _STATUS: dict[type[EvidenceError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
     TooManyAttempts: 429,
     IndexUnavailable: 503,
 }

@@ -323,12 +323,13 @@ async def record_file(
         source = await _audited_get(store, stable_id, caller, "image.reveal", exclude)
     else:
         source = await store.get(stable_id, caller.access, exclude=exclude)
-    root = await store.bundle_root(source["collection"]) if source.get("file") else None
-    if root is None:
-        raise NotFound(f"No image for {stable_id}.")
-    base = Path(root).resolve()
-    path = (base / source["file"]).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
+    roots = await store.bundle_roots(source["collection"]) if source.get("file") else []
+    for root in roots:
+        base = Path(root).resolve()
+        path = (base / source["file"]).resolve()
+        if path.is_relative_to(base) and path.is_file():
+            break
+    else:
         raise NotFound(f"No image for {stable_id}.")
     return path, bool(source.get("graphic", True))
 

@@ -96,10 +96,13 @@ class Store:
         finally:
             await self.close_pit(pit)
 
-    async def bundle_root(self, collection: str) -> str | None:
-        """Where a collection's bundle was loaded from, for serving its original files."""
+    async def bundle_roots(self, collection: str) -> list[str]:
+        """Where a collection's bundles were loaded from, for serving original files."""
         async with translated():
-            response = await self._es.options(ignore_status=404).get(
-                index=registry_index(self._prefix), id=collection, source_includes=["path"]
+            response = await self._es.options(ignore_status=404).search(
+                index=registry_index(self._prefix),
+                query={"term": {"collection": collection}},
+                size=100,
+                source_includes=["path"],
             )
-        return response.body.get("_source", {}).get("path") if response.body.get("found") else None
+        return [hit["_source"]["path"] for hit in response.body.get("hits", {}).get("hits", [])]

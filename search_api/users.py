@@ -75,7 +75,7 @@ class UserStore:
             "tokens": [],
         }
         response = await self._es.options(ignore_status=409).create(
-            index=self._index, id=username, document=document, refresh="wait_for"
+            index=self._index, id=username, document=document, refresh=True
         )
         if response.meta.status == 409:
             raise InvalidRequest(f"user {username} exists")
@@ -129,7 +129,7 @@ class UserStore:
             index=self._index,
             id=username,
             document=source,
-            refresh="wait_for",
+            refresh=True,
             if_seq_no=response.body["_seq_no"],
             if_primary_term=response.body["_primary_term"],
         )

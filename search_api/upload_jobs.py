@@ -1,0 +1,135 @@
+"""Upload jobs: an accepted upload is validated and indexed in the background, through
+the same code path as `python -m indexer load`, and its progress and per-record report
+are kept in `{prefix}-uploads` for the uploader (and admins) to read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, Elasticsearch
+
+from evidence.access import AccessContext, Role
+from evidence.errors import NotFound
+from evidence.indices import MappingOutdated, plain_index_body, uploads_index
+from evidence.settings import Settings
+from indexer.bundle import BundleError
+from indexer.load import load_bundle
+from search_api.transport import translating
+
+__all__ = ["UploadJobs"]
+
+REPORT_LIMIT = 1000
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class UploadJobs:
+    def __init__(self, es: AsyncElasticsearch, settings: Settings) -> None:
+        self._es = es
+        self._settings = settings
+        self._index = uploads_index(settings.index_prefix)
+
+    @translating
+    async def create(self, owner: str, filename: str, sha256: str, size: int, bundle: Path) -> str:
+        if not await self._es.indices.exists(index=self._index):
+            await self._es.options(ignore_status=400).indices.create(
+                index=self._index, **plain_index_body("uploads")
+            )
+        job_id = "up-" + secrets.token_hex(8)
+        document = {
+            "owner": owner,
+            "filename": filename,
+            "sha256": sha256,
+            "size": size,
+            "status": "queued",
+            "created": _now(),
+            "updated": _now(),
+            "bundle": str(bundle),
+            "read": 0,
+            "indexed": 0,
+            "unchanged": 0,
+            "rejected": 0,
+            "rejections": [],
+            "warnings": [],
+        }
+        await self._es.index(index=self._index, id=job_id, document=document, refresh=True)
+        return job_id
+
+    @translating
+    async def get(self, access: AccessContext, job_id: str) -> dict[str, Any]:
+        response = await self._es.options(ignore_status=404).get(index=self._index, id=job_id)
+        source = response.body.get("_source") if response.body.get("found") else None
+        if source is None or (source["owner"] != access.user and access.role is not Role.ADMIN):
+            raise NotFound(f"No upload {job_id}.")
+        return source | {"id": job_id}
+
+    @translating
+    async def list(self, access: AccessContext) -> list[dict[str, Any]]:
+        if not await self._es.indices.exists(index=self._index):
+            return []
+        query = {"match_all": {}} if access.role is Role.ADMIN else {"term": {"owner": access.user}}
+        response = await self._es.search(
+            index=self._index,
+            query=query,
+            size=100,
+            sort=[{"created": "desc"}],
+            source_excludes=["rejections"],
+        )
+        return [hit["_source"] | {"id": hit["_id"]} for hit in response["hits"]["hits"]]
+
+    def run(self, job_id: str, bundle: Path) -> None:
+        """Validate and index (in a worker thread); every outcome ends in the job document."""
+        es = Elasticsearch(
+            self._settings.es_url,
+            request_timeout=120,
+            max_retries=5,
+            retry_on_timeout=True,
+            retry_on_status=(429, 502, 503, 504),
+        )
+        last = 0.0
+        progress = {"read": 0}
+
+        def update(fields: dict[str, Any]) -> None:
+            es.update(index=self._index, id=job_id, doc=fields | {"updated": _now()}, refresh=True)
+
+        def tick() -> None:
+            nonlocal last
+            progress["read"] += 1
+            if time.monotonic() - last > 1:
+                last = time.monotonic()
+                update({"status": "indexing", "read": progress["read"]})
+
+        try:
+            update({"status": "indexing"})
+            report = load_bundle(es, self._settings.index_prefix, bundle, tick)
+            update(
+                {
+                    "status": "done",
+                    "read": report.read,
+                    "indexed": report.indexed,
+                    "unchanged": report.unchanged,
+                    "rejected": report.rejected,
+                    "rejections": [r.__dict__ for r in report.rejections[:REPORT_LIMIT]],
+                    "warnings": report.warnings[:100],
+                    "message": f"{report.summary()}"
+                    + (
+                        f" (first {REPORT_LIMIT} rejections shown)"
+                        if len(report.rejections) > REPORT_LIMIT
+                        else ""
+                    ),
+                }
+            )
+        except (BundleError, MappingOutdated) as error:
+            update({"status": "failed", "message": str(error)})
+        except Exception as error:  # the job must end in a state the uploader can read
+            update({"status": "failed", "message": f"indexing stopped: {error}"})
+            raise
+        finally:
+            es.close()
