@@ -62,7 +62,11 @@ def test_open_a_record_and_reveal_its_blurred_photo(page: Page, live_url: str) -
     expect(page.locator("figure.photo figcaption")).to_contain_text("may show the body")
     page.get_by_role("link", name="Reveal the image").click()
     expect(image).to_have_attribute("src", re.compile(r"/original$"))
-    assert image.evaluate("img => img.naturalWidth") > 0
+    page.wait_for_function(
+        "() => { const img = document.querySelector('figure.photo img');"
+        " return img && img.complete && img.naturalWidth > 0; }",
+        timeout=15_000,
+    )
     page.get_by_role("link", name="Blur again").click()
     expect(image).to_have_attribute("src", re.compile(r"/preview$"))
 
