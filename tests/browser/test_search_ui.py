@@ -4,6 +4,7 @@ JavaScript is off: every step works with links and forms alone.
 """
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -62,11 +63,12 @@ def test_open_a_record_and_reveal_its_blurred_photo(page: Page, live_url: str) -
     expect(page.locator("figure.photo figcaption")).to_contain_text("may show the body")
     page.get_by_role("link", name="Reveal the image").click()
     expect(image).to_have_attribute("src", re.compile(r"/original$"))
-    page.wait_for_function(
-        "() => { const img = document.querySelector('figure.photo img');"
-        " return img && img.complete && img.naturalWidth > 0; }",
-        timeout=15_000,
-    )
+    # Polled from here: with JavaScript off, in-page polling (requestAnimationFrame)
+    # may never run, while a plain evaluation does.
+    deadline = time.monotonic() + 15
+    while not image.evaluate("img => img.complete && img.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the revealed image never loaded"
+        time.sleep(0.1)
     page.get_by_role("link", name="Blur again").click()
     expect(image).to_have_attribute("src", re.compile(r"/preview$"))
 
