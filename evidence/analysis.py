@@ -26,7 +26,12 @@ _ARABIC_LETTERS = {
     "\u0649": "\u064a",  # alef maqsura -> yeh
     "\u0629": "\u0647",  # ta marbuta -> heh
     "\u06cc": "\u064a",  # Persian yeh -> yeh
+    "\u06d2": "\u064a",  # Urdu yeh barree -> yeh
     "\u06a9": "\u0643",  # keheh -> kaf
+    "\u06af": "\u0643",  # gaf -> kaf
+    "\u06c1": "\u0647",  # Urdu heh goal -> heh
+    "\u06be": "\u0647",  # heh doachashmee -> heh
+    "\u06c3": "\u0647",  # ta marbuta goal -> heh
     "\u0640": "",  # tatweel
 }
 _TRANSLATE = str.maketrans({**{chr(k): v for k, v in _DIGITS.items()}, **_ARABIC_LETTERS})

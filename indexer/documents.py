@@ -18,6 +18,7 @@ from evidence.analysis import analysed_text, stemmed_text
 from evidence.dates import FuzzyDate, Precision
 from evidence.gazetteer import load_gazetteer
 from evidence.ids import stable_id
+from evidence.names import name_keys
 from indexer.bundle import Collection
 from indexer.extract import ImageInfo
 from indexer.records import FilingIn, PhotoIn, RecordIn, TestimonyIn
@@ -226,6 +227,11 @@ def _field_values(analyser: Any, texts: list[str | None]) -> list[str]:
     return [value for text in texts if text and (value := analyser(text))]
 
 
+def _name_key_values(names: list[str]) -> list[str]:
+    """One value per name, keys in name order, so phrase queries on keys work."""
+    return [" ".join(keys) for name in dict.fromkeys(names) if (keys := name_keys(name))]
+
+
 def content_hash(document: dict[str, Any]) -> str:
     """Hash of what the record says, ignoring when and how often it was indexed."""
     stable = {k: v for k, v in document.items() if k not in VOLATILE_FIELDS}
@@ -283,6 +289,12 @@ def build_document(
         if isinstance(record, PhotoIn) and record.graphic is not None
         else (isinstance(record, PhotoIn))
     )
+    names = [
+        *(name for f in dict.fromkeys([*facilities, *branches]) for name in f.names),
+        *(p["name"] for p in parts.public_persons),
+    ]
+    if parts.protected_strings:
+        protected["name_keys"] = _name_key_values(parts.protected_strings)
     document: dict[str, Any] = {
         "stable_id": stable_id(collection.id, raw.record_type, record.local_id),
         "record_type": raw.record_type,
@@ -313,6 +325,7 @@ def build_document(
         ],
         "search_text": _field_values(analysed_text, public_text),
         "search_stems": _field_values(stemmed_text, public_text),
+        "name_keys": _name_key_values(names),
         "protected": protected,
         **specific,
     }

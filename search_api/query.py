@@ -13,6 +13,7 @@ from typing import Any
 
 from evidence.access import AccessContext, restrict
 from evidence.analysis import analyse, stem
+from evidence.names import name_keys
 from search_api.facets import facet_aggregations, facet_filters
 from search_api.params import SearchParams, Sort
 from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term, parse_query
@@ -21,6 +22,7 @@ __all__ = [
     "HIT_FIELDS",
     "build_search",
     "histogram_interval",
+    "name_fields",
     "text_fields",
     "text_query_for",
 ]
@@ -66,6 +68,26 @@ def text_fields(access: AccessContext) -> tuple[tuple[str, str], ...]:
     return public
 
 
+def name_fields(access: AccessContext) -> tuple[str, ...]:
+    """Fields holding name keys the caller's query may match."""
+    return ("name_keys", "protected.name_keys") if access.sees_protected_fields else ("name_keys",)
+
+
+def _name_clauses(text: str, access: AccessContext) -> list[dict[str, Any]]:
+    """Spelling-independent matches on names, ranked below exact words; typos in longer
+    names are forgiven (one edit on the key)."""
+    keys = name_keys(text)
+    clauses: list[dict[str, Any]] = []
+    for field in name_fields(access) if keys else ():
+        if len(keys) > 1:
+            clauses.append({"match_phrase": {field: {"query": " ".join(keys), "boost": 0.3}}})
+            continue
+        clauses.append({"term": {field: {"value": keys[0], "boost": 0.3}}})
+        if len(keys[0]) >= 4:
+            clauses.append({"fuzzy": {field: {"value": keys[0], "fuzziness": 1, "boost": 0.1}}})
+    return clauses
+
+
 def _item(item: Term | Phrase, access: AccessContext) -> dict[str, Any] | None:
     tokens = analyse(item.text)
     if not tokens:
@@ -77,12 +99,19 @@ def _item(item: Term | Phrase, access: AccessContext) -> dict[str, Any] | None:
             should.append(
                 {"match_phrase_prefix": {token_field: {"query": words, "max_expansions": 64}}}
             )
+        elif isinstance(item, Phrase) and item.slop:
+            should.append({"match_phrase": {token_field: {"query": words, "slop": item.slop}}})
+            should.append(
+                {"match_phrase": {stem_field: {"query": stems, "slop": item.slop, "boost": 0.5}}}
+            )
         elif isinstance(item, Phrase) or len(tokens) > 1:
             should.append({"match_phrase": {token_field: words}})
             should.append({"match_phrase": {stem_field: {"query": stems, "boost": 0.5}}})
         else:
             should.append({"term": {token_field: words}})
             should.append({"term": {stem_field: {"value": stems, "boost": 0.5}}})
+    if not (isinstance(item, Term) and item.prefix):
+        should.extend(_name_clauses(item.text, access))
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 

@@ -29,6 +29,7 @@ __all__ = [
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
+MAX_SLOP = 50
 # Phones and word processors turn `"` into typographic quotes; all of them open and
 # close a phrase, and any one closes a phrase another opened.
 _QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
@@ -45,9 +46,11 @@ class Term:
 
 @dataclass(frozen=True)
 class Phrase:
-    """The text between a pair of quotes, matched as consecutive tokens."""
+    """The text between a pair of quotes, matched as consecutive tokens; `"..."~N`
+    allows up to N positions between them (proximity)."""
 
     text: str
+    slop: int = 0
 
 
 Item: TypeAlias = Term | Phrase
@@ -104,8 +107,16 @@ def _lex(q: str) -> list[tuple[bool, Item] | None]:
             end = j + 1
             while end < n and q[end] not in _QUOTES:
                 end += 1
-            lexemes.append((excluded, Phrase(q[j + 1 : end])))
-            i = end + 1  # past the closing quote; an unclosed phrase ran to the end
+            after = end + 1  # past the closing quote; an unclosed phrase ran to the end
+            digits = after + 1
+            while digits < n and q[digits].isdigit() and digits - after <= 3:
+                digits += 1
+            slop = 0
+            if after < n and q[after] == "~" and digits > after + 1:
+                slop = min(int(q[after + 1 : digits]), MAX_SLOP)
+                after = digits
+            lexemes.append((excluded, Phrase(q[j + 1 : end], slop)))
+            i = after
             continue
         end = j
         while end < n and not _is_separator(q[end]):
@@ -165,7 +176,7 @@ def parse_query(q: str) -> ParsedQuery:
 
 def _render_item(item: Item) -> str:
     if isinstance(item, Phrase):
-        return f'"{item.text}"'
+        return f'"{item.text}"' + (f"~{item.slop}" if item.slop else "")
     return f"{item.text}*" if item.prefix else item.text
 
 

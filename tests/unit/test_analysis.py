@@ -26,3 +26,9 @@ def test_latin_case_and_accents_fold() -> None:
 
 def test_analysed_text_skips_missing_parts() -> None:
     assert analysed_text("Branch 215", None, "", "Damascus") == "branch 215 damascus"
+
+
+def test_persian_and_urdu_letter_variants_fold() -> None:
+    assert normalise("ی") == normalise("ي") == normalise("ے")
+    assert normalise("ک") == normalise("ك")
+    assert normalise("ہ") == normalise("ه") == normalise("ھ")

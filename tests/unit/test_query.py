@@ -44,17 +44,28 @@ def test_each_role_sees_up_to_its_ceiling() -> None:
         assert _restricted_levels(build_search(SearchParams(), AccessContext(role))) == levels
 
 
-def test_words_are_analysed_like_documents_and_match_tokens_or_stems() -> None:
+def test_words_are_analysed_like_documents_and_match_tokens_stems_or_name_keys() -> None:
     (clause,) = _text(build_search(SearchParams(q="Arrested"), PUBLIC))["bool"]["must"]
     assert clause == {
         "bool": {
             "should": [
                 {"term": {"search_text": "arrested"}},
                 {"term": {"search_stems": {"value": "arrest", "boost": 0.5}}},
+                {"term": {"name_keys": {"value": "rstd", "boost": 0.3}}},
+                {"fuzzy": {"name_keys": {"value": "rstd", "fuzziness": 1, "boost": 0.1}}},
             ],
             "minimum_should_match": 1,
         }
     }
+
+
+def test_names_match_across_scripts_through_one_key() -> None:
+    latin = json.dumps(build_search(SearchParams(q="Mohammed"), PUBLIC))
+    arabic = json.dumps(build_search(SearchParams(q="محمد"), PUBLIC))
+    key = '{"name_keys": {"value": "mhmd", "boost": 0.3}}'
+    assert key in latin and key in arabic
+    several = json.dumps(build_search(SearchParams(q='"Mohamed al-Khatib"'), PUBLIC))
+    assert '"name_keys": {"query": "mhmd ktb"' in several
 
 
 def test_arabic_indic_digits_and_hospital_spellings_become_one_form() -> None:
@@ -69,6 +80,7 @@ def test_protected_text_is_searched_only_for_roles_that_may_see_it() -> None:
         investigator = json.dumps(build_search(params, INVESTIGATOR))
         assert "protected." not in public
         assert "protected.search_text" in investigator
+        assert "protected.name_keys" in investigator
 
 
 def test_phrases_exclusions_alternatives_and_prefixes() -> None:
@@ -143,3 +155,10 @@ def test_histogram_is_monthly_for_short_ranges_only() -> None:
 def test_malformed_queries_still_build() -> None:
     for q in ['"unclosed', "-", "|", "* | -", '""', "a || b", '-"x', "((("]:
         assert build_search(SearchParams(q=q), PUBLIC)["query"]
+
+
+def test_proximity_phrases_carry_their_slop_in_both_languages() -> None:
+    for q, words in (('"arrested branch"~3', "arrested branch"), ('"فرع فلسطين"~2', "فرع فلسطين")):
+        (clause,) = _text(build_search(SearchParams(q=q), PUBLIC))["bool"]["must"]
+        first = clause["bool"]["should"][0]["match_phrase"]["search_text"]
+        assert first["query"] == words and first["slop"] in (2, 3)

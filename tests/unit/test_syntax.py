@@ -217,3 +217,11 @@ def test_random_input_never_raises_and_keeps_only_searchable_items() -> None:
 def test_hostile_inputs_never_raise() -> None:
     for q in ['"' * 999, "-" * 2000, "|" * 5000, "*" * 10, '-"', '"-', "\x00\ud800", "a" * 10_000]:
         parse_query(q)
+
+
+def test_proximity_after_a_phrase() -> None:
+    parsed = parse_query('"palestine branch"~5 x')
+    assert parsed.required[0] == Phrase("palestine branch", 5)
+    assert describe(parsed) == '"palestine branch"~5 x'
+    assert parse_query('"a b"~999').required[0] == Phrase("a b", 50)
+    assert parse_query('"a b"~').required[0] == Phrase("a b")

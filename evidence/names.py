@@ -1,0 +1,135 @@
+"""Name keys: one consonant skeleton for a name, whichever script or spelling it is in.
+
+Muhammad, Mohammed, Mohamad and محمد all become `mhmd`; Hassan, Hasan and حسن become
+`hsn`; al-Khatib and الخطيب become `ktb`. Arabic letters and Latin transliterations
+are mapped to the same consonant classes, vowels and the letters that only carry them
+(alef, waw and yeh inside a word, ʿayn, hamza) are dropped, doubled letters collapse,
+and the article (al-, el-, ال) is removed. Keys are deliberately coarse: they find
+spellings a journalist would not think of, and exact tokens still rank first.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from evidence.analysis import analyse
+
+__all__ = ["name_keys"]
+
+_ARABIC = {
+    "ب": "b",
+    "ت": "t",
+    "ث": "t",
+    "ج": "j",
+    "ح": "h",
+    "خ": "k",
+    "د": "d",
+    "ذ": "d",
+    "ر": "r",
+    "ز": "z",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "z",
+    "غ": "g",
+    "ف": "f",
+    "ق": "k",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "ة": "",
+    "ع": "",
+    "ء": "",
+    "ا": "",
+    "ى": "",
+    "پ": "b",
+    "چ": "j",
+    "ڤ": "f",
+    "گ": "j",
+}
+# Latin digraphs first, then single letters; vowels vanish.
+_LATIN_DIGRAPHS = [
+    ("kh", "k"),
+    ("gh", "g"),
+    ("sh", "s"),
+    ("ch", "s"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("ck", "k"),
+]
+_LATIN = {
+    "q": "k",
+    "c": "k",
+    "g": "j",
+    "x": "ks",
+    "v": "f",
+    "p": "f",
+    "e": "",
+    "i": "",
+    "o": "",
+    "u": "",
+    "a": "",
+}
+_ARTICLES = {"al", "el", "ul", "ال"}
+# Abdul-Rahman, Abdel Rahman, Abdulrahman and عبد الرحمن: `abd` and the rest.
+_ABD = re.compile(r"^ab(?:dul|del|dal|d)(?=[a-z]{3,}$)")
+_ABD_ALONE = {"abdul", "abdel", "abdal"}
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff]")
+
+
+def _arabic_key(token: str) -> str:
+    word = token[2:] if token.startswith("ال") and len(token) > 3 else token
+    letters = []
+    for position, letter in enumerate(word):
+        if letter in "وي":
+            if position == 0:
+                letters.append("w" if letter == "و" else "y")
+            continue
+        letters.append(_ARABIC.get(letter, ""))
+    return "".join(letters)
+
+
+def _latin_key(token: str) -> str:
+    word = token
+    for digraph, sound in _LATIN_DIGRAPHS:
+        word = word.replace(digraph, sound.upper())
+    letters = []
+    for position, letter in enumerate(word):
+        if letter.isupper():
+            letters.append(letter.lower())
+        elif letter in "wy":
+            if position == 0:
+                letters.append(letter)
+        elif letter.isalpha():
+            letters.append(_LATIN.get(letter, letter))
+    return "".join(letters)
+
+
+@lru_cache(maxsize=65_536)
+def _key(token: str) -> str:
+    raw = _arabic_key(token) if _ARABIC_WORD.search(token) else _latin_key(token)
+    collapsed = re.sub(r"(.)\1+", r"\1", raw)
+    return collapsed
+
+
+def name_keys(text: str | None) -> list[str]:
+    """The keys of the words of a name, leaving out articles, digits and empty keys."""
+    if not text:
+        return []
+    keys = []
+    for token in analyse(text.replace("-", " ")):
+        if token in _ARTICLES or token.isdigit():
+            continue
+        parts = [token]
+        if token in _ABD_ALONE:
+            parts = ["abd"]
+        elif match := _ABD.match(token):
+            parts = ["abd", token[match.end() :]]
+        keys.extend(key for part in parts if (key := _key(part)))
+    return keys
