@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,21 +71,34 @@ def tiny_loaded(es: Elasticsearch, settings: Settings) -> Settings:
     return settings
 
 
+@contextmanager
+def demo_indices(
+    base_settings: Settings, root: Path, scale: str, bundles: tuple[str, ...]
+) -> Iterator[Settings]:
+    """Generate the SYNTHETIC demo at `scale`, load `bundles` under a fresh prefix, and
+    delete those indices afterwards."""
+    settings = base_settings.model_copy(update={"index_prefix": f"d{uuid.uuid4().hex[:12]}"})
+    generate(root, scale=scale, seed=7)
+    client = Elasticsearch(settings.es_url, request_timeout=120)
+    try:
+        for name in bundles:
+            assert load_bundle(client, settings.index_prefix, root / name).rejections == []
+        yield settings
+    finally:
+        names = client.indices.get(index=f"{settings.index_prefix}-*")
+        if names:
+            client.indices.delete(index=",".join(names))
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def demo_corpus(
     base_settings: Settings, es_node: NodeInfo, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Settings]:
     """The small SYNTHETIC demo corpus, loaded once per session under its own prefix."""
-    settings = base_settings.model_copy(update={"index_prefix": f"d{uuid.uuid4().hex[:12]}"})
-    root = tmp_path_factory.mktemp("demo")
-    generate(root, scale="small", seed=7)
-    client = Elasticsearch(settings.es_url, request_timeout=60)
-    for name in ("caesar", "atlas", "testimonies", "filings"):
-        report = load_bundle(client, settings.index_prefix, root / name)
-        assert report.rejections == []
-    yield settings
-    client.indices.delete(index=",".join(client.indices.get(index=f"{settings.index_prefix}-*")))
-    client.close()
+    bundles = ("caesar", "atlas", "testimonies", "filings")
+    with demo_indices(base_settings, tmp_path_factory.mktemp("demo"), "small", bundles) as loaded:
+        yield loaded
 
 
 ClientFactory = Callable[[Settings], AbstractContextManager[TestClient]]

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from search_api import service
+from search_api import record_service, service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.media import preview_jpeg
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
@@ -41,7 +41,7 @@ async def search(
 @router.get("/api/records/{stable_id}", response_model=RecordOut, responses=_ERRORS | _NOT_FOUND)
 async def get_record(stable_id: str, store: StoreDep, caller: CallerDep) -> RecordOut:
     """One record with its links: what it cites, what cites it, the same body, near-duplicates."""
-    return await service.record(store, stable_id, caller)
+    return await record_service.record(store, stable_id, caller)
 
 
 async def _started(rows: AsyncIterator[ExportRow]) -> AsyncIterator[ExportRow]:
@@ -91,7 +91,7 @@ async def export(
 @router.get("/media/{stable_id}/preview", responses=_NOT_FOUND, response_class=Response)
 async def media_preview(stable_id: str, store: StoreDep, caller: CallerDep) -> Response:
     """A small preview; graphic photos come greyscale and blurred."""
-    path, graphic = await service.record_file(store, stable_id, caller, reveal=False)
+    path, graphic = await record_service.record_file(store, stable_id, caller, reveal=False)
     headers = {"Cache-Control": "private, no-store"}
     return Response(preview_jpeg(path, blur=graphic), media_type="image/jpeg", headers=headers)
 
@@ -99,7 +99,7 @@ async def media_preview(stable_id: str, store: StoreDep, caller: CallerDep) -> R
 @router.get("/media/{stable_id}/original", responses=_NOT_FOUND, response_class=FileResponse)
 async def media_original(stable_id: str, store: StoreDep, caller: CallerDep) -> FileResponse:
     """The original file, byte for byte, for a deliberate reveal."""
-    path, _ = await service.record_file(store, stable_id, caller, reveal=True)
+    path, _ = await record_service.record_file(store, stable_id, caller, reveal=True)
     return FileResponse(path, headers={"Cache-Control": "private, no-store"})
 
 

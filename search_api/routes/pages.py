@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from evidence.errors import EvidenceError
-from search_api import service
+from search_api import record_service, service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
@@ -50,7 +50,7 @@ async def record_page(
     request: Request, stable_id: str, store: StoreDep, caller: CallerDep, reveal: bool = False
 ) -> HTMLResponse:
     try:
-        found = await service.record(store, stable_id, caller)
+        found = await record_service.record(store, stable_id, caller)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     context = {"record": found, "reveal": reveal, "json_url": f"/api/records/{stable_id}"}

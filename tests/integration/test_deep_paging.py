@@ -9,9 +9,8 @@ from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.settings import Settings
-from indexer.demo import generate
-from indexer.load import load_bundle
 from search_api.app import create_app
+from tests.conftest import demo_indices
 
 CAESAR_PHOTOS = 53_275
 
@@ -21,20 +20,13 @@ def caesar_client(
     base_settings: Settings, es_node: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """The caesar-scale Caesar bundle (53,275 SYNTHETIC photos), loaded once."""
-    import uuid
-
-    settings = base_settings.model_copy(update={"index_prefix": f"c{uuid.uuid4().hex[:12]}"})
     root = tmp_path_factory.mktemp("caesar")
-    generate(root, scale="caesar", seed=7)
-    es = Elasticsearch(settings.es_url, request_timeout=120)
-    report = load_bundle(es, settings.index_prefix, root / "caesar")
-    assert (report.indexed, report.rejected) == (CAESAR_PHOTOS, 0)
-    try:
+    with demo_indices(base_settings, root, "caesar", ("caesar",)) as settings:
+        es = Elasticsearch(settings.es_url)
+        assert es.count(index=f"{settings.index_prefix}-photo")["count"] == CAESAR_PHOTOS
+        es.close()
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield client
-    finally:
-        es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_prefix}-*")))
-        es.close()
 
 
 def test_cursor_pages_run_past_result_10000(caesar_client: TestClient) -> None:

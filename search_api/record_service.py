@@ -1,0 +1,153 @@
+"""One record and what links to it: fetch by id (audited), cites and cited-by, the
+other frames of the same body, near-duplicate photos, and the original image file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evidence.access import AccessContext
+from evidence.errors import NotFound
+from evidence.gazetteer import load_gazetteer
+from search_api.deps import Caller
+from search_api.models import Link, RecordOut
+from search_api.store import Store
+
+__all__ = ["record", "record_file"]
+
+LINK_FIELDS = ["stable_id", "record_type", "title", "date", "phash", "local_id"]
+NEAR_DUPLICATE_BITS = 10
+_ENVELOPE = set(RecordOut.model_fields) | {
+    "persons",
+    "search_text",
+    "search_stems",
+    "content_hash",
+    "indexed_at",
+    "cites_ids",
+    "phash_bands",
+    "branch_nos",
+    "hospitals",
+    "person_roles",
+    "file",
+}
+
+
+def _link(source: dict[str, Any], note: str | None = None) -> Link:
+    return Link.model_validate(source | {"note": note})
+
+
+async def _links(
+    store: Store, query: dict[str, Any], access: AccessContext, size: int = 50
+) -> list[dict[str, Any]]:
+    body = {"query": query, "size": size, "_source": LINK_FIELDS, "sort": [{"stable_id": "asc"}]}
+    return [hit["_source"] for hit in (await store.search(body, access))["hits"]["hits"]]
+
+
+def _hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
+    access = caller.access
+    exclude = [
+        "search_text",
+        "search_stems",
+        "pages.terms",
+        "content_hash",
+        "protected.search_text",
+        "protected.search_stems",
+    ]
+    if not access.sees_protected_fields:
+        exclude.append("protected")
+    source = await _audited_get(store, stable_id, caller, "record.view", exclude)
+    # `cites` as written stays a detail; the resolved links take the name.
+    written = source.pop("cites", None)
+    gazetteer = load_gazetteer()
+    pages = source.get("pages", [])
+    protected = source.get("protected") if access.sees_protected_fields else None
+    if protected and protected.get("pages"):
+        pages = protected["pages"]
+    out = RecordOut.model_validate(
+        source
+        | {
+            "has_image": bool(source.get("file")),
+            "facilities": [
+                {"id": f, "label": gazetteer.label(f)} for f in source.get("facilities", [])
+            ],
+            "pages": pages,
+            "details": {
+                k: v for k, v in source.items() if k not in _ENVELOPE and v not in (None, [], {})
+            }
+            | ({"cites_as_written": written} if written else {}),
+            "protected": protected or None,
+        }
+    )
+    out.cited_by = [
+        _link(s) for s in await _links(store, {"term": {"cites_ids": stable_id}}, access)
+    ]
+    if source.get("cites_ids"):
+        ids = {"ids": {"values": source["cites_ids"]}}
+        out.cites = [
+            _link(s) for s in await _links(store, ids, access, size=len(source["cites_ids"]))
+        ]
+    if source.get("body_id"):
+        same = {
+            "bool": {
+                "filter": [
+                    {"term": {"collection": source["collection"]}},
+                    {"term": {"body_id": source["body_id"]}},
+                ],
+                "must_not": [{"ids": {"values": [stable_id]}}],
+            }
+        }
+        out.same_body = [_link(s) for s in await _links(store, same, access)]
+    if source.get("phash"):
+        near = {
+            "bool": {
+                "filter": [{"terms": {"phash_bands": source.get("phash_bands", [])}}],
+                "must_not": [{"ids": {"values": [stable_id]}}],
+            }
+        }
+        candidates = await _links(store, near, access, size=200)
+        out.near_duplicates = [
+            _link(c, f"pHash distance {d} bits")
+            for c in candidates
+            if (d := _hamming(c["phash"], source["phash"])) <= NEAR_DUPLICATE_BITS
+        ]
+    return out
+
+
+async def _audited_get(
+    store: Store, stable_id: str, caller: Caller, action: str, exclude: list[str]
+) -> dict[str, Any]:
+    """Fetch one record and leave a trace; probes for hidden ids are traced too."""
+    try:
+        source = await store.get(stable_id, caller.access, exclude=exclude)
+    except NotFound:
+        await caller.audit(action, outcome="not_found", record_ids=[stable_id])
+        raise
+    await caller.audit(action, record_ids=[stable_id])
+    return source
+
+
+async def record_file(
+    store: Store, stable_id: str, caller: Caller, *, reveal: bool
+) -> tuple[Path, bool]:
+    """The image of a photo the caller may see, and whether it is graphic.
+
+    Revealing the original is audited; a blurred preview is not a reveal.
+    """
+    exclude = ["search_text", "search_stems", "pages", "protected"]
+    if reveal:
+        source = await _audited_get(store, stable_id, caller, "image.reveal", exclude)
+    else:
+        source = await store.get(stable_id, caller.access, exclude=exclude)
+    roots = await store.bundle_roots(source["collection"]) if source.get("file") else []
+    for root in roots:
+        base = Path(root).resolve()
+        path = (base / source["file"]).resolve()
+        if path.is_relative_to(base) and path.is_file():
+            break
+    else:
+        raise NotFound(f"No image for {stable_id}.")
+    return path, bool(source.get("graphic", True))
