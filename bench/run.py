@@ -1,0 +1,351 @@
+"""The benchmark: indexing throughput and request latency, as ratios to raw Elasticsearch
+measured in the same run on the same machine.
+
+    .venv/bin/python bench/run.py --scale caesar [--runs 100]
+
+1. Indexing: `python -m indexer load` of the demo bundles, end to end, against
+   `helpers.streaming_bulk` of the same final documents (records and their timeline
+   events) into the same mappings. Peak RSS of the indexer process.
+2. Requests through the HTTP API (a separate `python -m search_api serve` process) and
+   the same Elasticsearch bodies sent directly: p50, p95, p99, with 1 client and with
+   8 concurrent clients. Peak RSS of the API process after a full export.
+
+Writes `bench/results/<scale>.json` and `bench/results/<scale>.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+from elasticsearch import Elasticsearch, helpers
+
+from evidence.access import PUBLIC_ACCESS, restrict
+from evidence.devnode import ensure_running
+from evidence.indices import INDEX_KINDS, create_generation, new_generation
+from evidence.settings import Settings
+from indexer.bundle import read_collection
+from indexer.demo import generate
+from indexer.pipeline import prepare
+from indexer.report import LoadReport
+from search_api.cursor import decode_cursor, search_key
+from search_api.params import SearchParams, TimelineParams
+from search_api.query import build_search
+from search_api.timeline import build_timeline
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLES = ("caesar", "atlas", "testimonies", "filings")
+SECRET = "bench-secret-key-0123456789"
+
+
+def _corpus(scale: str) -> Path:
+    root = ROOT / ".demo" / scale
+    if not (root / "SYNTHETIC.txt").is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, scale=scale, seed=7)
+    return root
+
+
+def _drop(es: Elasticsearch, prefix: str) -> None:
+    names = list(es.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+    if names:
+        es.indices.delete(index=",".join(names))
+
+
+def bench_indexing(settings: Settings, root: Path, prefix: str) -> dict[str, Any]:
+    es = Elasticsearch(settings.es_url, request_timeout=300)
+    _drop(es, prefix)
+    env = os.environ | {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": prefix}
+    started = time.perf_counter()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "load",
+            *(str(root / b) for b in BUNDLES),
+            "--report",
+            "/dev/null",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if run.returncode != 0:
+        raise SystemExit(f"indexer failed: {run.stderr[-2000:]}")
+    records = int(run.stdout.split("read ")[1].split(",")[0])
+
+    # The same final documents, prepared first (not timed), then bulk-indexed raw.
+    raw_prefix = prefix + "raw"
+    _drop(es, raw_prefix)
+    generation = new_generation()
+    targets = {kind: create_generation(es, raw_prefix, kind, generation) for kind in INDEX_KINDS}
+    actions: list[dict[str, Any]] = []
+    for name in BUNDLES:
+        collection = read_collection(root / name)
+        for record_type in ("photo", "testimony", "filing"):
+            for document, _origin, events in prepare(collection, record_type, LoadReport()):
+                actions.append(
+                    {
+                        "_index": targets[record_type],
+                        "_id": document["stable_id"],
+                        "_source": document,
+                    }
+                )
+                actions.extend(
+                    {"_index": targets["event"], "_id": e["event_id"], "_source": e} for e in events
+                )
+    started = time.perf_counter()
+    for ok, item in helpers.streaming_bulk(
+        es, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024
+    ):
+        assert ok, item
+    es.indices.refresh(index=",".join(targets.values()))
+    raw_seconds = time.perf_counter() - started
+    _drop(es, raw_prefix)
+    es.close()
+    rate, raw_rate = records / seconds, records / raw_seconds
+    return {
+        "records": records,
+        "documents_with_events": len(actions),
+        "end_to_end_s": round(seconds, 1),
+        "end_to_end_records_per_s": round(rate),
+        "raw_bulk_s": round(raw_seconds, 1),
+        "raw_bulk_records_per_s": round(raw_rate),
+        "ratio": round(rate / raw_rate, 2),
+        "indexer_peak_rss_mib": round(peak_kib / 1024),
+    }
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100)
+    return {
+        "p50": round(cuts[49] * 1000, 1),
+        "p95": round(cuts[94] * 1000, 1),
+        "p99": round(cuts[98] * 1000, 1),
+    }
+
+
+def _timed(call: Callable[[], Any], runs: int, clients: int) -> dict[str, float]:
+    def one(_: int) -> float:
+        started = time.perf_counter()
+        call()
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return _percentiles(list(pool.map(one, range(runs))))
+
+
+def _serve(settings: Settings, prefix: str) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "ELASTICSEARCH_URL": settings.es_url,
+        "EVIDENCE_INDEX_PREFIX": prefix,
+        "EVIDENCE_API_PORT": str(port),
+        "EVIDENCE_SECRET_KEY": SECRET,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_api", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(url + "/openapi.json", timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the API did not start")
+
+
+def _rss_peak_mib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def bench_requests(settings: Settings, prefix: str, runs: int) -> dict[str, Any]:
+    es = Elasticsearch(settings.es_url, request_timeout=120)
+    records, events = f"{prefix}-records", f"{prefix}-event"
+    process, url = _serve(settings, prefix)
+    client = httpx.Client(base_url=url, timeout=120)
+    try:
+
+        def search(params: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            model = SearchParams.model_validate(
+                {
+                    k: v if k in {"q", "date_from", "date_to", "size", "cursor"} else [v]
+                    for k, v in params.items()
+                }
+            )
+            body = build_search(model, PUBLIC_ACCESS)
+            body["query"] = restrict(body["query"], PUBLIC_ACCESS)
+            return (
+                lambda: client.get("/api/search", params=params).raise_for_status(),
+                lambda: es.search(index=records, **body),
+            )
+
+        cases: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
+            "free text": search({"q": "hospital"}),
+            "Arabic text": search({"q": "مشفى تشرين"}),
+            "five facets": search(
+                {
+                    "collection": "caesar",
+                    "type": "photo",
+                    "branch": "215",
+                    "hospital": "hospital-601",
+                    "identification": "unidentified",
+                }
+            ),
+            "date range": search({"date_from": "2012-03", "date_to": "2012-06"}),
+        }
+        # A page past result 10,000: walk there once, then time that page.
+        deep: dict[str, Any] = {"size": 100, "sort": "date_asc"}
+        while True:
+            page = client.get("/api/search", params=deep).json()
+            if not page["next_cursor"]:
+                break  # a corpus smaller than 10,000: its last page stands in
+            deep = deep | {"cursor": page["next_cursor"]}
+            if page["offset"] + 100 >= 10_000:
+                break
+        key = search_key(
+            "SearchParams"
+            + SearchParams.model_validate({"size": 100, "sort": "date_asc"})
+            .without_cursor()
+            .model_dump_json()
+        )
+        cursor = decode_cursor(deep["cursor"], SECRET, key)
+        deep_body = build_search(
+            SearchParams(size=100, sort="date_asc"), PUBLIC_ACCESS, after=cursor.after
+        )
+        deep_body["query"] = restrict(deep_body["query"], PUBLIC_ACCESS)
+        cases["deep page past 10,000"] = (
+            lambda: client.get("/api/search", params=deep).raise_for_status(),
+            lambda: es.search(index=records, **deep_body),
+        )
+        timeline = build_timeline(TimelineParams(branch=["215"]), PUBLIC_ACCESS)
+        timeline["query"] = restrict(timeline["query"], PUBLIC_ACCESS)
+        cases["timeline"] = (
+            lambda: client.get("/api/timeline", params={"branch": "215"}).raise_for_status(),
+            lambda: es.search(index=events, **timeline),
+        )
+        hit = client.get("/api/search", params={"size": 1}).json()["hits"][0]["stable_id"]
+        cases["record page data"] = (
+            lambda: client.get(f"/api/records/{hit}").raise_for_status(),
+            lambda: es.search(
+                index=records, query=restrict({"ids": {"values": [hit]}}, PUBLIC_ACCESS), size=1
+            ),
+        )
+        results: dict[str, Any] = {}
+        for name, (api, direct) in cases.items():
+            for _ in range(10):
+                api()
+                direct()
+            row: dict[str, Any] = {}
+            for clients in (1, 8):
+                row[f"api_{clients}"] = _timed(api, runs, clients)
+                row[f"direct_{clients}"] = _timed(direct, runs, clients)
+                row[f"ratio_p50_{clients}"] = round(
+                    row[f"api_{clients}"]["p50"] / row[f"direct_{clients}"]["p50"], 2
+                )
+            results[name] = row
+        before = _rss_peak_mib(process.pid)
+        started = time.perf_counter()
+        with client.stream("GET", "/api/export", params={"type": "photo"}) as response:
+            rows = sum(1 for _ in response.iter_lines()) - 1
+        seconds = time.perf_counter() - started
+        results["export"] = {
+            "rows": rows,
+            "seconds": round(seconds, 1),
+            "rows_per_s": round(rows / seconds),
+            "api_peak_rss_mib_before": before,
+            "api_peak_rss_mib_after": _rss_peak_mib(process.pid),
+        }
+        return results
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=30)
+        es.close()
+
+
+def _markdown(scale: str, report: dict[str, Any]) -> str:
+    index = report["indexing"]
+    lines = [
+        f"# Benchmark, {scale} scale",
+        "",
+        f"Indexing {index['records']:,} records: end to end {index['end_to_end_records_per_s']:,}"
+        f" records/s, raw bulk of the same documents {index['raw_bulk_records_per_s']:,}"
+        f" records/s, ratio **{index['ratio']}**; indexer peak RSS"
+        f" {index['indexer_peak_rss_mib']} MiB.",
+        "",
+        "| request | API p50/p95/p99 (1 client) | direct p50/p95/p99 | ratio p50 "
+        "| API p50/p95 (8 clients) | direct p50/p95 (8) | ratio p50 (8) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in report["requests"].items():
+        if name == "export":
+            continue
+        a1, d1, a8, d8 = row["api_1"], row["direct_1"], row["api_8"], row["direct_8"]
+        lines.append(
+            f"| {name} | {a1['p50']}/{a1['p95']}/{a1['p99']} ms | {d1['p50']}/{d1['p95']}/"
+            f"{d1['p99']} ms | {row['ratio_p50_1']} | {a8['p50']}/{a8['p95']} ms | "
+            f"{d8['p50']}/{d8['p95']} ms | {row['ratio_p50_8']} |"
+        )
+    export = report["requests"]["export"]
+    lines += [
+        "",
+        f"Export: {export['rows']:,} rows in {export['seconds']} s "
+        f"({export['rows_per_s']:,} rows/s); API peak RSS {export['api_peak_rss_mib_before']}"
+        f" MiB before, {export['api_peak_rss_mib_after']} MiB after.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["small", "caesar", "large"], default="caesar")
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    settings = Settings()
+    ensure_running(settings)
+    started = time.perf_counter()
+    root = _corpus(args.scale)
+    prefix = f"bench{args.scale}"
+    report = {
+        "scale": args.scale,
+        "machine": f"{os.cpu_count()} cores",
+        "indexing": bench_indexing(settings, root, prefix),
+        "requests": bench_requests(settings, prefix, args.runs),
+    }
+    report["total_s"] = round(time.perf_counter() - started)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.scale}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (out / f"{args.scale}.md").write_text(_markdown(args.scale, report), encoding="utf-8")
+    print(_markdown(args.scale, report))
+
+
+if __name__ == "__main__":
+    main()
