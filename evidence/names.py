@@ -120,9 +120,13 @@ def _key(token: str) -> str:
 
 def name_keys(text: str | None) -> list[str]:
     """The keys of the words of a name, leaving out articles, digits and empty keys."""
-    if not text:
-        return []
-    keys = []
+    return list(_name_keys(text)) if text else []
+
+
+@lru_cache(maxsize=65_536)
+def _name_keys(text: str) -> tuple[str, ...]:
+    """Cached: the same facility and person names recur across thousands of records."""
+    keys: list[str] = []
     for token in analyse(text.replace("-", " ")):
         if token in _ARTICLES or token.isdigit():
             continue
@@ -132,4 +136,4 @@ def name_keys(text: str | None) -> list[str]:
         elif match := _ABD.match(token):
             parts = ["abd", token[match.end() :]]
         keys.extend(key for part in parts if (key := _key(part)))
-    return keys
+    return tuple(keys)

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         default=10.0, gt=0, le=300, description="Seconds before an Elasticsearch call gives up."
     )
+    indexer_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        le=64,
+        description="Processes that validate, extract and analyse records while the indexer "
+        "loads; 0 does that work in the loading process itself. Default: one per CPU.",
+    )
     es_version: str = Field(
         default="9.5.4",
         pattern=r"^9\.\d+\.\d+$",

@@ -105,10 +105,11 @@ def validate_command(
     tolerate_rejections: TolerateOpt = False,
 ) -> None:
     """Check bundles without indexing; report what would be rejected."""
+    workers = get_settings().indexer_workers
     started, total = time.monotonic(), LoadReport()
     with _progress("validating") as tick, _bundle_errors():
         for bundle in bundles:
-            total.merge(validate_bundle(bundle, tick))
+            total.merge(validate_bundle(bundle, tick, workers))
     _finish(total, report, started, tolerate_rejections)
 
 
@@ -123,7 +124,9 @@ def load_command(
     started, total = time.monotonic(), LoadReport()
     with _client() as es, _progress("loading") as tick, _bundle_errors():
         for bundle in bundles:
-            total.merge(load_bundle(es, settings.index_prefix, bundle, tick))
+            total.merge(
+                load_bundle(es, settings.index_prefix, bundle, tick, settings.indexer_workers)
+            )
     _finish(total, report, started, tolerate_rejections)
 
 
@@ -151,7 +154,7 @@ def rebuild_command(
             err.print("error: no bundles loaded yet; name the bundles to rebuild from")
             raise typer.Exit(2)
         with _bundle_errors():
-            total, old = rebuild(es, settings.index_prefix, roots, tick)
+            total, old = rebuild(es, settings.index_prefix, roots, tick, settings.indexer_workers)
     typer.echo(f"aliases swapped; removed old indices: {', '.join(old) or 'none'}")
     _finish(total, report, started, tolerate_rejections)
 

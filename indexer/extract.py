@@ -76,7 +76,7 @@ def _identifier() -> object:
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None for too little text."""
     sample = text[:5000]
-    if sum(ch.isalpha() for ch in sample) < 20:
+    if sum(map(str.isalpha, sample)) < 20:
         return None
     language, _score = _identifier().classify(sample)  # type: ignore[attr-defined]
     return str(language)

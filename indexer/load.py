@@ -40,12 +40,12 @@ def _source_files(collection: Collection) -> list[dict[str, str]]:
     ]
 
 
-def validate_bundle(root: Path, tick: Tick = None) -> LoadReport:
+def validate_bundle(root: Path, tick: Tick = None, workers: int = 0) -> LoadReport:
     """Everything `load` checks, without Elasticsearch."""
     collection = read_collection(root)
     report = LoadReport()
     for record_type in RECORD_TYPES:
-        for _ in prepare(collection, record_type, report, tick):
+        for _ in prepare(collection, record_type, report, tick, workers):
             report.indexed += 1
     return report
 
@@ -57,13 +57,14 @@ def _load_into(
     previous: dict[str, str | None],
     copy_unchanged: bool,
     tick: Tick,
+    workers: int,
 ) -> LoadReport:
     report = LoadReport()
     for record_type in RECORD_TYPES:
         index_documents(
             es,
             targets[record_type],
-            prepare(collection, record_type, report, tick),
+            prepare(collection, record_type, report, tick, workers),
             report,
             events_index=targets["event"],
             previous_from=previous[record_type],
@@ -92,11 +93,16 @@ def _register(es: Elasticsearch, prefix: str, collection: Collection, report: Lo
     )
 
 
-def load_bundle(es: Elasticsearch, prefix: str, root: Path, tick: Tick = None) -> LoadReport:
-    """Index a bundle's records into the live indices; unchanged records are skipped."""
+def load_bundle(
+    es: Elasticsearch, prefix: str, root: Path, tick: Tick = None, workers: int = 0
+) -> LoadReport:
+    """Index a bundle's records into the live indices; unchanged records are skipped.
+
+    `workers` processes validate and analyse records while this one talks to
+    Elasticsearch; 0 does everything here."""
     collection = read_collection(root)
     targets = {t: ensure_alias(es, prefix, t) for t in INDEX_KINDS}
-    report = _load_into(es, collection, targets, dict(targets), False, tick)
+    report = _load_into(es, collection, targets, dict(targets), False, tick, workers)
     es.indices.refresh(index=",".join(targets.values()))
     _register(es, prefix, collection, report)
     return report
@@ -109,7 +115,7 @@ def registered_bundles(es: Elasticsearch, prefix: str) -> list[dict[str, object]
 
 
 def rebuild(
-    es: Elasticsearch, prefix: str, roots: list[Path], tick: Tick = None
+    es: Elasticsearch, prefix: str, roots: list[Path], tick: Tick = None, workers: int = 0
 ) -> tuple[LoadReport, list[str]]:
     """Fresh indices from the sources, then one atomic alias swap; old indices deleted.
 
@@ -123,7 +129,7 @@ def rebuild(
     try:
         for root in roots:
             collection = read_collection(root)
-            report = _load_into(es, collection, targets, previous, True, tick)
+            report = _load_into(es, collection, targets, previous, True, tick, workers)
             _register(es, prefix, collection, report)
             total.merge(report)
         es.indices.refresh(index=",".join(targets.values()))

@@ -7,7 +7,12 @@ same for `validate`, `load`, `rebuild` and uploads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,8 @@ from indexer.sources import RawRecord, read_records
 from indexer.sources.base import sha256_file
 
 __all__ = ["prepare"]
+
+_WORK_CHUNK = 200  # records per task sent to a worker process
 
 
 class _MediaError(Exception):
@@ -76,45 +83,117 @@ def _with_local_id(raw: RawRecord, fields: dict[str, Any], record_type: str) -> 
     return Origin(raw.origin.file, raw.origin.line, str(local_id) if local_id else None)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """One record after validation and extraction: its id once valid, its problems, or
+    what to index. Small and picklable, so worker processes can hand it back."""
+
+    origin: Origin | None
+    local_id: str | None = None
+    rejections: tuple[Rejection, ...] = ()
+    action: IndexAction | None = None
+
+
+def _check(collection: Collection, record_type: str, item: RawRecord | Rejection) -> _Checked:
+    """Validate, hash, extract and build one record. Pure: no shared state. A record the
+    reader already rejected passes through, so the report keeps file order."""
+    if isinstance(item, Rejection):
+        return _Checked(None, rejections=(item,))
+    origin = _with_local_id(item, item.fields, record_type)
+    try:
+        record = model_for(record_type).model_validate(item.fields)
+    except ValidationError as error:
+        return _Checked(origin, rejections=tuple(_validation_rejections(origin, error)))
+    try:
+        extracted = _extract(collection, item, record)
+    except _MediaError as error:
+        return _Checked(origin, record.local_id, (origin.reject("file", str(error)),))
+    document = build_document(collection, item, record, extracted)
+    events = timeline_events(document)
+    document["event_ids"] = [event["event_id"] for event in events]
+    return _Checked(origin, record.local_id, action=(document, origin, events))
+
+
+def _check_chunk(
+    collection: Collection, record_type: str, chunk: list[RawRecord | Rejection]
+) -> list[_Checked]:
+    return [_check(collection, record_type, item) for item in chunk]
+
+
+def _checked(
+    collection: Collection,
+    record_type: str,
+    items: Iterable[RawRecord | Rejection],
+    workers: int,
+) -> Iterator[_Checked]:
+    """`_check` over `items` in order; with workers, in that many processes, a bounded
+    number of chunks in flight so memory stays flat however large the bundle."""
+    if workers <= 0:
+        for item in items:
+            yield _check(collection, record_type, item)
+        return
+    chunks = _batched(items, _WORK_CHUNK)
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        pending: deque[Future[list[_Checked]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_check_chunk, collection, record_type, chunk))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _batched(
+    items: Iterable[RawRecord | Rejection], size: int
+) -> Iterator[list[RawRecord | Rejection]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 def prepare(
     collection: Collection,
     record_type: str,
     report: LoadReport,
     tick: Callable[[], None] | None = None,
+    workers: int = 0,
 ) -> Iterator[IndexAction]:
-    """Documents ready to index; rejections and warnings go into `report`."""
+    """Documents ready to index; rejections and warnings go into `report`.
+
+    Reading, duplicate detection and the report stay in this process and in file order;
+    with `workers`, validation, extraction and analysis run in worker processes.
+    """
     first_seen: dict[str, Origin] = {}
     warned_files: set[str] = set()
     allowed = known_fields(record_type)
-    for item in read_records(collection, record_type):
-        report.read += 1
-        if tick:
-            tick()
-        if isinstance(item, Rejection):
-            report.rejections.append(item)
+
+    def counted() -> Iterator[RawRecord | Rejection]:
+        for item in read_records(collection, record_type):
+            report.read += 1
+            if tick:
+                tick()
+            if isinstance(item, Rejection):
+                yield item
+                continue
+            unknown = sorted(str(name) for name in item.fields if name not in allowed)
+            if unknown and item.origin.file not in warned_files:
+                warned_files.add(item.origin.file)
+                fields = ", ".join(unknown)
+                report.warnings.append(f"{item.origin.file}: unknown fields ignored: {fields}")
+            yield item
+
+    for checked in _checked(collection, record_type, counted(), workers):
+        if checked.local_id is None or checked.origin is None:
+            report.rejections.extend(checked.rejections)
             continue
-        origin = _with_local_id(item, item.fields, record_type)
-        unknown = sorted(str(name) for name in item.fields if name not in allowed)
-        if unknown and origin.file not in warned_files:
-            warned_files.add(origin.file)
-            report.warnings.append(f"{origin.file}: unknown fields ignored: {', '.join(unknown)}")
-        try:
-            record = model_for(record_type).model_validate(item.fields)
-        except ValidationError as error:
-            report.rejections.extend(_validation_rejections(origin, error))
-            continue
-        if record.local_id in first_seen:
-            earlier = first_seen[record.local_id]
+        if checked.local_id in first_seen:
+            earlier = first_seen[checked.local_id]
             reason = f"duplicate {record_type}_id; first at {earlier.file} line {earlier.line}"
-            report.rejections.append(origin.reject(f"{record_type}_id", reason))
+            report.rejections.append(checked.origin.reject(f"{record_type}_id", reason))
             continue
-        first_seen[record.local_id] = origin
-        try:
-            extracted = _extract(collection, item, record)
-        except _MediaError as error:
-            report.rejections.append(origin.reject("file", str(error)))
+        first_seen[checked.local_id] = checked.origin
+        if checked.rejections:
+            report.rejections.extend(checked.rejections)
             continue
-        document = build_document(collection, item, record, extracted)
-        events = timeline_events(document)
-        document["event_ids"] = [event["event_id"] for event in events]
-        yield document, origin, events
+        assert checked.action is not None
+        yield checked.action

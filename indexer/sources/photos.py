@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ __all__ = ["read_photos"]
 
 MAX_FIELD_CHARS = 1_000_000
 csv.field_size_limit(MAX_FIELD_CHARS)
+# surrogateescape turns each invalid byte into one of these lone surrogates.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def _read_csv(path: Path) -> Iterator[RawRecord | Rejection]:
@@ -39,16 +42,12 @@ def _read_csv(path: Path) -> Iterator[RawRecord | Rejection]:
             origin = Origin(path.name, start)
             if not any(cell.strip() for cell in row):
                 continue
-            if any(_has_bad_bytes(cell) for cell in row):
+            if _ESCAPED_BYTE.search("".join(row)):
                 yield origin.reject("(row)", "not UTF-8: the row holds invalid bytes")
             elif len(row) != len(header):
                 yield origin.reject("(row)", f"{len(row)} values for {len(header)} columns")
             else:
                 yield RawRecord("photo", origin, dict(zip(header, row, strict=True)))
-
-
-def _has_bad_bytes(cell: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in cell)
 
 
 def read_photos(root: Path) -> Iterator[RawRecord | Rejection]:
