@@ -33,7 +33,7 @@ from typing import Any
 import httpx2 as httpx
 from elasticsearch import Elasticsearch, helpers
 
-from evidence.access import PUBLIC_ACCESS, restrict
+from evidence.access import AccessContext, Role, restrict
 from evidence.devnode import ensure_running
 from evidence.indices import INDEX_KINDS, create_generation, new_generation
 from evidence.settings import Settings
@@ -44,6 +44,9 @@ from indexer.report import LoadReport
 from search_api.cursor import decode_cursor, search_key
 from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search
+from search_api.record_service import RECORD_EXCLUDES, link_queries, links_body
+from search_api.service import EXPORT_FIELDS
+from search_api.store import by_id
 from search_api.timeline import build_timeline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +154,7 @@ def _timed(call: Callable[[], Any], runs: int, clients: int) -> dict[str, float]
         return _percentiles(list(pool.map(one, range(runs))))
 
 
-def _serve(settings: Settings, prefix: str) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(settings: Settings, prefix: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -171,7 +174,7 @@ def _serve(settings: Settings, prefix: str) -> tuple[subprocess.Popen[bytes], st
     for _ in range(100):
         try:
             httpx.get(url + "/openapi.json", timeout=1)
-            return process, url
+            return process, url, env
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
@@ -185,11 +188,53 @@ def _rss_peak_mib(pid: int) -> int:
     return 0
 
 
-def bench_requests(settings: Settings, prefix: str, runs: int) -> dict[str, Any]:
+def _scan_count(es: Elasticsearch, index: str, body: dict[str, Any]) -> int:
+    """What the API's export does, sent directly: a point in time, pages of 1,000."""
+    pit = es.open_point_in_time(index=index, keep_alive="1m")["id"]
+    rows, after = 0, None
+    while True:
+        page = es.search(
+            pit={"id": pit, "keep_alive": "1m"},
+            query=body["query"],
+            sort=body["sort"],
+            size=1000,
+            track_total_hits=False,
+            source=EXPORT_FIELDS,
+            **({"search_after": after} if after else {}),
+        )
+        hits = page["hits"]["hits"]
+        rows += len(hits)
+        if len(hits) < 1000:
+            es.close_point_in_time(id=pit)
+            return rows
+        after = hits[-1]["sort"]
+
+
+def _token(env: dict[str, str], role: Role) -> dict[str, str]:
+    """A bearer header for a fresh account of `role`; none for the public."""
+    if role is Role.PUBLIC:
+        return {}
+    username = f"bench{role.value}"
+    users = [sys.executable, "-m", "search_api", "users"]
+    subprocess.run(
+        [*users, "add", username, "--role", role.value, "--password-stdin"],
+        input="bench-password-not-secret\n",
+        env=env,
+        capture_output=True,
+        text=True,
+    )  # already there on a second run: fine, a new token follows
+    issued = subprocess.run(
+        [*users, "token", username], env=env, capture_output=True, text=True, check=True
+    )
+    return {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
+
+
+def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> dict[str, Any]:
     es = Elasticsearch(settings.es_url, request_timeout=120)
     records, events = f"{prefix}-records", f"{prefix}-event"
-    process, url = _serve(settings, prefix)
-    client = httpx.Client(base_url=url, timeout=120)
+    access = AccessContext(role)
+    process, url, env = _serve(settings, prefix)
+    client = httpx.Client(base_url=url, timeout=120, headers=_token(env, role))
     try:
 
         def search(params: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
@@ -199,8 +244,8 @@ def bench_requests(settings: Settings, prefix: str, runs: int) -> dict[str, Any]
                     for k, v in params.items()
                 }
             )
-            body = build_search(model, PUBLIC_ACCESS)
-            body["query"] = restrict(body["query"], PUBLIC_ACCESS)
+            body = build_search(model, access)
+            body["query"] = restrict(body["query"], access)
             return (
                 lambda: client.get("/api/search", params=params).raise_for_status(),
                 lambda: es.search(index=records, **body),
@@ -237,25 +282,36 @@ def bench_requests(settings: Settings, prefix: str, runs: int) -> dict[str, Any]
         )
         cursor = decode_cursor(deep["cursor"], SECRET, key)
         deep_body = build_search(
-            SearchParams(size=100, sort="date_asc"), PUBLIC_ACCESS, after=cursor.after
+            SearchParams(size=100, sort="date_asc"), access, after=cursor.after
         )
-        deep_body["query"] = restrict(deep_body["query"], PUBLIC_ACCESS)
+        deep_body["query"] = restrict(deep_body["query"], access)
         cases["deep page past 10,000"] = (
             lambda: client.get("/api/search", params=deep).raise_for_status(),
             lambda: es.search(index=records, **deep_body),
         )
-        timeline = build_timeline(TimelineParams(branch=["215"]), PUBLIC_ACCESS)
-        timeline["query"] = restrict(timeline["query"], PUBLIC_ACCESS)
+        timeline = build_timeline(TimelineParams(branch=["215"]), access)
+        timeline["query"] = restrict(timeline["query"], access)
         cases["timeline"] = (
             lambda: client.get("/api/timeline", params={"branch": "215"}).raise_for_status(),
             lambda: es.search(index=events, **timeline),
         )
-        hit = client.get("/api/search", params={"size": 1}).json()["hits"][0]["stable_id"]
-        cases["record page data"] = (
+        photo = {"type": "photo", "size": 1, "collection": "caesar"}
+        hit = client.get("/api/search", params=photo).json()["hits"][0]["stable_id"]
+        # A photo with every kind of link: the same two msearch rounds the API sends.
+        first = [by_id(hit, RECORD_EXCLUDES), links_body({"term": {"cites_ids": hit}})]
+        source = es.search(index=records, **first[0])["hits"]["hits"][0]["_source"]
+        second = list(link_queries(hit, source).values())
+
+        def record_direct() -> None:
+            for bodies in (first, second):
+                searches = []
+                for body in bodies:
+                    searches += [{}, body | {"query": restrict(body["query"], access)}]
+                es.msearch(index=records, searches=searches)
+
+        cases["record with links"] = (
             lambda: client.get(f"/api/records/{hit}").raise_for_status(),
-            lambda: es.search(
-                index=records, query=restrict({"ids": {"values": [hit]}}, PUBLIC_ACCESS), size=1
-            ),
+            record_direct,
         )
         results: dict[str, Any] = {}
         for name, (api, direct) in cases.items():
@@ -275,10 +331,18 @@ def bench_requests(settings: Settings, prefix: str, runs: int) -> dict[str, Any]
         with client.stream("GET", "/api/export", params={"type": "photo"}) as response:
             rows = sum(1 for _ in response.iter_lines()) - 1
         seconds = time.perf_counter() - started
+        export_body = build_search(SearchParams(type=["photo"]), access, with_aggregations=False)
+        export_body["query"] = restrict(export_body["query"], access)
+        started = time.perf_counter()
+        direct_rows = _scan_count(es, records, export_body)
+        direct_seconds = time.perf_counter() - started
         results["export"] = {
             "rows": rows,
             "seconds": round(seconds, 1),
             "rows_per_s": round(rows / seconds),
+            "direct_rows": direct_rows,
+            "direct_rows_per_s": round(direct_rows / direct_seconds),
+            "ratio": round((rows / seconds) / (direct_rows / direct_seconds), 2),
             "api_peak_rss_mib_before": before,
             "api_peak_rss_mib_after": _rss_peak_mib(process.pid),
         }
@@ -300,6 +364,8 @@ def _markdown(scale: str, report: dict[str, Any]) -> str:
         f" records/s, ratio **{index['ratio']}**; indexer peak RSS"
         f" {index['indexer_peak_rss_mib']} MiB.",
         "",
+        f"Requests as the {report['role']} role:",
+        "",
         "| request | API p50/p95/p99 (1 client) | direct p50/p95/p99 | ratio p50 "
         "| API p50/p95 (8 clients) | direct p50/p95 (8) | ratio p50 (8) |",
         "|---|---|---|---|---|---|---|",
@@ -317,7 +383,9 @@ def _markdown(scale: str, report: dict[str, Any]) -> str:
     lines += [
         "",
         f"Export: {export['rows']:,} rows in {export['seconds']} s "
-        f"({export['rows_per_s']:,} rows/s); API peak RSS {export['api_peak_rss_mib_before']}"
+        f"({export['rows_per_s']:,} rows/s; the same pages fetched directly"
+        f" {export['direct_rows_per_s']:,} rows/s, ratio {export['ratio']});"
+        f" API peak RSS {export['api_peak_rss_mib_before']}"
         f" MiB before, {export['api_peak_rss_mib_after']} MiB after.",
     ]
     return "\n".join(lines) + "\n"
@@ -327,6 +395,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["small", "caesar", "large"], default="caesar")
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        default=Role.JOURNALIST.value,
+        help="Who sends the requests (default: a journalist, with a bearer token).",
+    )
     args = parser.parse_args()
     settings = Settings()
     ensure_running(settings)
@@ -337,7 +411,8 @@ def main() -> None:
         "scale": args.scale,
         "machine": f"{os.cpu_count()} cores",
         "indexing": bench_indexing(settings, root, prefix),
-        "requests": bench_requests(settings, prefix, args.runs),
+        "role": args.role,
+        "requests": bench_requests(settings, prefix, args.runs, Role(args.role)),
     }
     report["total_s"] = round(time.perf_counter() - started)
     out = ROOT / "bench" / "results"

@@ -3,20 +3,29 @@ other frames of the same body, near-duplicate photos, and the original image fil
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
-from evidence.access import AccessContext
 from evidence.errors import NotFound
 from evidence.gazetteer import load_gazetteer
 from search_api.deps import Caller
 from search_api.models import Link, RecordOut
-from search_api.store import Store
+from search_api.store import Store, by_id
 
-__all__ = ["record", "record_file"]
+__all__ = ["RECORD_EXCLUDES", "link_queries", "links_body", "record", "record_file"]
 
 LINK_FIELDS = ["stable_id", "record_type", "title", "date", "phash", "local_id"]
 NEAR_DUPLICATE_BITS = 10
+# Index-only fields a record page never shows.
+RECORD_EXCLUDES = [
+    "search_text",
+    "search_stems",
+    "pages.terms",
+    "content_hash",
+    "protected.search_text",
+    "protected.search_stems",
+]
 _ENVELOPE = set(RecordOut.model_fields) | {
     "persons",
     "search_text",
@@ -36,30 +45,60 @@ def _link(source: dict[str, Any], note: str | None = None) -> Link:
     return Link.model_validate(source | {"note": note})
 
 
-async def _links(
-    store: Store, query: dict[str, Any], access: AccessContext, size: int = 50
-) -> list[dict[str, Any]]:
-    body = {"query": query, "size": size, "_source": LINK_FIELDS, "sort": [{"stable_id": "asc"}]}
-    return [hit["_source"] for hit in (await store.search(body, access))["hits"]["hits"]]
+def links_body(query: dict[str, Any], size: int = 50) -> dict[str, Any]:
+    return {"query": query, "size": size, "_source": LINK_FIELDS, "sort": [{"stable_id": "asc"}]}
+
+
+def _sources(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [hit["_source"] for hit in answer["hits"]["hits"]]
 
 
 def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+def link_queries(stable_id: str, source: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The searches for what a record cites, its body's other frames and its
+    near-duplicates; which apply depends on the record."""
+    others = {"must_not": [{"ids": {"values": [stable_id]}}]}
+    queries: dict[str, dict[str, Any]] = {}
+    if source.get("cites_ids"):
+        ids = {"ids": {"values": source["cites_ids"]}}
+        queries["cites"] = links_body(ids, size=len(source["cites_ids"]))
+    if source.get("body_id"):
+        body = [
+            {"term": {"collection": source["collection"]}},
+            {"term": {"body_id": source["body_id"]}},
+        ]
+        queries["same_body"] = links_body({"bool": {"filter": body, **others}})
+    if source.get("phash"):
+        bands = [{"terms": {"phash_bands": source.get("phash_bands", [])}}]
+        queries["near"] = links_body({"bool": {"filter": bands, **others}}, size=200)
+    return queries
+
+
 async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
+    """The record and its links in two round trips (the record with what cites it, then
+    the links its own fields name), the audit write overlapping the second."""
     access = caller.access
-    exclude = [
-        "search_text",
-        "search_stems",
-        "pages.terms",
-        "content_hash",
-        "protected.search_text",
-        "protected.search_stems",
-    ]
-    if not access.sees_protected_fields:
-        exclude.append("protected")
-    source = await _audited_get(store, stable_id, caller, "record.view", exclude)
+    exclude = RECORD_EXCLUDES + ([] if access.sees_protected_fields else ["protected"])
+    found, citing = await store.msearch(
+        [
+            by_id(stable_id, exclude),
+            links_body({"term": {"cites_ids": stable_id}}),
+        ],
+        access,
+    )
+    if not found["hits"]["hits"]:
+        await caller.audit("record.view", outcome="not_found", record_ids=[stable_id])
+        raise NotFound(f"No record {stable_id}.")
+    source = found["hits"]["hits"][0]["_source"]
+    queries = link_queries(stable_id, source)
+    answers, _ = await asyncio.gather(
+        store.msearch(list(queries.values()), access) if queries else _no_answers(),
+        caller.audit("record.view", record_ids=[stable_id]),
+    )
+    links = dict(zip(queries, answers, strict=True))
     # `cites` as written stays a detail; the resolved links take the name.
     written = source.pop("cites", None)
     gazetteer = load_gazetteer()
@@ -82,39 +121,22 @@ async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
             "protected": protected or None,
         }
     )
-    out.cited_by = [
-        _link(s) for s in await _links(store, {"term": {"cites_ids": stable_id}}, access)
-    ]
-    if source.get("cites_ids"):
-        ids = {"ids": {"values": source["cites_ids"]}}
-        out.cites = [
-            _link(s) for s in await _links(store, ids, access, size=len(source["cites_ids"]))
-        ]
-    if source.get("body_id"):
-        same = {
-            "bool": {
-                "filter": [
-                    {"term": {"collection": source["collection"]}},
-                    {"term": {"body_id": source["body_id"]}},
-                ],
-                "must_not": [{"ids": {"values": [stable_id]}}],
-            }
-        }
-        out.same_body = [_link(s) for s in await _links(store, same, access)]
-    if source.get("phash"):
-        near = {
-            "bool": {
-                "filter": [{"terms": {"phash_bands": source.get("phash_bands", [])}}],
-                "must_not": [{"ids": {"values": [stable_id]}}],
-            }
-        }
-        candidates = await _links(store, near, access, size=200)
+    out.cited_by = [_link(s) for s in _sources(citing)]
+    if "cites" in links:
+        out.cites = [_link(s) for s in _sources(links["cites"])]
+    if "same_body" in links:
+        out.same_body = [_link(s) for s in _sources(links["same_body"])]
+    if "near" in links:
         out.near_duplicates = [
             _link(c, f"pHash distance {d} bits")
-            for c in candidates
+            for c in _sources(links["near"])
             if (d := _hamming(c["phash"], source["phash"])) <= NEAR_DUPLICATE_BITS
         ]
     return out
+
+
+async def _no_answers() -> list[dict[str, Any]]:
+    return []
 
 
 async def _audited_get(

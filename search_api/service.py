@@ -30,9 +30,9 @@ from search_api.query import build_search, histogram_interval
 from search_api.store import CursorExpired, Store
 from search_api.syntax import parse_query
 from search_api.timeline import build_timeline, group_events
-from search_api.urls import query_string, toggle
+from search_api.urls import Links, query_string
 
-__all__ = ["export_rows", "search", "timeline"]
+__all__ = ["EXPORT_FIELDS", "export_rows", "search", "timeline"]
 
 _SUMMARY = {
     "photo": ("body_id", "identification"),
@@ -67,7 +67,7 @@ def _hit(hit: dict[str, Any], terms: MatchTerms) -> SearchHit:
     )
 
 
-def _facets(aggs: dict[str, Any], params: SearchParams) -> list[FacetResult]:
+def _facets(aggs: dict[str, Any], params: SearchParams, links: Links) -> list[FacetResult]:
     results = []
     selected = params.selected()
     for spec in FACETS:
@@ -95,12 +95,12 @@ def _facets(aggs: dict[str, Any], params: SearchParams) -> list[FacetResult]:
                 label=spec.labeller(value),
                 count=count,
                 selected=value in chosen,
-                toggle=toggle(params, spec.name, value),
+                toggle=links.toggle(spec.name, value),
             )
             for value, count in shown
         ]
         has_more = len(ordered) > size
-        more = query_string(params, more=[*params.more, spec.name]) if has_more else None
+        more = links.query(more=[*params.more, spec.name]) if has_more else None
         results.append(
             FacetResult(
                 name=spec.name, label=spec.label, values=values, has_more=has_more, more=more
@@ -109,14 +109,14 @@ def _facets(aggs: dict[str, Any], params: SearchParams) -> list[FacetResult]:
     return results
 
 
-def _histogram(aggs: dict[str, Any], params: SearchParams) -> Histogram:
+def _histogram(aggs: dict[str, Any], params: SearchParams, links: Links) -> Histogram:
     data = aggs["histogram"]
     buckets = [
         HistogramBucket(
             key=b["key_as_string"],
             count=b["doc_count"],
-            narrow=query_string(
-                params, date_from=b["key_as_string"], date_to=b["key_as_string"], cursor=None
+            narrow=links.query(
+                date_from=b["key_as_string"], date_to=b["key_as_string"], cursor=None
             ),
         )
         for b in data["dates"]["buckets"]
@@ -181,16 +181,32 @@ async def search(store: Store, params: SearchParams, caller: Caller, secret: str
     )
     terms = match_terms(parse_query(params.q))
     aggs = page.response.get("aggregations", {})
+    links = Links(params)
     return SearchResponse(
         q=params.q,
         total=page.total,
         offset=page.offset,
         hits=[_hit(hit, terms) for hit in page.hits],
-        facets=_facets(aggs, params),
-        histogram=_histogram(aggs, params),
+        facets=_facets(aggs, params, links),
+        histogram=_histogram(aggs, params, links),
         next_cursor=page.next_cursor,
         next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
     )
+
+
+# What an export row is made of; nothing else leaves the index for an export.
+EXPORT_FIELDS = [
+    "stable_id",
+    "record_type",
+    "collection",
+    "local_id",
+    "title",
+    "date",
+    "confidentiality",
+    "sha256",
+    "source",
+    "facilities",
+]
 
 
 async def export_rows(
@@ -202,18 +218,7 @@ async def export_rows(
         "export", params=params.model_dump(mode="json", exclude_defaults=True), q=params.q
     )
     body = build_search(params.without_cursor(), access, with_aggregations=False)
-    body["_source"] = [
-        "stable_id",
-        "record_type",
-        "collection",
-        "local_id",
-        "title",
-        "date",
-        "confidentiality",
-        "sha256",
-        "source",
-        "facilities",
-    ]
+    body["_source"] = EXPORT_FIELDS
     async for hit in store.scan(body, access):
         source = hit["_source"]
         date = source.get("date") or {}

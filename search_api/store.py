@@ -15,13 +15,18 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
-from evidence.errors import NotFound
+from evidence.errors import IndexUnavailable, NotFound
 from evidence.indices import all_alias, registry_index, type_alias
 from search_api.transport import CursorExpired, translated
 
-__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store"]
+__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
 
 PIT_KEEP_ALIVE = "10m"
+
+
+def by_id(stable_id: str, exclude: list[str]) -> dict[str, Any]:
+    """The body that fetches one record: a search, so the access filter applies."""
+    return {"query": {"ids": {"values": [stable_id]}}, "size": 1, "_source": {"excludes": exclude}}
 
 
 class Store:
@@ -49,6 +54,22 @@ class Store:
                 response = await self._es.search(index=self._targets[target], **secured)
         return response.body
 
+    async def msearch(
+        self, bodies: list[dict[str, Any]], access: AccessContext | None, target: str = "records"
+    ) -> list[dict[str, Any]]:
+        """Several searches in one round trip, each only within what `access` may see."""
+        searches: list[dict[str, Any]] = []
+        for body in bodies:
+            searches += [{}, {**body, "query": restrict(body.get("query"), access)}]
+        async with translated():
+            response = await self._es.msearch(index=self._targets[target], searches=searches)
+        answers = response.body["responses"]
+        failed = [answer["error"] for answer in answers if "error" in answer]
+        if failed:
+            reason = failed[0].get("reason", "unknown error")
+            raise IndexUnavailable(f"Elasticsearch could not answer: {reason}")
+        return answers
+
     async def open_pit(self, target: str = "records") -> str:
         async with translated():
             response = await self._es.open_point_in_time(
@@ -64,12 +85,7 @@ class Store:
         self, stable_id: str, access: AccessContext | None, *, exclude: list[str]
     ) -> dict[str, Any]:
         """One record by id, or NotFound: hidden and absent look the same."""
-        body = {
-            "query": {"ids": {"values": [stable_id]}},
-            "size": 1,
-            "_source": {"excludes": exclude},
-        }
-        hits = (await self.search(body, access))["hits"]["hits"]
+        hits = (await self.search(by_id(stable_id, exclude), access))["hits"]["hits"]
         if not hits:
             raise NotFound(f"No record {stable_id}.")
         return hits[0]["_source"]

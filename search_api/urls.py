@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
 from search_api.params import SearchParams, TimelineParams
 
-__all__ = ["query_string", "toggle"]
+__all__ = ["Links", "query_string", "toggle"]
+
+Params = SearchParams | TimelineParams
 
 
-def query_string(params: SearchParams | TimelineParams, **changes: Any) -> str:
+class Links:
+    """Query strings derived from one set of parameters. The parameters are dumped once:
+    a result page links every facet value and every histogram bar."""
+
+    def __init__(self, params: Params) -> None:
+        self._params = params
+        self._values = params.model_dump(mode="json")
+        self._defaults = _defaults(type(params))
+
+    def query(self, **changes: Any) -> str:
+        """`?q=...&facility=...` with `changes` applied; defaults left out."""
+        pairs: list[tuple[str, str]] = []
+        for name, value in (self._values | changes).items():
+            if value == self._defaults.get(name) or value is None:
+                continue
+            if isinstance(value, list):
+                pairs.extend((name, str(item)) for item in value)
+            else:
+                pairs.append((name, str(value)))
+        return "?" + urlencode(pairs) if pairs else "?"
+
+    def toggle(self, facet: str, value: str) -> str:
+        """The search with `value` added to or removed from `facet`, on the first page."""
+        current = list(getattr(self._params, facet))
+        updated = [v for v in current if v != value] if value in current else [*current, value]
+        return self.query(**{facet: updated, "cursor": None})
+
+
+@cache
+def _defaults(kind: type[Params]) -> dict[str, Any]:
+    return kind().model_dump(mode="json")
+
+
+def query_string(params: Params, **changes: Any) -> str:
     """`?q=...&facility=...` for these parameters with `changes` applied; defaults left out."""
-    values = params.model_dump(mode="json") | changes
-    defaults = type(params)().model_dump(mode="json")
-    pairs: list[tuple[str, str]] = []
-    for name, value in values.items():
-        if value == defaults.get(name) or value is None:
-            continue
-        if isinstance(value, list):
-            pairs.extend((name, str(item)) for item in value)
-        else:
-            pairs.append((name, str(value)))
-    return "?" + urlencode(pairs) if pairs else "?"
+    return Links(params).query(**changes)
 
 
 def toggle(params: SearchParams, facet: str, value: str) -> str:
     """The search with `value` added to or removed from `facet`, back on the first page."""
-    current = list(getattr(params, facet))
-    updated = [v for v in current if v != value] if value in current else [*current, value]
-    return query_string(params, **{facet: updated, "cursor": None})
+    return Links(params).toggle(facet, value)

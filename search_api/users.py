@@ -107,12 +107,11 @@ class UserStore:
     async def by_token(self, token: str) -> User | None:
         """The active user an API token belongs to, if the token is live."""
         digest = hash_token(token)
-        if not await self._es.indices.exists(index=self._index):
-            return None
-        hits = await self._es.search(
+        # One round trip on every API call: a missing index (no users yet) is a 404.
+        hits = await self._es.options(ignore_status=404).search(
             index=self._index, query={"term": {"tokens.hash": digest}}, size=1
         )
-        for hit in hits["hits"]["hits"]:
+        for hit in hits.body.get("hits", {}).get("hits", []):
             user = _user(hit["_source"])
             live = any(t["hash"] == digest and not t.get("revoked") for t in user.tokens)
             if live and not user.disabled:
