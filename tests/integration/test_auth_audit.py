@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -187,3 +188,40 @@ def test_users_cli_adds_issues_and_revokes_tokens(
     stored = es.get(index=f"{app_settings.index_prefix}-users", id=name)["_source"]
     assert token not in str(stored) and PASSWORD not in str(stored)
     es.close()
+
+
+def _bulk_requests(es: Elasticsearch) -> int:
+    stats = es.nodes.stats(metric="indices", index_metric="bulk")
+    return sum(node["indices"]["bulk"]["total_operations"] for node in stats["nodes"].values())
+
+
+def test_concurrent_audit_events_are_group_committed_and_all_kept(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """Fifty concurrent reads leave fifty events, written in far fewer bulk requests."""
+    from evidence.access import AccessContext
+    from search_api.audit import Auditor
+
+    async def fifty_reads() -> None:
+        client = AsyncElasticsearch(settings.es_url)
+        auditor = Auditor(client, settings.index_prefix)
+        access = AccessContext(Role.JOURNALIST, "jo")
+        await auditor.record("search", access, "127.0.0.1")  # creates the index
+        await asyncio.gather(
+            *(
+                auditor.record("record.view", access, "127.0.0.1", record_ids=[f"r{n}"])
+                for n in range(50)
+            )
+        )
+        await client.close()
+
+    before = _bulk_requests(es)
+    run_async(fifty_reads())
+    requests = _bulk_requests(es) - before
+    audit = f"{settings.index_prefix}-audit"
+    es.indices.refresh(index=audit)
+    views = es.search(index=audit, query={"term": {"action": "record.view"}}, size=100)
+    assert sorted(h["_source"]["record_ids"][0] for h in views["hits"]["hits"]) == sorted(
+        f"r{n}" for n in range(50)
+    )
+    assert 1 <= requests < 50
