@@ -35,7 +35,13 @@ from elasticsearch import Elasticsearch, helpers
 
 from evidence.access import AccessContext, Role, restrict
 from evidence.devnode import ensure_running
-from evidence.indices import INDEX_KINDS, create_generation, new_generation
+from evidence.indices import (
+    INDEX_KINDS,
+    audit_index,
+    create_generation,
+    new_generation,
+    users_index,
+)
 from evidence.settings import Settings
 from indexer.bundle import read_collection
 from indexer.demo import generate
@@ -45,6 +51,7 @@ from search_api.cursor import decode_cursor, search_key
 from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search
 from search_api.record_service import RECORD_EXCLUDES, link_queries, links_body
+from search_api.security import hash_token
 from search_api.service import EXPORT_FIELDS
 from search_api.store import by_id
 from search_api.timeline import build_timeline
@@ -210,6 +217,23 @@ def _scan_count(es: Elasticsearch, index: str, body: dict[str, Any]) -> int:
         after = hits[-1]["sort"]
 
 
+def _fixed_costs(
+    es: Elasticsearch, client: httpx.Client, prefix: str, runs: int
+) -> dict[str, float]:
+    """What every API read pays besides its own queries, each timed alone (p50, ms): the
+    HTTP round trip to the app, the bearer-token lookup, and the audit event's write."""
+    token = client.headers.get("authorization", "").removeprefix("Bearer ")
+    one_event = [{"create": {"_index": audit_index(prefix)}}, {"action": "bench.probe"}]
+    probes = {
+        "http_static_file": lambda: client.get("/static/style.css").raise_for_status(),
+        "token_lookup": lambda: es.options(ignore_status=404).search(
+            index=users_index(prefix), query={"term": {"tokens.hash": hash_token(token)}}, size=1
+        ),
+        "audit_write": lambda: es.bulk(operations=one_event),
+    }
+    return {name: _timed(probe, runs, 1)["p50"] for name, probe in probes.items()}
+
+
 def _token(env: dict[str, str], role: Role) -> dict[str, str]:
     """A bearer header for a fresh account of `role`; none for the public."""
     if role is Role.PUBLIC:
@@ -326,6 +350,7 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
                     row[f"api_{clients}"]["p50"] / row[f"direct_{clients}"]["p50"], 2
                 )
             results[name] = row
+        results["fixed costs"] = _fixed_costs(es, client, prefix, runs)
         before = _rss_peak_mib(process.pid)
         started = time.perf_counter()
         with client.stream("GET", "/api/export", params={"type": "photo"}) as response:
@@ -371,7 +396,7 @@ def _markdown(scale: str, report: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in report["requests"].items():
-        if name == "export":
+        if name in {"export", "fixed costs"}:
             continue
         a1, d1, a8, d8 = row["api_1"], row["direct_1"], row["api_8"], row["direct_8"]
         lines.append(
@@ -380,7 +405,12 @@ def _markdown(scale: str, report: dict[str, Any]) -> str:
             f"{d8['p50']}/{d8['p95']} ms | {row['ratio_p50_8']} |"
         )
     export = report["requests"]["export"]
+    fixed = report["requests"]["fixed costs"]
     lines += [
+        "",
+        f"Fixed costs of every API read, p50 timed alone: HTTP round trip to the app"
+        f" {fixed['http_static_file']} ms, bearer-token lookup {fixed['token_lookup']} ms,"
+        f" audit write {fixed['audit_write']} ms.",
         "",
         f"Export: {export['rows']:,} rows in {export['seconds']} s "
         f"({export['rows_per_s']:,} rows/s; the same pages fetched directly"
