@@ -109,7 +109,8 @@ def bench_indexing(settings: Settings, root: Path, prefix: str) -> dict[str, Any
     for name in BUNDLES:
         collection = read_collection(root / name)
         for record_type in ("photo", "testimony", "filing"):
-            for document, _origin, events in prepare(collection, record_type, LoadReport()):
+            prepared = prepare(collection, record_type, LoadReport(), workers=os.cpu_count() or 1)
+            for document, _origin, events in prepared:
                 actions.append(
                     {
                         "_index": targets[record_type],

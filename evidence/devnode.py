@@ -28,7 +28,18 @@ from elasticsearch import Elasticsearch
 from evidence.errors import DevnodeError
 from evidence.settings import Settings, get_settings
 
-__all__ = ["NodeInfo", "cluster_info", "ensure_running", "find_java", "stop"]
+__all__ = [
+    "NodeInfo",
+    "NodeSpec",
+    "cluster_info",
+    "ensure_running",
+    "find_java",
+    "launch",
+    "start_node",
+    "stop",
+    "stop_node",
+    "wait_until_answering",
+]
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 MIN_JAVA = 21
@@ -109,16 +120,37 @@ def _check_major(info: NodeInfo) -> None:
         )
 
 
-def _paths(settings: Settings) -> dict[str, Path]:
+@dataclass(frozen=True)
+class NodeSpec:
+    """One node run from the shared unpacked zip. The development node is the default;
+    fault tests and the cluster benchmark start others beside it, each with its own
+    working folder (data, logs, pid) under the cache and its own ports."""
+
+    name: str = "devnode"
+    http_port: int = 9200
+    workdir: Path | None = None  # None: the cache folder itself
+    cluster: str = "evidence-devnode"
+    transport_port: int | None = None
+    seed_hosts: tuple[str, ...] = ()  # empty: a single-node cluster
+    initial_masters: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+def _paths(settings: Settings, spec: NodeSpec | None = None) -> dict[str, Path]:
     root = settings.devnode_dir
+    work = spec.workdir if spec and spec.workdir else root
     return {
         "root": root,
+        "work": work,
         "downloads": root / "downloads",
         "home": root / f"elasticsearch-{settings.es_version}",
-        "data": root / "data",
-        "logs": root / "logs",
+        "data": work / "data",
+        "logs": work / "logs",
         "repo": root / "snapshots",
-        "pid": root / "logs" / "node.pid",
+        "pid": work / "logs" / "node.pid",
     }
 
 
@@ -201,12 +233,35 @@ def _chown_tree(root: Path, user: pwd.struct_passwd) -> None:
             os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
-def _start(settings: Settings) -> NodeInfo:
+def _options(settings: Settings, spec: NodeSpec, paths: dict[str, Path]) -> dict[str, str]:
+    options = {
+        "cluster.name": spec.cluster,
+        "node.name": spec.name,
+        "network.host": "127.0.0.1",
+        "http.port": str(spec.http_port),
+        "xpack.security.enabled": "false",
+        "path.data": str(paths["data"]),
+        "path.logs": str(paths["logs"]),
+        "path.repo": str(paths["repo"]),
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+    }
+    if spec.transport_port:
+        options["transport.port"] = str(spec.transport_port)
+    if spec.seed_hosts:
+        options["discovery.seed_hosts"] = ",".join(spec.seed_hosts)
+        options["cluster.initial_master_nodes"] = ",".join(spec.initial_masters)
+    else:
+        options["discovery.type"] = "single-node"
+    return options
+
+
+def launch(settings: Settings, spec: NodeSpec) -> None:
+    """Start a node in the background without waiting for it to answer."""
     java = find_java()
-    paths = _paths(settings)
+    paths = _paths(settings, spec)
     archive = _fetch_zip(settings, paths["downloads"])
     _unpack(archive, paths["home"])
-    for key in ("data", "logs", "repo"):
+    for key in ("work", "data", "logs", "repo"):
         paths[key].mkdir(parents=True, exist_ok=True)
     user = _node_user(settings)
     if user is not None:
@@ -220,20 +275,8 @@ def _start(settings: Settings) -> NodeInfo:
         "ES_JAVA_OPTS": f"-Xms{settings.devnode_heap} -Xmx{settings.devnode_heap}",
         "HOME": str(paths["root"]),
     }
-    options = {
-        "cluster.name": "evidence-devnode",
-        "node.name": "devnode",
-        "discovery.type": "single-node",
-        "network.host": "127.0.0.1",
-        "http.port": str(settings.es_port),
-        "xpack.security.enabled": "false",
-        "path.data": str(paths["data"]),
-        "path.logs": str(paths["logs"]),
-        "path.repo": str(paths["repo"]),
-        "cluster.routing.allocation.disk.threshold_enabled": "false",
-    }
     command = [str(paths["home"] / "bin" / "elasticsearch"), "-d", "-p", str(paths["pid"])]
-    for key, value in options.items():
+    for key, value in _options(settings, spec, paths).items():
         command += ["-E", f"{key}={value}"]
     console = paths["logs"] / "console.log"
     with console.open("ab") as out:
@@ -249,16 +292,33 @@ def _start(settings: Settings) -> NodeInfo:
         )
     if run.returncode != 0:
         raise DevnodeError(f"Elasticsearch failed to start; see {console}:\n{_tail(console)}")
-    deadline = time.monotonic() + START_TIMEOUT_S
+
+
+def wait_until_answering(
+    settings: Settings, spec: NodeSpec, timeout: float = START_TIMEOUT_S
+) -> NodeInfo:
+    """Poll `/_cluster/health` at the node's URL until it answers."""
+    probe = settings.model_copy(update={"elasticsearch_url": spec.url})
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        info = cluster_info(settings)
+        info = cluster_info(probe)
         if info is not None:
             return NodeInfo(info.url, info.version, started_here=True)
-        time.sleep(1)
+        time.sleep(0.5)
+    logs = _paths(settings, spec)["logs"]
     raise DevnodeError(
-        f"Elasticsearch did not answer within {START_TIMEOUT_S}s; logs in {paths['logs']}:\n"
-        f"{_tail(console)}"
+        f"Elasticsearch did not answer within {timeout:.0f}s; logs in {logs}:\n"
+        f"{_tail(logs / 'console.log')}"
     )
+
+
+def start_node(settings: Settings, spec: NodeSpec) -> NodeInfo:
+    launch(settings, spec)
+    return wait_until_answering(settings, spec)
+
+
+def _start(settings: Settings) -> NodeInfo:
+    return start_node(settings, NodeSpec(http_port=settings.es_port))
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -283,12 +343,17 @@ def ensure_running(settings: Settings) -> NodeInfo:
 
 def stop(settings: Settings) -> bool:
     """Stop the node this manager started; a node it did not start is left alone."""
-    pid_file = _paths(settings)["pid"]
+    return stop_node(settings, NodeSpec(http_port=settings.es_port))
+
+
+def stop_node(settings: Settings, spec: NodeSpec, *, kill: bool = False) -> bool:
+    """Stop a node started from this cache: politely, or with SIGKILL, as a crash would."""
+    pid_file = _paths(settings, spec)["pid"]
     if not pid_file.is_file():
         return False
     pid = int(pid_file.read_text().strip())
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
     except ProcessLookupError:
         pid_file.unlink(missing_ok=True)
         return False

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         description="Processes that validate, extract and analyse records while the indexer "
         "loads; 0 does that work in the loading process itself. Default: one per CPU.",
     )
+    indexer_retry_seconds: float = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="How long a load waits for an unavailable Elasticsearch, per outage, "
+        "before it gives up; what was not confirmed is then sent again.",
+    )
     es_version: str = Field(
         default="9.5.4",
         pattern=r"^9\.\d+\.\d+$",

@@ -3,19 +3,25 @@
 Documents are compared with what the index already holds by `content_hash`, a chunk at
 a time: unchanged records are skipped, changed ones keep their custody history and gain
 an `updated` event. Bulk item failures become rejections with the record's file and
-line; 429s are retried per item by the helper, 5xx and timeouts by the client.
+line. Nothing is lost to a node that goes away: a chunk whose request failed (node
+down, restarting, shards not yet recovered) is sent again once the node answers, for
+up to `patience` seconds per outage; 429s are retried per item by the helper. Every
+operation is idempotent (stable ids), so resending what was already applied is safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
+import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 
-from indexer.report import LoadReport, Origin
+from indexer.report import LoadReport, Origin, Rejection
 
 __all__ = ["CHUNK", "IndexAction", "index_documents"]
 
@@ -23,6 +29,56 @@ __all__ = ["CHUNK", "IndexAction", "index_documents"]
 # file and line, and events travel in the same stream as their record.
 IndexAction = tuple[dict[str, Any], Origin, list[dict[str, Any]]]
 CHUNK = 500
+T = TypeVar("T")
+# Failures that say "not now" rather than "never": the request is sent again.
+_UNREACHABLE = (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout)
+
+
+def _transient(status: object) -> bool:
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+class Patience:
+    """Waits out an unavailable node, for at most `seconds` per outage, and notes each
+    outage in the report so a load that survived one says so."""
+
+    def __init__(self, es: Elasticsearch, report: LoadReport, seconds: float) -> None:
+        self._es = es
+        self._report = report
+        self._seconds = seconds
+
+    def call(self, work: Callable[[], T]) -> T:
+        """`work()`, retried while the node is unreachable."""
+        while True:
+            try:
+                return work()
+            except _UNREACHABLE as error:
+                self.wait(error)
+
+    def wait(self, cause: object) -> None:
+        started = time.monotonic()
+        delay = 0.5
+        while time.monotonic() - started < self._seconds:
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            try:
+                health = self._es.cluster.health(wait_for_status="yellow", timeout="5s")
+            except (*_UNREACHABLE, elasticsearch.ApiError):
+                continue
+            if not health.get("timed_out"):
+                waited = time.monotonic() - started
+                self._report.warnings.append(
+                    f"Elasticsearch was unavailable for {waited:.0f}s ({_short(cause)});"
+                    " the load resumed and resent what was not confirmed"
+                )
+                return
+        raise elasticsearch.ConnectionError(
+            f"Elasticsearch did not come back within {self._seconds:.0f}s: {_short(cause)}"
+        )
+
+
+def _short(cause: object) -> str:
+    return str(cause).splitlines()[0][:200]
 
 
 def _event(action: str, now: str, detail: str) -> dict[str, str]:
@@ -35,11 +91,13 @@ def _chunks(actions: Iterable[IndexAction]) -> Iterator[list[IndexAction]]:
         yield chunk
 
 
-def _previous(es: Elasticsearch, index: str | None, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _previous(
+    es: Elasticsearch, index: str | None, ids: list[str], patience: Patience
+) -> dict[str, dict[str, Any]]:
     if index is None:
         return {}
     fields = ["content_hash", "custody", "indexed_at", "event_ids"]
-    found = es.mget(index=index, ids=ids, source_includes=fields)
+    found = patience.call(lambda: es.mget(index=index, ids=ids, source_includes=fields))
     return {doc["_id"]: doc["_source"] for doc in found["docs"] if doc.get("found")}
 
 
@@ -49,12 +107,16 @@ def _changed_only(
     report: LoadReport,
     previous_from: str | None,
     copy_unchanged: bool,
+    patience: Patience,
 ) -> Iterator[IndexAction]:
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    if previous_from is not None and not es.indices.exists(index=previous_from):
+    if previous_from is not None and not patience.call(
+        lambda: es.indices.exists(index=previous_from)
+    ):
         previous_from = None
     for chunk in _chunks(actions):
-        previous = _previous(es, previous_from, [doc["stable_id"] for doc, _, _ in chunk])
+        ids = [doc["stable_id"] for doc, _, _ in chunk]
+        previous = _previous(es, previous_from, ids, patience)
         for document, origin, events in chunk:
             before = previous.get(document["stable_id"])
             where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
@@ -75,6 +137,74 @@ def _changed_only(
             yield document, origin, events
 
 
+# How Elasticsearch names the field it refused, in its two usual messages.
+_REFUSED_FIELD = re.compile(r'in field="([^"]+)"|failed to parse field \[([^\]]+)\]')
+
+
+def _refused(origin: Origin, error: object) -> Rejection:
+    """A record the node refused, with the field named when the node names it, and the
+    reason and its cause cut short (the node quotes the whole offending value)."""
+    if isinstance(error, dict):
+        causes = [error, error.get("caused_by") or {}]
+        reason = "; ".join(_clip(str(c["reason"])) for c in causes if c.get("reason"))
+    else:
+        reason = _clip(str(error))
+    match = _REFUSED_FIELD.search(reason)
+    field = (match.group(1) or match.group(2)) if match else "(document)"
+    return origin.reject(field, f"rejected by Elasticsearch: {reason}")
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _operations(
+    index: str, events_index: str, document: dict[str, Any], events: list[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    yield {"_index": index, "_id": document["stable_id"], "_source": document}
+    for event in events:
+        if "delete" in event:
+            yield {"_op_type": "delete", "_index": events_index, "_id": event["delete"]}
+        else:
+            yield {"_index": events_index, "_id": event["event_id"], "_source": event}
+
+
+def _send(
+    es: Elasticsearch,
+    operations: list[dict[str, Any]],
+    patience: Patience,
+) -> Iterator[tuple[bool, str, dict[str, Any]]]:
+    """(ok, operation, result) once per operation, sending again what a failed request
+    or a transient item failure left unconfirmed."""
+    pending = operations
+    while pending:
+        by_id = {operation["_id"]: operation for operation in pending}
+        cause: object = None
+        try:
+            for ok, item in helpers.streaming_bulk(
+                es,
+                pending,
+                chunk_size=CHUNK,
+                max_chunk_bytes=20 * 1024 * 1024,
+                max_retries=5,
+                initial_backoff=1,
+                max_backoff=30,
+                raise_on_error=False,
+                raise_on_exception=False,
+            ):
+                operation, result = next(iter(item.items()))
+                if not ok and _transient(result.get("status")):
+                    cause = cause or result.get("error")
+                    continue
+                by_id.pop(result["_id"], None)
+                yield ok, operation, result
+        except _UNREACHABLE as error:
+            cause = error
+        pending = list(by_id.values())
+        if pending:
+            patience.wait(cause)
+
+
 def index_documents(
     es: Elasticsearch,
     index: str,
@@ -84,44 +214,28 @@ def index_documents(
     events_index: str,
     previous_from: str | None = None,
     copy_unchanged: bool = False,
+    patience_seconds: float = 300,
 ) -> None:
     """Bulk-index records into `index` and their events into `events_index`, comparing
-    with `previous_from` (an alias or index); events a changed record lost are deleted."""
-    origins: dict[str, Origin] = {}
-
-    def bulk_actions() -> Iterator[dict[str, Any]]:
-        changed = _changed_only(es, actions, report, previous_from, copy_unchanged)
-        for document, origin, events in changed:
-            origins[document["stable_id"]] = origin
-            yield {"_index": index, "_id": document["stable_id"], "_source": document}
-            for event in events:
-                if "delete" in event:
-                    yield {"_op_type": "delete", "_index": events_index, "_id": event["delete"]}
-                else:
-                    yield {"_index": events_index, "_id": event["event_id"], "_source": event}
-
-    for ok, item in helpers.streaming_bulk(
-        es,
-        bulk_actions(),
-        chunk_size=CHUNK,
-        max_chunk_bytes=20 * 1024 * 1024,
-        max_retries=5,
-        initial_backoff=1,
-        max_backoff=30,
-        raise_on_error=False,
-        raise_on_exception=True,
-    ):
-        operation, result = next(iter(item.items()))
-        if result["_id"] not in origins:
-            # A timeline event: derived data, so a failure is a warning, not a lost record.
-            if not ok and not (operation == "delete" and result.get("status") == 404):
-                report.warnings.append(f"timeline event {result['_id']}: {result.get('error')}")
-            continue
-        origin = origins.pop(result["_id"])
-        if ok:
-            report.indexed += 1
-        else:
-            error = result.get("error", {})
-            reason = error.get("reason", str(error)) if isinstance(error, dict) else str(error)
-            reason = f"rejected by Elasticsearch: {reason}"
-            report.rejections.append(origin.reject("(document)", reason))
+    with `previous_from` (an alias or index); events a changed record lost are deleted.
+    Survives the node going away for up to `patience_seconds` at a time."""
+    patience = Patience(es, report, patience_seconds)
+    changed = _changed_only(es, actions, report, previous_from, copy_unchanged, patience)
+    for chunk in _chunks(changed):
+        origins = {document["stable_id"]: origin for document, origin, _ in chunk}
+        operations = [
+            operation
+            for document, _, events in chunk
+            for operation in _operations(index, events_index, document, events)
+        ]
+        for ok, operation, result in _send(es, operations, patience):
+            if result["_id"] not in origins:
+                # A timeline event: derived data, so a failure is a warning, not a lost record.
+                if not ok and not (operation == "delete" and result.get("status") == 404):
+                    report.warnings.append(f"timeline event {result['_id']}: {result.get('error')}")
+                continue
+            origin = origins.pop(result["_id"])
+            if ok:
+                report.indexed += 1
+            else:
+                report.rejections.append(_refused(origin, result.get("error")))

@@ -19,7 +19,7 @@ from evidence.indices import RECORD_TYPES, MappingOutdated, all_alias, type_alia
 from evidence.settings import get_settings
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
-from indexer.load import load_bundle, rebuild, registered_bundles, validate_bundle
+from indexer.load import LoadOptions, load_bundle, rebuild, registered_bundles, validate_bundle
 from indexer.report import LoadReport
 
 cli = typer.Typer(
@@ -124,9 +124,8 @@ def load_command(
     started, total = time.monotonic(), LoadReport()
     with _client() as es, _progress("loading") as tick, _bundle_errors():
         for bundle in bundles:
-            total.merge(
-                load_bundle(es, settings.index_prefix, bundle, tick, settings.indexer_workers)
-            )
+            options = LoadOptions.from_settings(settings)
+            total.merge(load_bundle(es, settings.index_prefix, bundle, tick, options))
     _finish(total, report, started, tolerate_rejections)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,15 +20,29 @@ from evidence.indices import (
     swap_aliases,
     type_alias,
 )
+from evidence.settings import Settings
 from indexer.bulk import index_documents
 from indexer.bundle import Collection, read_collection
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
 from indexer.sources.base import sha256_file
 
-__all__ = ["load_bundle", "rebuild", "registered_bundles", "validate_bundle"]
+__all__ = ["LoadOptions", "load_bundle", "rebuild", "registered_bundles", "validate_bundle"]
 
 Tick = Callable[[], None] | None
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a load runs, not what it loads: worker processes for validation and analysis
+    (0: none), and how long to wait out an unavailable node, per outage."""
+
+    workers: int = 0
+    retry_seconds: float = 300
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoadOptions:
+        return cls(settings.indexer_workers, settings.indexer_retry_seconds)
 
 
 def _source_files(collection: Collection) -> list[dict[str, str]]:
@@ -57,18 +72,19 @@ def _load_into(
     previous: dict[str, str | None],
     copy_unchanged: bool,
     tick: Tick,
-    workers: int,
+    options: LoadOptions,
 ) -> LoadReport:
     report = LoadReport()
     for record_type in RECORD_TYPES:
         index_documents(
             es,
             targets[record_type],
-            prepare(collection, record_type, report, tick, workers),
+            prepare(collection, record_type, report, tick, options.workers),
             report,
             events_index=targets["event"],
             previous_from=previous[record_type],
             copy_unchanged=copy_unchanged,
+            patience_seconds=options.retry_seconds,
         )
     return report
 
@@ -94,15 +110,17 @@ def _register(es: Elasticsearch, prefix: str, collection: Collection, report: Lo
 
 
 def load_bundle(
-    es: Elasticsearch, prefix: str, root: Path, tick: Tick = None, workers: int = 0
+    es: Elasticsearch,
+    prefix: str,
+    root: Path,
+    tick: Tick = None,
+    options: LoadOptions = LoadOptions(),
 ) -> LoadReport:
-    """Index a bundle's records into the live indices; unchanged records are skipped.
-
-    `workers` processes validate and analyse records while this one talks to
-    Elasticsearch; 0 does everything here."""
+    """Index a bundle's records into the live indices; unchanged records are skipped, so
+    running it again after an interrupted load resumes where that one stopped."""
     collection = read_collection(root)
     targets = {t: ensure_alias(es, prefix, t) for t in INDEX_KINDS}
-    report = _load_into(es, collection, targets, dict(targets), False, tick, workers)
+    report = _load_into(es, collection, targets, dict(targets), False, tick, options)
     es.indices.refresh(index=",".join(targets.values()))
     _register(es, prefix, collection, report)
     return report
@@ -115,7 +133,11 @@ def registered_bundles(es: Elasticsearch, prefix: str) -> list[dict[str, object]
 
 
 def rebuild(
-    es: Elasticsearch, prefix: str, roots: list[Path], tick: Tick = None, workers: int = 0
+    es: Elasticsearch,
+    prefix: str,
+    roots: list[Path],
+    tick: Tick = None,
+    options: LoadOptions = LoadOptions(),
 ) -> tuple[LoadReport, list[str]]:
     """Fresh indices from the sources, then one atomic alias swap; old indices deleted.
 
@@ -129,7 +151,7 @@ def rebuild(
     try:
         for root in roots:
             collection = read_collection(root)
-            report = _load_into(es, collection, targets, previous, True, tick, workers)
+            report = _load_into(es, collection, targets, previous, True, tick, options)
             _register(es, prefix, collection, report)
             total.merge(report)
         es.indices.refresh(index=",".join(targets.values()))

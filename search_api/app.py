@@ -15,7 +15,16 @@ from frontend import STATIC_DIR, TEMPLATES_DIR
 from search_api.audit import Auditor
 from search_api.chronology import ChronologyStore
 from search_api.errors import install_error_handlers
-from search_api.routes import admin, api, auth, chronologies, chronology_pages, pages, uploads
+from search_api.routes import (
+    admin,
+    api,
+    auth,
+    chronologies,
+    chronology_pages,
+    health,
+    pages,
+    uploads,
+)
 from search_api.security import LoginLimiter
 from search_api.store import Store
 from search_api.upload_jobs import UploadJobs
@@ -59,5 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chronologies.router)
     app.include_router(chronology_pages.router)
     app.include_router(uploads.router)
+    app.include_router(health.router)
     install_error_handlers(app)
     return app

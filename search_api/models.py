@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,7 @@ __all__ = [
     "ExportRow",
     "FacetResult",
     "FacetValue",
+    "HealthOut",
     "Histogram",
     "HistogramBucket",
     "Link",
@@ -157,6 +158,11 @@ class ExportRow(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = "ok"
+    elasticsearch: str = Field(description="Cluster status: green or yellow.")
 
 
 class Citation(BaseModel):

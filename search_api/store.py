@@ -112,6 +112,15 @@ class Store:
         finally:
             await self.close_pit(pit)
 
+    async def health(self) -> str:
+        """Status (green, yellow, red) of the indices this app reads, not of the whole
+        cluster; IndexUnavailable when the node is down. Reads no records."""
+        async with translated():
+            response = await self._es.options(ignore_status=408).cluster.health(
+                index=",".join(self._targets.values()), timeout="1s"
+            )
+        return str(response["status"])
+
     async def bundle_roots(self, collection: str) -> list[str]:
         """Where a collection's bundles were loaded from, for serving original files."""
         async with translated():

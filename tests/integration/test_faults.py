@@ -1,0 +1,183 @@
+"""Faults on a real node of our own: killed in the middle of a load, down under the API,
+and a bulk request that is only partly accepted. Nothing may be lost, and the API must
+say 503 quickly and recover by itself.
+
+The node here is a second one from the same unpacked zip, on its own port and data
+folder, so killing it leaves the session's node alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from evidence.devnode import NodeInfo, NodeSpec, start_node, stop_node
+from evidence.settings import Settings
+from indexer.demo import generate
+from indexer.load import load_bundle
+from indexer.sources.base import sha256_file
+from tests.conftest import TINY_BUNDLE, ClientFactory
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class ScratchNode:
+    """A node the tests may kill and restart."""
+
+    base: Settings
+    spec: NodeSpec
+
+    @property
+    def settings(self) -> Settings:
+        return self.base.model_copy(
+            update={"elasticsearch_url": self.spec.url, "index_prefix": "faults"}
+        )
+
+    def kill(self) -> None:
+        assert stop_node(self.base, self.spec, kill=True)
+
+    def start(self) -> None:
+        start_node(self.base, self.spec)
+
+
+@pytest.fixture(scope="module")
+def node(base_settings: Settings, es_node: NodeInfo) -> Iterator[ScratchNode]:
+    port = _free_port()
+    workdir = base_settings.devnode_dir / "scratch" / f"faults-{port}"
+    spec = NodeSpec(name="faults", http_port=port, workdir=workdir, cluster="evidence-faults")
+    scratch = ScratchNode(base_settings, spec)
+    scratch.start()
+    yield scratch
+    stop_node(base_settings, spec, kill=True)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _count(es: Elasticsearch, index: str) -> int:
+    try:
+        return int(es.count(index=index)["count"])
+    except Exception:  # not created yet, or the node is restarting
+        return 0
+
+
+def test_a_node_killed_mid_load_loses_nothing(node: ScratchNode, tmp_path: Path) -> None:
+    """SIGKILL the node while `indexer load` runs, restart it: the load waits, resends
+    what was not confirmed, and the index then equals the source, record for record."""
+    generate(tmp_path / "demo", scale="caesar", seed=7)
+    bundle = tmp_path / "demo" / "caesar"
+    env = os.environ | {
+        "ELASTICSEARCH_URL": node.spec.url,
+        "EVIDENCE_INDEX_PREFIX": "midload",
+        "EVIDENCE_INDEXER_RETRY_SECONDS": "180",
+    }
+    report = tmp_path / "report.ndjson"
+    load = [sys.executable, "-m", "indexer", "load", str(bundle), "--report", str(report)]
+    loading = subprocess.Popen(load, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    es = Elasticsearch(node.spec.url, request_timeout=30)
+    deadline = time.monotonic() + 120
+    while _count(es, "midload-photo") < 5_000 and loading.poll() is None:
+        assert time.monotonic() < deadline, "the load never got going"
+        time.sleep(0.1)
+    assert loading.poll() is None, "the load finished before the node could be killed"
+    node.kill()
+    time.sleep(3)
+    node.start()
+    out, err = loading.communicate(timeout=600)
+    assert loading.returncode == 0, err.decode()
+    assert "read 53275, indexed 53275, unchanged 0, rejected 0" in out.decode()
+    assert "Elasticsearch was unavailable" in err.decode()
+
+    # Counts and hashes: every source row is in the index with its image's SHA-256.
+    es.indices.refresh(index="midload-photo")
+    with (bundle / "photos.csv").open(encoding="utf-8") as handle:
+        rows = {row["photo_id"]: row["file"] for row in csv.DictReader(handle)}
+    assert _count(es, "midload-photo") == len(rows) == 53_275
+    indexed = {
+        hit["_source"]["local_id"]: hit["_source"]["sha256"]
+        for hit in _scan(es, "midload-photo", ["local_id", "sha256"])
+    }
+    sample = sorted(rows)[::97]  # hashing every file again would double the test's time
+    assert set(indexed) == set(rows)
+    for local in sample:
+        assert indexed[local] == (sha256_file(bundle / rows[local]) if rows[local] else None)
+
+    # And what the index holds is what the source says: a second load finds no change.
+    again = subprocess.run(load, env=env, capture_output=True, text=True, timeout=600)
+    assert "indexed 0, unchanged 53275, rejected 0" in again.stdout, again.stderr
+    es.close()
+
+
+def _scan(es: Elasticsearch, index: str, fields: list[str]) -> Iterator[dict]:
+    from elasticsearch import helpers
+
+    yield from helpers.scan(es, index=index, query={"_source": fields}, size=5000)
+
+
+def test_the_api_says_503_fast_while_the_node_is_down_and_recovers(
+    node: ScratchNode, make_client: ClientFactory
+) -> None:
+    settings = node.settings.model_copy(update={"index_prefix": "apidown"})
+    with Elasticsearch(node.spec.url) as es:
+        load_bundle(es, settings.index_prefix, TINY_BUNDLE)
+    with make_client(settings) as client:
+        before = client.get("/api/search").json()["total"]
+        assert client.get("/healthz").json()["elasticsearch"] in {"green", "yellow"}
+        node.kill()
+        try:
+            for path in ("/api/search?q=wrists", "/api/timeline", "/healthz", "/"):
+                started = time.monotonic()
+                response = client.get(path)
+                assert time.monotonic() - started < 2.0, path
+                assert response.status_code == 503, path
+                assert "Traceback" not in response.text
+        finally:
+            node.start()
+        # The same app, never restarted, serves again once the node has recovered its
+        # shards (the node answers a few seconds before its primaries are back: 503 then).
+        recovered = time.monotonic()
+        while client.get("/api/search").status_code != 200:
+            assert time.monotonic() - recovered < 30, "the API did not recover"
+            time.sleep(0.2)
+        print(f"API recovered {time.monotonic() - recovered:.1f}s after the node answered")
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/search").json()["total"] == before
+
+
+def test_a_partly_refused_bulk_indexes_the_rest_and_reports_the_refused(
+    node: ScratchNode, tmp_path: Path
+) -> None:
+    """A report number longer than Elasticsearch takes for one keyword (32,766 bytes) is
+    refused by the node itself; that record lands in the report with the field the node
+    named, and the others are indexed."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(TINY_BUNDLE, bundle)
+    with (bundle / "photos.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[2]["report_no"] = "SYNTHETIC-" + "9" * 40_000
+    with (bundle / "photos.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with Elasticsearch(node.spec.url) as es:
+        report = load_bundle(es, "partial", bundle)
+        es.indices.refresh(index="partial-photo")
+        assert es.count(index="partial-photo")["count"] == len(rows) - 1
+    [rejection] = report.rejections
+    assert (rejection.file, rejection.line, rejection.field) == ("photos.csv", 4, "report_no")
+    assert "rejected by Elasticsearch" in rejection.reason and "immense term" in rejection.reason
+    assert report.indexed == len(rows) - 1 and report.reconciles
