@@ -76,8 +76,11 @@ def parse_fuzzy_date(value: str | None) -> FuzzyDate | None:
     body = text[len("circa:") :].strip() if approximate else text
     if "/" in body:
         start, _, end = body.partition("/")
-        earliest, _, _ = _bounds(start.strip())
-        _, latest, _ = _bounds(end.strip())
+        try:
+            earliest, _, _ = _bounds(start.strip())
+            _, latest, _ = _bounds(end.strip())
+        except ValueError as error:
+            raise ValueError(f"{text!r} is not a range START/END of dates: {error}") from None
         if latest < earliest:
             raise ValueError(f"{text!r} ends before it starts")
         return FuzzyDate(earliest, latest, Precision.RANGE, approximate, text)

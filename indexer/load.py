@@ -62,7 +62,7 @@ def validate_bundle(root: Path, tick: Tick = None, workers: int = 0) -> LoadRepo
     for record_type in RECORD_TYPES:
         for _ in prepare(collection, record_type, report, tick, workers):
             report.indexed += 1
-    return report
+    return report.from_bundle(root)
 
 
 def _load_into(
@@ -86,7 +86,7 @@ def _load_into(
             copy_unchanged=copy_unchanged,
             patience_seconds=options.retry_seconds,
         )
-    return report
+    return report.from_bundle(collection.root)
 
 
 def _register(es: Elasticsearch, prefix: str, collection: Collection, report: LoadReport) -> None:

@@ -45,6 +45,8 @@ def _media_path(collection: Collection, relative: str) -> Path:
     path = collection.root / candidate
     if path.is_symlink():
         raise _MediaError("symbolic links are not read")
+    if path.is_dir():
+        raise _MediaError(f"{relative} is a folder, not an image file")
     if not path.is_file():
         raise _MediaError(f"{relative} does not exist in the bundle")
     return path

@@ -8,6 +8,7 @@ rejected with the closest known ids.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -50,10 +51,22 @@ def _as_list(value: Any) -> Any:
     return value
 
 
+# Records describe what already happened: a date after today, or before the archives'
+# century, is a typo (2103 for 2013, 1012 for 2012), not evidence.
+EARLIEST_YEAR = 1900
+
+
 def _date(value: Any) -> FuzzyDate | None:
     if value is None or isinstance(value, FuzzyDate):
         return value
-    return parse_fuzzy_date(str(value))
+    parsed = parse_fuzzy_date(str(value))
+    if parsed is None:
+        return None
+    if parsed.earliest > date.today():
+        raise ValueError(f"{value!r} is in the future")
+    if parsed.earliest.year < EARLIEST_YEAR:
+        raise ValueError(f"{value!r} is before {EARLIEST_YEAR}")
+    return parsed
 
 
 def _level(value: Any) -> Level | None:

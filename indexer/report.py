@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 __all__ = ["LoadReport", "Origin", "Rejection"]
@@ -19,6 +19,7 @@ class Rejection:
     field: str
     reason: str
     local_id: str | None = None
+    bundle: str = ""  # file paths are relative to it; set once the bundle is done
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,17 @@ class LoadReport:
     @property
     def rejected(self) -> int:
         """Records, not problems: one record with two bad fields counts once."""
-        return len({(r.file, r.line) for r in self.rejections})
+        return len({(r.bundle, r.file, r.line) for r in self.rejections})
 
     @property
     def reconciles(self) -> bool:
         return self.read == self.indexed + self.unchanged + self.rejected
+
+    def from_bundle(self, bundle: Path) -> LoadReport:
+        """Name the bundle on every rejection: `photos.csv` line 3 is ambiguous once
+        several bundles share one report."""
+        self.rejections = [replace(r, bundle=str(bundle)) for r in self.rejections]
+        return self
 
     def merge(self, other: LoadReport) -> None:
         self.read += other.read

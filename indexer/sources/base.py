@@ -46,7 +46,7 @@ def read_jsonl(path: Path, record_type: str) -> Iterator[RawRecord | Rejection]:
                 yield origin.reject("(line)", f"line longer than {MAX_LINE_BYTES} bytes")
                 continue
             try:
-                value = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+                value = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8").strip())
             except UnicodeDecodeError as error:
                 yield origin.reject("(line)", f"not UTF-8 at byte {error.start}")
                 continue

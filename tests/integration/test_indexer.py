@@ -172,7 +172,7 @@ def test_cli_load_exits_non_zero_writes_the_report_and_status_lists_the_bundle(
     assert run.returncode == 1, run.stderr
     assert "read 29, indexed 6, unchanged 0, rejected 23" in run.stdout
     rows = report_path.read_text().splitlines()
-    assert rows[0] == "file,line,field,reason,local_id"
+    assert rows[0] == "file,line,field,reason,local_id,bundle"
     assert len(rows) == 1 + 24
     status = _cli(env, "status")
     assert status.returncode == 0, status.stderr
@@ -188,6 +188,25 @@ def test_cli_load_exits_non_zero_writes_the_report_and_status_lists_the_bundle(
     )
     assert tolerant.returncode == 0
     assert "indexed 0, unchanged 6, rejected 23" in tolerant.stdout
+
+
+def test_the_whole_bad_corpus_loads_through_the_cli_without_a_crash(
+    settings: Settings, es: Elasticsearch, tmp_path: Path
+) -> None:
+    """Every bundle of `tests/fixtures/bad/` in one load: exit 1 (rejections), never a
+    traceback, counts that reconcile, and the good records searchable."""
+    bad = sorted(
+        p for p in (Path(__file__).parents[1] / "fixtures" / "bad").iterdir() if p.is_dir()
+    )
+    env = {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": settings.index_prefix}
+    report_path = tmp_path / "bad.ndjson"
+    run = _cli(env, "load", *map(str, bad), "--report", str(report_path))
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "read 49, indexed 15, unchanged 0, rejected 34" in run.stdout
+    assert len(report_path.read_text().splitlines()) == 35  # one record has two bad fields
+    es.indices.refresh(index=f"{settings.index_prefix}-records")
+    assert es.count(index=f"{settings.index_prefix}-records")["count"] == 15
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
