@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         description="How long a load waits for an unavailable Elasticsearch, per outage, "
         "before it gives up; what was not confirmed is then sent again.",
     )
+    snapshot_location: str = Field(
+        default="evidence",
+        min_length=1,
+        description="Folder of the snapshot repository, relative to the node's path.repo.",
+    )
     es_version: str = Field(
         default="9.5.4",
         pattern=r"^9\.\d+\.\d+$",

@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from evidence.indices import RECORD_TYPES, MappingOutdated, all_alias, type_alias
 from evidence.settings import get_settings
+from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
 from indexer.load import LoadOptions, load_bundle, rebuild, registered_bundles, validate_bundle
@@ -177,6 +178,58 @@ def status_command() -> None:
                 f"(read {bundle['read']}, indexed {bundle['indexed']}, "
                 f"unchanged {bundle['unchanged']}, rejected {bundle['rejected']})"
             )
+
+
+@cli.command("snapshot")
+def snapshot_command(
+    name: Annotated[str | None, typer.Option(help="Default: PREFIX-YYYYMMDD-HHMMSS.")] = None,
+) -> None:
+    """Back up every index of this installation to the snapshot repository."""
+    settings = get_settings()
+    with _client() as es, _backup_errors():
+        done = snapshot(es, settings.index_prefix, settings.snapshot_location, name)
+    typer.echo(f"snapshot {done} written to repository {REPOSITORY}")
+
+
+@cli.command("snapshots")
+def snapshots_command() -> None:
+    """List the snapshots in the repository."""
+    settings = get_settings()
+    with _client() as es, _backup_errors():
+        for found in list_snapshots(es, settings.snapshot_location):
+            typer.echo(
+                f"{found['name']}\t{found['state']}\t{found['started']}\t{found['indices']} indices"
+            )
+
+
+@cli.command("restore")
+def restore_command(
+    name: Annotated[str, typer.Argument(help="Snapshot name, from `snapshots`.")],
+    replace: Annotated[
+        bool, typer.Option(help="Delete this installation's indices first (not the audit log).")
+    ] = False,
+) -> None:
+    """Restore a snapshot's indices and aliases; the live audit log is kept."""
+    settings = get_settings()
+    with _client() as es, _backup_errors():
+        restored = restore(
+            es, settings.index_prefix, settings.snapshot_location, name, replace=replace
+        )
+    typer.echo(f"restored {len(restored.indices)} indices from {name}")
+    if restored.kept_live_audit:
+        typer.echo("the live audit log was kept; the snapshot's copy was not restored over it")
+
+
+@contextmanager
+def _backup_errors() -> Iterator[None]:
+    try:
+        yield
+    except BackupError as error:
+        err.print(f"error: {error}")
+        raise typer.Exit(2) from error
+    except elasticsearch.ApiError as error:
+        err.print(f"error: Elasticsearch refused: {error.message} {error.info}")
+        raise typer.Exit(2) from error
 
 
 @cli.command("demo-data")
