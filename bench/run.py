@@ -1,7 +1,7 @@
 """The benchmark: indexing throughput and request latency, as ratios to raw Elasticsearch
 measured in the same run on the same machine.
 
-    .venv/bin/python bench/run.py --scale caesar [--runs 100]
+    .venv/bin/python -m bench.run --scale caesar [--runs 100] [--role journalist]
 
 1. Indexing: `python -m indexer load` of the demo bundles, end to end, against
    `helpers.streaming_bulk` of the same final documents (records and their timeline
@@ -19,11 +19,7 @@ import argparse
 import json
 import os
 import resource
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +29,7 @@ from typing import Any
 import httpx2 as httpx
 from elasticsearch import Elasticsearch, helpers
 
+from bench.common import BUNDLES, ROOT, corpus, load_corpus, role_token, serve_api
 from evidence.access import AccessContext, Role, restrict
 from evidence.devnode import ensure_running
 from evidence.indices import (
@@ -44,7 +41,6 @@ from evidence.indices import (
 )
 from evidence.settings import Settings
 from indexer.bundle import read_collection
-from indexer.demo import generate
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
 from search_api.cursor import decode_cursor, search_key
@@ -56,17 +52,7 @@ from search_api.service import EXPORT_FIELDS
 from search_api.store import by_id
 from search_api.timeline import build_timeline
 
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLES = ("caesar", "atlas", "testimonies", "filings")
 SECRET = "bench-secret-key-0123456789"
-
-
-def _corpus(scale: str) -> Path:
-    root = ROOT / ".demo" / scale
-    if not (root / "SYNTHETIC.txt").is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        generate(root, scale=scale, seed=7)
-    return root
 
 
 def _drop(es: Elasticsearch, prefix: str) -> None:
@@ -75,25 +61,12 @@ def _drop(es: Elasticsearch, prefix: str) -> None:
         es.indices.delete(index=",".join(names))
 
 
-def bench_indexing(settings: Settings, root: Path, prefix: str) -> dict[str, Any]:
+def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any]:
     es = Elasticsearch(settings.es_url, request_timeout=300)
     _drop(es, prefix)
     env = os.environ | {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": prefix}
     started = time.perf_counter()
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "indexer",
-            "load",
-            *(str(root / b) for b in BUNDLES),
-            "--report",
-            "/dev/null",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    run = load_corpus(env, scale)
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if run.returncode != 0:
@@ -107,7 +80,7 @@ def bench_indexing(settings: Settings, root: Path, prefix: str) -> dict[str, Any
     targets = {kind: create_generation(es, raw_prefix, kind, generation) for kind in INDEX_KINDS}
     actions: list[dict[str, Any]] = []
     for name in BUNDLES:
-        collection = read_collection(root / name)
+        collection = read_collection(corpus(scale) / name)
         for record_type in ("photo", "testimony", "filing"):
             prepared = prepare(collection, record_type, LoadReport(), workers=os.cpu_count() or 1)
             for document, _origin, events in prepared:
@@ -162,33 +135,6 @@ def _timed(call: Callable[[], Any], runs: int, clients: int) -> dict[str, float]
         return _percentiles(list(pool.map(one, range(runs))))
 
 
-def _serve(settings: Settings, prefix: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = os.environ | {
-        "ELASTICSEARCH_URL": settings.es_url,
-        "EVIDENCE_INDEX_PREFIX": prefix,
-        "EVIDENCE_API_PORT": str(port),
-        "EVIDENCE_SECRET_KEY": SECRET,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "search_api", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(url + "/openapi.json", timeout=1)
-            return process, url, env
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the API did not start")
-
-
 def _rss_peak_mib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -235,31 +181,17 @@ def _fixed_costs(
     return {name: _timed(probe, runs, 1)["p50"] for name, probe in probes.items()}
 
 
-def _token(env: dict[str, str], role: Role) -> dict[str, str]:
-    """A bearer header for a fresh account of `role`; none for the public."""
-    if role is Role.PUBLIC:
-        return {}
-    username = f"bench{role.value}"
-    users = [sys.executable, "-m", "search_api", "users"]
-    subprocess.run(
-        [*users, "add", username, "--role", role.value, "--password-stdin"],
-        input="bench-password-not-secret\n",
-        env=env,
-        capture_output=True,
-        text=True,
-    )  # already there on a second run: fine, a new token follows
-    issued = subprocess.run(
-        [*users, "token", username], env=env, capture_output=True, text=True, check=True
-    )
-    return {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
-
-
 def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> dict[str, Any]:
     es = Elasticsearch(settings.es_url, request_timeout=120)
     records, events = f"{prefix}-records", f"{prefix}-event"
     access = AccessContext(role)
-    process, url, env = _serve(settings, prefix)
-    client = httpx.Client(base_url=url, timeout=120, headers=_token(env, role))
+    env = os.environ | {
+        "ELASTICSEARCH_URL": settings.es_url,
+        "EVIDENCE_INDEX_PREFIX": prefix,
+        "EVIDENCE_SECRET_KEY": SECRET,
+    }
+    process, url = serve_api(env)
+    client = httpx.Client(base_url=url, timeout=120, headers=role_token(env, role))
     try:
 
         def search(params: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
@@ -436,12 +368,11 @@ def main() -> None:
     settings = Settings()
     ensure_running(settings)
     started = time.perf_counter()
-    root = _corpus(args.scale)
     prefix = f"bench{args.scale}"
     report = {
         "scale": args.scale,
         "machine": f"{os.cpu_count()} cores",
-        "indexing": bench_indexing(settings, root, prefix),
+        "indexing": bench_indexing(settings, args.scale, prefix),
         "role": args.role,
         "requests": bench_requests(settings, prefix, args.runs, Role(args.role)),
     }

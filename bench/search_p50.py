@@ -1,7 +1,7 @@
 """Latency of the main search and of a timeline on the caesar-scale corpus: through the
 API, and as the same Elasticsearch body sent directly.
 
-    python bench/search_p50.py [--runs 200]
+    python -m bench.search_p50 [--runs 200]
 
 Generates and loads the caesar-scale SYNTHETIC corpus under the prefix `benchcaesar`
 (once; reused afterwards), serves the app on a loopback port, and times the main
