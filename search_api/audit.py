@@ -21,6 +21,7 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import AccessContext
 from evidence.errors import IndexUnavailable
 from evidence.indices import audit_index, plain_index_body
+from search_api.transport import translating
 
 __all__ = ["Auditor"]
 
@@ -98,6 +99,7 @@ class Auditor:
                 else:
                     written.set_result(None)
 
+    @translating
     async def search(
         self, filters: dict[str, Any], size: int, before: str | None
     ) -> list[dict[str, Any]]:

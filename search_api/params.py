@@ -23,10 +23,18 @@ def _fuzzy_date_text(value: str | None) -> str | None:
     return value.strip()
 
 
+_FUZZY_DATE_SHAPE = (
+    r"^\s*(([Cc][Ii][Rr][Cc][Aa]:)?\s*(\d{4}(-\d{2}){0,2})(\s*/\s*\d{4}(-\d{2}){0,2})?)?\s*$"
+)
 FuzzyDateText = Annotated[
     str | None,
     AfterValidator(_fuzzy_date_text),
-    Field(default=None, description="Fuzzy date: 2012, 2012-03, 2012-03-14."),
+    Field(
+        default=None,
+        description="Fuzzy date: 2012, 2012-03, 2012-03-14, a range 2012/2013, circa:2012.",
+        # The shape, for the OpenAPI schema only; parsing checks the rest (the day exists).
+        json_schema_extra={"pattern": _FUZZY_DATE_SHAPE},
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ class AuditParams(BaseModel):
     action: str | None = Field(default=None, max_length=64)
     record: str | None = Field(default=None, max_length=64, description="A stable id.")
     client: str | None = Field(default=None, max_length=64)
-    before: str | None = Field(default=None, max_length=40, description="ISO time; older events.")
+    before: datetime | None = Field(default=None, description="ISO time; older events.")
     size: int = Field(default=100, ge=1, le=500)
 
 
@@ -40,7 +41,8 @@ async def _events(params: AuditParams, caller: AdminDep, request: Request) -> Au
         "client": params.client,
     }
     await caller.audit("audit.view", params=params.model_dump(exclude_defaults=True))
-    events = await request.app.state.auditor.search(filters, params.size, params.before)
+    before = params.before.isoformat() if params.before else None
+    events = await request.app.state.auditor.search(filters, params.size, before)
     older = events[-1]["at"] if len(events) == params.size else None
     return AuditPage(events=events, older=older)
 

@@ -75,7 +75,15 @@ async def _ndjson(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
         yield json.dumps(row.model_dump(), ensure_ascii=False) + "\n"
 
 
-@router.get("/api/export", responses=_ERRORS)
+_EXPORT_FORMATS: dict[int | str, dict] = {
+    200: {
+        "description": "Every matching record, one row each, streamed.",
+        "content": {"text/csv": {}, "application/x-ndjson": {}},
+    }
+}
+
+
+@router.get("/api/export", responses=_ERRORS | _EXPORT_FORMATS)
 async def export(
     params: Annotated[ExportParams, Query()], store: StoreDep, caller: CallerDep
 ) -> StreamingResponse:

@@ -158,6 +158,7 @@ async def accept(
 
 _ERRORS: dict[int | str, dict] = {
     400: {"model": ErrorOut},
+    401: {"model": ErrorOut},
     403: {"model": ErrorOut},
     413: {"model": ErrorOut},
     503: {"model": ErrorOut},
@@ -178,7 +179,11 @@ async def upload_api(
     return await accept(request, caller, file, collection, record_type, metadata)
 
 
-@router.get("/api/uploads/{job_id}", responses=_ERRORS, tags=["uploads"])
+@router.get(
+    "/api/uploads/{job_id}",
+    responses=_ERRORS | {404: {"model": ErrorOut, "description": "No such upload"}},
+    tags=["uploads"],
+)
 async def upload_status(request: Request, job_id: str, caller: UploaderDep) -> dict[str, Any]:
     """Progress and the per-record report of one upload."""
     return await request.app.state.uploads.get(caller.access, job_id)

@@ -128,6 +128,10 @@ def test_reads_and_logins_are_in_the_audit_log(client: TestClient, app_settings:
     assert search["client"] == "testclient"
     views = client.get("/api/audit", params={"action": "audit.view"}).json()["events"]
     assert views and views[0]["user"] == "root"
+    # Found by fuzzing: a `before` that is not a time was a 500.
+    assert client.get("/api/audit", params={"before": "not a time"}).status_code == 400
+    older = client.get("/api/audit", params={"before": events[0]["at"]}).json()["events"]
+    assert older and all(e["at"] < events[0]["at"] for e in older)
     page = client.get("/audit", params={"user": "jo"})
     assert page.status_code == 200 and "record.view" in page.text
 
