@@ -13,11 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, TypeAdapter, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "EVIDENCE_"
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
+_URL = TypeAdapter(AnyHttpUrl)
 
 
 def _default_devnode_dir() -> Path:
@@ -33,10 +34,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True)
 
-    elasticsearch_url: AnyHttpUrl = Field(
-        default=AnyHttpUrl(DEFAULT_ES_URL),
+    elasticsearch_url: str = Field(
+        default=DEFAULT_ES_URL,
         validation_alias="ELASTICSEARCH_URL",
-        description="Elasticsearch to use. When unset, the local development node is started.",
+        description="Elasticsearch to use: one URL, or several nodes of one cluster separated "
+        "by commas. When unset, the local development node is started.",
     )
     index_prefix: str = Field(
         default="evidence",
@@ -101,6 +103,14 @@ class Settings(BaseSettings):
         description="Unprivileged account that runs the development node when started as root.",
     )
 
+    @field_validator("elasticsearch_url")
+    @classmethod
+    def _http_urls(cls, value: str) -> str:
+        urls = [part.strip() for part in value.split(",") if part.strip()]
+        if not urls:
+            raise ValueError("give at least one URL")
+        return ",".join(str(_URL.validate_python(url)).rstrip("/") for url in urls)
+
     @field_validator("devnode_heap")
     @classmethod
     def _heap_at_most_one_gigabyte(cls, value: str) -> str:
@@ -119,9 +129,14 @@ class Settings(BaseSettings):
         return data
 
     @property
+    def es_hosts(self) -> list[str]:
+        """Every node the clients may use; they fail over between them."""
+        return self.elasticsearch_url.split(",")
+
+    @property
     def es_url(self) -> str:
-        """The URL as the client wants it, without a trailing slash."""
-        return str(self.elasticsearch_url).rstrip("/")
+        """The first (or only) node: where the development node is started and probed."""
+        return self.es_hosts[0]
 
     @property
     def es_is_loopback(self) -> bool:

@@ -58,7 +58,7 @@ def _progress(label: str) -> Iterator[Callable[[], None] | None]:
 def _client() -> Iterator[Elasticsearch]:
     settings = get_settings()
     es = Elasticsearch(
-        settings.es_url,
+        settings.es_hosts,
         request_timeout=max(settings.request_timeout, 60),
         max_retries=5,
         retry_on_timeout=True,

@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         es = AsyncElasticsearch(
-            settings.es_url, request_timeout=settings.request_timeout, max_retries=1
+            settings.es_hosts, request_timeout=settings.request_timeout, max_retries=2
         )
         app.state.store = Store(es, settings.index_prefix)
         app.state.users = UserStore(es, settings.index_prefix)

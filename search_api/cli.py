@@ -34,7 +34,7 @@ def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object
 
     async def go() -> T:
         settings = get_settings()
-        es = AsyncElasticsearch(settings.es_url, request_timeout=settings.request_timeout)
+        es = AsyncElasticsearch(settings.es_hosts, request_timeout=settings.request_timeout)
         try:
             result = await work(UserStore(es, settings.index_prefix))
             if action:

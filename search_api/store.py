@@ -22,6 +22,9 @@ from search_api.transport import CursorExpired, translated
 __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
 
 PIT_KEEP_ALIVE = "10m"
+# A search that could not reach every shard (a node just died) fails with 503 instead of
+# answering from part of the evidence: totals and exports must be complete or absent.
+_COMPLETE = {"allow_partial_search_results": False}
 
 
 def by_id(stable_id: str, exclude: list[str]) -> dict[str, Any]:
@@ -44,7 +47,7 @@ class Store:
         target: str = "records",
     ) -> dict[str, Any]:
         """Search records (or timeline events), only within what `access` may see."""
-        secured = {**body, "query": restrict(body.get("query"), access)}
+        secured = {**body, "query": restrict(body.get("query"), access), **_COMPLETE}
         async with translated():
             if pit is not None:
                 response = await self._es.search(
@@ -60,7 +63,7 @@ class Store:
         """Several searches in one round trip, each only within what `access` may see."""
         searches: list[dict[str, Any]] = []
         for body in bodies:
-            searches += [{}, {**body, "query": restrict(body.get("query"), access)}]
+            searches += [_COMPLETE, {**body, "query": restrict(body.get("query"), access)}]
         async with translated():
             response = await self._es.msearch(index=self._targets[target], searches=searches)
         answers = response.body["responses"]

@@ -87,7 +87,7 @@ class UploadJobs:
     def run(self, job_id: str, bundle: Path) -> None:
         """Validate and index (in a worker thread); every outcome ends in the job document."""
         es = Elasticsearch(
-            self._settings.es_url,
+            self._settings.es_hosts,
             request_timeout=120,
             max_retries=5,
             retry_on_timeout=True,
