@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,11 @@ class UploadJobs:
                     "indexed": report.indexed,
                     "unchanged": report.unchanged,
                     "rejected": report.rejected,
-                    "rejections": [r.__dict__ for r in report.rejections[:REPORT_LIMIT]],
+                    # The job is the bundle: its server-side path is not the uploader's business.
+                    "rejections": [
+                        {k: v for k, v in asdict(r).items() if k != "bundle"}
+                        for r in report.rejections[:REPORT_LIMIT]
+                    ],
                     "warnings": report.warnings[:100],
                     "message": f"{report.summary()}"
                     + (
