@@ -31,6 +31,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from bench.common import BUNDLES, ROOT, corpus, load_corpus, role_token, serve_api
 from evidence.access import AccessContext, Role, restrict
+from evidence.clients import sync_client
 from evidence.devnode import ensure_running
 from evidence.indices import (
     INDEX_KINDS,
@@ -62,7 +63,7 @@ def _drop(es: Elasticsearch, prefix: str) -> None:
 
 
 def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any]:
-    es = Elasticsearch(settings.es_url, request_timeout=300)
+    es = sync_client(settings, request_timeout=300)  # the indexer's own serializer too
     _drop(es, prefix)
     env = os.environ | {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": prefix}
     started = time.perf_counter()

@@ -15,6 +15,7 @@ from elasticsearch import Elasticsearch
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from evidence.clients import loader_client
 from evidence.indices import RECORD_TYPES, MappingOutdated, all_alias, type_alias
 from evidence.settings import get_settings
 from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
@@ -57,13 +58,7 @@ def _progress(label: str) -> Iterator[Callable[[], None] | None]:
 @contextmanager
 def _client() -> Iterator[Elasticsearch]:
     settings = get_settings()
-    es = Elasticsearch(
-        settings.es_hosts,
-        request_timeout=max(settings.request_timeout, 60),
-        max_retries=5,
-        retry_on_timeout=True,
-        retry_on_status=(429, 502, 503, 504),
-    )
+    es = loader_client(settings, request_timeout=60)
     try:
         yield es
     except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:

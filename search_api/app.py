@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from elasticsearch import AsyncElasticsearch
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from search_api.audit import Auditor
@@ -38,9 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        es = AsyncElasticsearch(
-            settings.es_hosts, request_timeout=settings.request_timeout, max_retries=2
-        )
+        es = async_client(settings, request_timeout=settings.request_timeout, max_retries=2)
         app.state.store = Store(es, settings.index_prefix)
         app.state.users = UserStore(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)

@@ -10,9 +10,9 @@ from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
-from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, Role
+from evidence.clients import async_client
 from evidence.errors import EvidenceError
 from evidence.settings import get_settings
 from search_api.app import create_app
@@ -34,7 +34,7 @@ def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object
 
     async def go() -> T:
         settings = get_settings()
-        es = AsyncElasticsearch(settings.es_hosts, request_timeout=settings.request_timeout)
+        es = async_client(settings, request_timeout=settings.request_timeout)
         try:
             result = await work(UserStore(es, settings.index_prefix))
             if action:

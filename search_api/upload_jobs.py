@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, Role
+from evidence.clients import loader_client
 from evidence.errors import NotFound
 from evidence.indices import MappingOutdated, plain_index_body, uploads_index
 from evidence.settings import Settings
@@ -87,13 +88,7 @@ class UploadJobs:
 
     def run(self, job_id: str, bundle: Path) -> None:
         """Validate and index (in a worker thread); every outcome ends in the job document."""
-        es = Elasticsearch(
-            self._settings.es_hosts,
-            request_timeout=120,
-            max_retries=5,
-            retry_on_timeout=True,
-            retry_on_status=(429, 502, 503, 504),
-        )
+        es = loader_client(self._settings)
         last = 0.0
         progress = {"read": 0}
 
