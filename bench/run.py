@@ -5,7 +5,8 @@ measured in the same run on the same machine.
 
 1. Indexing: `python -m indexer load` of the demo bundles, end to end, against
    `helpers.streaming_bulk` of the same final documents (records and their timeline
-   events) into the same mappings. Peak RSS of the indexer process.
+   events, read back from what the indexer wrote) into fresh indices with the same
+   mappings. Peak RSS of the indexer process.
 2. Requests through the HTTP API (a separate `python -m search_api serve` process) and
    the same Elasticsearch bodies sent directly: p50, p95, p99, with 1 client and with
    8 concurrent clients. Peak RSS of the API process after a full export.
@@ -29,7 +30,7 @@ from typing import Any
 import httpx2 as httpx
 from elasticsearch import Elasticsearch, helpers
 
-from bench.common import BUNDLES, ROOT, corpus, load_corpus, role_token, serve_api
+from bench.common import ROOT, load_corpus, role_token, serve_api
 from evidence.access import AccessContext, Role, restrict
 from evidence.clients import sync_client
 from evidence.devnode import ensure_running
@@ -38,12 +39,10 @@ from evidence.indices import (
     audit_index,
     create_generation,
     new_generation,
+    type_alias,
     users_index,
 )
 from evidence.settings import Settings
-from indexer.bundle import read_collection
-from indexer.pipeline import prepare
-from indexer.report import LoadReport
 from search_api.cursor import decode_cursor, search_key
 from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search
@@ -74,27 +73,17 @@ def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any
         raise SystemExit(f"indexer failed: {run.stderr[-2000:]}")
     records = int(run.stdout.split("read ")[1].split(",")[0])
 
-    # The same final documents, prepared first (not timed), then bulk-indexed raw.
+    # The same final documents, read back from what the indexer wrote (not timed), then
+    # bulk-indexed raw into fresh indices with the same mappings.
     raw_prefix = prefix + "raw"
     _drop(es, raw_prefix)
     generation = new_generation()
     targets = {kind: create_generation(es, raw_prefix, kind, generation) for kind in INDEX_KINDS}
-    actions: list[dict[str, Any]] = []
-    for name in BUNDLES:
-        collection = read_collection(corpus(scale) / name)
-        for record_type in ("photo", "testimony", "filing"):
-            prepared = prepare(collection, record_type, LoadReport(), workers=os.cpu_count() or 1)
-            for document, _origin, events in prepared:
-                actions.append(
-                    {
-                        "_index": targets[record_type],
-                        "_id": document["stable_id"],
-                        "_source": document,
-                    }
-                )
-                actions.extend(
-                    {"_index": targets["event"], "_id": e["event_id"], "_source": e} for e in events
-                )
+    actions: list[dict[str, Any]] = [
+        {"_index": targets[kind], "_id": hit["_id"], "_source": hit["_source"]}
+        for kind in INDEX_KINDS
+        for hit in helpers.scan(es, index=type_alias(prefix, kind), size=5000)
+    ]
     started = time.perf_counter()
     for ok, item in helpers.streaming_bulk(
         es, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024

@@ -1,36 +1,54 @@
 """Property-based fuzzing of the API with Schemathesis, from our own OpenAPI schema,
-against the real app served as its own process on real data: no 5xx, ever, and every
+against the real app served as its own process on real records: no 5xx, ever, and every
 response must conform to the schema (status codes, content types, bodies)."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import schemathesis
+from elasticsearch import Elasticsearch
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bench.common import role_token, serve_api
 from evidence.access import Role
+from evidence.devnode import NodeInfo
 from evidence.settings import Settings
+from indexer.load import load_bundle
+from tests.conftest import TINY_BUNDLE
+
+EXAMPLE_BUNDLE = Path(__file__).parents[2] / "docs" / "example-bundle"
 
 
 @pytest.fixture(scope="module")
-def served(demo_corpus: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def served(
+    base_settings: Settings, es_node: NodeInfo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict]:
+    """The app on a prefix of its own (fuzzed uploads and chronologies must not reach
+    the shared demo corpus), holding the tiny bundle and the example bundle."""
+    prefix = f"fz{uuid.uuid4().hex[:12]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")} | {
-        "ELASTICSEARCH_URL": demo_corpus.es_url,
-        "EVIDENCE_INDEX_PREFIX": demo_corpus.index_prefix,
+        "ELASTICSEARCH_URL": base_settings.es_url,
+        "EVIDENCE_INDEX_PREFIX": prefix,
         "EVIDENCE_UPLOADS_DIR": str(tmp_path_factory.mktemp("fuzz-uploads")),
         "EVIDENCE_UPLOAD_MAX_BYTES": str(1024 * 1024),
     }
+    es = Elasticsearch(base_settings.es_url)
+    for bundle in (TINY_BUNDLE, EXAMPLE_BUNDLE):
+        load_bundle(es, prefix, bundle)
     process, url = serve_api(env)
     try:
         yield {"url": url, "env": env}
     finally:
         process.terminate()
         process.wait(timeout=30)
+        es.indices.delete(index=",".join(es.indices.get(index=f"{prefix}-*")))
+        es.close()
 
 
 @pytest.mark.parametrize("role", [Role.PUBLIC, Role.ADMIN])
