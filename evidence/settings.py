@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API processes; more use more cores. Set EVIDENCE_SECRET_KEY with more "
+        "than one, so all of them accept the same cursors and sessions.",
+    )
     secret_key: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
         min_length=16,
@@ -118,6 +125,15 @@ class Settings(BaseSettings):
         if not 128 <= megabytes <= 1024:
             raise ValueError("the development node heap must be between 128m and 1g")
         return value
+
+    @model_validator(mode="after")
+    def _one_key_for_every_worker(self) -> Settings:
+        if self.api_workers > 1 and "secret_key" not in self.model_fields_set:
+            raise ValueError(
+                "EVIDENCE_API_WORKERS > 1 needs EVIDENCE_SECRET_KEY: with a random key per "
+                "process, a cursor or a login from one would be refused by the others"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -55,7 +55,17 @@ def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object
 def serve() -> None:
     """Serve the web app and the JSON API."""
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    if settings.api_workers == 1:
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+        return
+    # Several processes, each building the app from the same environment.
+    uvicorn.run(
+        "search_api.app:create_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=settings.api_workers,
+    )
 
 
 @users_cli.command("add")

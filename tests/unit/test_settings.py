@@ -45,3 +45,17 @@ def test_devnode_heap_is_capped_at_one_gigabyte(heap: str) -> None:
 def test_index_prefix_must_be_a_valid_index_name() -> None:
     with pytest.raises(ValidationError):
         Settings(index_prefix="Bad-Prefix")
+
+
+def test_several_nodes_are_accepted_and_the_first_is_probed() -> None:
+    settings = Settings(ELASTICSEARCH_URL="http://127.0.0.1:9201/, http://127.0.0.1:9202")
+    assert settings.es_hosts == ["http://127.0.0.1:9201", "http://127.0.0.1:9202"]
+    assert (settings.es_url, settings.es_port) == ("http://127.0.0.1:9201", 9201)
+    with pytest.raises(ValidationError):
+        Settings(ELASTICSEARCH_URL="http://127.0.0.1:9201,not a url")
+
+
+def test_several_api_workers_need_one_shared_secret_key() -> None:
+    with pytest.raises(ValidationError, match="needs EVIDENCE_SECRET_KEY"):
+        Settings(api_workers=2)
+    assert Settings(api_workers=2, secret_key="a shared key of some length").api_workers == 2
