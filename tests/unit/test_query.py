@@ -162,3 +162,17 @@ def test_proximity_phrases_carry_their_slop_in_both_languages() -> None:
         (clause,) = _text(build_search(SearchParams(q=q), PUBLIC))["bool"]["must"]
         first = clause["bool"]["should"][0]["match_phrase"]["search_text"]
         assert first["query"] == words and first["slop"] in (2, 3)
+
+
+def test_an_export_filters_in_the_query_not_in_a_post_filter() -> None:
+    """Without aggregations nothing needs the unfiltered set, so facet filters narrow the
+    query itself; with them, they stay in the post_filter for multi-select counts."""
+    params = SearchParams(type=["photo"], branch=["215"])
+    access = AccessContext(Role.JOURNALIST)
+    export = build_search(params, access, with_aggregations=False)
+    page = build_search(params, access)
+    assert "post_filter" not in export and "aggs" not in export
+    assert page["post_filter"]["bool"]["filter"]
+    exported_query = json.dumps(export["query"], sort_keys=True)
+    for clause in page["post_filter"]["bool"]["filter"]:
+        assert json.dumps(clause, sort_keys=True) in exported_query
