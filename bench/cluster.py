@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -63,6 +64,10 @@ def _specs(settings: Settings) -> list[NodeSpec]:
     ]
 
 
+def _load_command(root: Path) -> list[str]:
+    return [sys.executable, "-m", "indexer", "load", str(root), "--report", os.devnull]
+
+
 def _search_loop(url: str, stop: threading.Event, log: list[tuple[float, int]]) -> None:
     """GET /api/search every 50 ms; (time, status) for each, 0 for no answer at all."""
     with httpx.Client(base_url=url, timeout=30) as client:
@@ -97,20 +102,20 @@ def run(scale: str, keep: bool) -> dict[str, Any]:
     }
     process, api = None, None
     try:
-        load = [sys.executable, "-m", "indexer", "load", str(bundle), "--report", os.devnull]
-        first = subprocess.run(
-            [*load[:4], str(ROOT / "tests" / "fixtures" / "bundles" / "tiny"), *load[5:]],
-            env=env,
-            capture_output=True,
-            text=True,
-        )  # the indices exist before the search loop starts
+        # The tiny bundle first, so the indices exist before the search loop starts.
+        tiny = ROOT / "tests" / "fixtures" / "bundles" / "tiny"
+        first = subprocess.run(_load_command(tiny), env=env, capture_output=True, text=True)
         assert first.returncode == 0, first.stderr
         process, api = serve_api(env)
         stop, log = threading.Event(), []
         searcher = threading.Thread(target=_search_loop, args=(api, stop, log))
         searcher.start()
         loading = subprocess.Popen(
-            load, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            _load_command(bundle),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         records = sum(1 for _ in (bundle / "photos.csv").open()) - 1
         while es.count(index=f"{PREFIX}-photo")["count"] < records // 3:
@@ -126,7 +131,7 @@ def run(scale: str, keep: bool) -> dict[str, Any]:
         health = survivors.cluster.health(wait_for_status="yellow", timeout="120s")
         survivors.indices.refresh(index=f"{PREFIX}-photo")
         indexed = survivors.count(index=f"{PREFIX}-photo")["count"]
-        again = subprocess.run(load, env=env, capture_output=True, text=True)
+        again = subprocess.run(_load_command(bundle), env=env, capture_output=True, text=True)
         failed = [(at, status) for at, status in log if status != 200]
         result |= {
             "records_in_source": records + 5,

@@ -15,7 +15,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import AsyncElasticsearch, Elasticsearch
 
 __all__ = [
     "INDEX_KINDS",
@@ -26,6 +26,7 @@ __all__ = [
     "chronologies_index",
     "create_generation",
     "ensure_alias",
+    "ensure_plain_index",
     "ensure_registry",
     "load_mapping",
     "plain_index_body",
@@ -107,6 +108,13 @@ def plain_index_body(name: str) -> dict[str, Any]:
         "settings": body["settings"],
         "mappings": {"dynamic": "strict", "properties": body["properties"]},
     }
+
+
+async def ensure_plain_index(es: AsyncElasticsearch, name: str, kind: str) -> None:
+    """Create the non-record index `name` from `mappings/{kind}.json` unless it exists;
+    a concurrent creation (400) is fine."""
+    if not await es.indices.exists(index=name):
+        await es.options(ignore_status=400).indices.create(index=name, **plain_index_body(kind))
 
 
 def ensure_registry(es: Elasticsearch, prefix: str) -> str:

@@ -108,7 +108,8 @@ def _changed_only(
     previous_from: str | None,
     copy_unchanged: bool,
     patience: Patience,
-) -> Iterator[IndexAction]:
+) -> Iterator[list[IndexAction]]:
+    """A chunk at a time, what needs indexing, with custody set; unchanged are counted."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if previous_from is not None and not patience.call(
         lambda: es.indices.exists(index=previous_from)
@@ -117,6 +118,7 @@ def _changed_only(
     for chunk in _chunks(actions):
         ids = [doc["stable_id"] for doc, _, _ in chunk]
         previous = _previous(es, previous_from, ids, patience)
+        changed: list[IndexAction] = []
         for document, origin, events in chunk:
             before = previous.get(document["stable_id"])
             where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
@@ -134,7 +136,9 @@ def _changed_only(
                 document["indexed_at"] = now
                 stale = set(before.get("event_ids", [])) - set(document["event_ids"])
                 events = [*events, *({"delete": event_id} for event_id in sorted(stale))]
-            yield document, origin, events
+            changed.append((document, origin, events))
+        if changed:
+            yield changed
 
 
 # How Elasticsearch names the field it refused, in its two usual messages.
@@ -220,8 +224,7 @@ def index_documents(
     with `previous_from` (an alias or index); events a changed record lost are deleted.
     Survives the node going away for up to `patience_seconds` at a time."""
     patience = Patience(es, report, patience_seconds)
-    changed = _changed_only(es, actions, report, previous_from, copy_unchanged, patience)
-    for chunk in _chunks(changed):
+    for chunk in _changed_only(es, actions, report, previous_from, copy_unchanged, patience):
         origins = {document["stable_id"]: origin for document, origin, _ in chunk}
         operations = [
             operation

@@ -20,7 +20,7 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext
 from evidence.errors import IndexUnavailable
-from evidence.indices import audit_index, plain_index_body
+from evidence.indices import audit_index, ensure_plain_index
 from search_api.transport import translating
 
 __all__ = ["Auditor"]
@@ -38,10 +38,7 @@ class Auditor:
 
     async def _ensure(self) -> None:
         if not self._ready:
-            if not await self._es.indices.exists(index=self._index):
-                await self._es.options(ignore_status=400).indices.create(
-                    index=self._index, **plain_index_body("audit")
-                )
+            await ensure_plain_index(self._es, self._index, "audit")
             self._ready = True
 
     async def record(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from evidence.access import AccessContext, Role
 from evidence.dates import PRECISION_RANK, UNDATED_RANK, parse_fuzzy_date
 from evidence.errors import Conflict, InvalidRequest, NotFound, Unauthorized
-from evidence.indices import chronologies_index, plain_index_body
+from evidence.indices import chronologies_index, ensure_plain_index
 from search_api.transport import translating
 
 __all__ = [
@@ -148,10 +148,7 @@ class ChronologyStore:
 
     @translating
     async def _ensure(self) -> None:
-        if not await self._es.indices.exists(index=self._index):
-            await self._es.options(ignore_status=400).indices.create(
-                index=self._index, **plain_index_body("chronologies")
-            )
+        await ensure_plain_index(self._es, self._index, "chronologies")
 
     @translating
     async def create(self, access: AccessContext, title: str) -> tuple[str, str]:

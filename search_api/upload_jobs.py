@@ -17,7 +17,7 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import AccessContext, Role
 from evidence.clients import loader_client
 from evidence.errors import NotFound
-from evidence.indices import MappingOutdated, plain_index_body, uploads_index
+from evidence.indices import MappingOutdated, ensure_plain_index, uploads_index
 from evidence.settings import Settings
 from indexer.bundle import BundleError
 from indexer.load import load_bundle
@@ -40,10 +40,7 @@ class UploadJobs:
 
     @translating
     async def create(self, owner: str, filename: str, sha256: str, size: int, bundle: Path) -> str:
-        if not await self._es.indices.exists(index=self._index):
-            await self._es.options(ignore_status=400).indices.create(
-                index=self._index, **plain_index_body("uploads")
-            )
+        await ensure_plain_index(self._es, self._index, "uploads")
         job_id = "up-" + secrets.token_hex(8)
         document = {
             "owner": owner,

@@ -15,7 +15,7 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import Role
 from evidence.errors import InvalidRequest, NotFound
-from evidence.indices import plain_index_body, users_index
+from evidence.indices import ensure_plain_index, users_index
 from search_api.security import hash_password, hash_token, new_token, verify_password
 from search_api.transport import translating
 
@@ -52,10 +52,7 @@ class UserStore:
 
     @translating
     async def _ensure(self) -> None:
-        if not await self._es.indices.exists(index=self._index):
-            await self._es.options(ignore_status=400).indices.create(
-                index=self._index, **plain_index_body("users")
-            )
+        await ensure_plain_index(self._es, self._index, "users")
 
     @translating
     async def add(self, username: str, role: Role, password: str) -> User:

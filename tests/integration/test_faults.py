@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
 from evidence.devnode import NodeInfo, NodeSpec, start_node, stop_node
 from evidence.settings import Settings
@@ -109,7 +109,9 @@ def test_a_node_killed_mid_load_loses_nothing(node: ScratchNode, tmp_path: Path)
     assert _count(es, "midload-photo") == len(rows) == 53_275
     indexed = {
         hit["_source"]["local_id"]: hit["_source"]["sha256"]
-        for hit in _scan(es, "midload-photo", ["local_id", "sha256"])
+        for hit in helpers.scan(
+            es, index="midload-photo", query={"_source": ["local_id", "sha256"]}, size=5000
+        )
     }
     sample = sorted(rows)[::97]  # hashing every file again would double the test's time
     assert set(indexed) == set(rows)
@@ -120,12 +122,6 @@ def test_a_node_killed_mid_load_loses_nothing(node: ScratchNode, tmp_path: Path)
     again = subprocess.run(load, env=env, capture_output=True, text=True, timeout=600)
     assert "indexed 0, unchanged 53275, rejected 0" in again.stdout, again.stderr
     es.close()
-
-
-def _scan(es: Elasticsearch, index: str, fields: list[str]) -> Iterator[dict]:
-    from elasticsearch import helpers
-
-    yield from helpers.scan(es, index=index, query={"_source": fields}, size=5000)
 
 
 def test_the_api_says_503_fast_while_the_node_is_down_and_recovers(
