@@ -283,7 +283,12 @@ def build_document(
         *(redact.sub("[withheld]", t) if redact and t else t for t in parts.public_text),
         *public_pages,
     ]
-    level = record.confidentiality or collection.default_confidentiality
+    # Not `or`: Level.PUBLIC is 0, and a record marked public must stay public.
+    level = (
+        collection.default_confidentiality
+        if record.confidentiality is None
+        else record.confidentiality
+    )
     graphic = (
         record.graphic
         if isinstance(record, PhotoIn) and record.graphic is not None

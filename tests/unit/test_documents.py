@@ -98,3 +98,10 @@ def test_filing_cites_keep_what_was_written_and_the_ids_it_may_denote() -> None:
     assert [page["n"] for page in doc["pages"]] == [1, 2]
     assert doc["persons"] == [{"name": "Anwar Raslan", "role": "alleged_perpetrator"}]
     assert doc["title"] == "Judgment · Koblenz"
+
+
+def test_a_record_marked_public_stays_public_in_a_restricted_collection() -> None:
+    """`Level.PUBLIC` is 0: a truthiness test took it for "not given" (issue 14)."""
+    assert _testimony(confidentiality="public")["confidentiality"] == "public"
+    assert _testimony(confidentiality="sealed")["confidentiality"] == "sealed"
+    assert _testimony()["confidentiality"] == "restricted"
