@@ -27,10 +27,14 @@ __all__ = [
     "create_generation",
     "ensure_alias",
     "ensure_plain_index",
+    "ensure_plain_index_sync",
     "ensure_registry",
+    "finish_bulk_load",
     "load_mapping",
+    "locks_index",
     "plain_index_body",
     "registry_index",
+    "retired_generations",
     "swap_aliases",
     "type_alias",
     "uploads_index",
@@ -101,6 +105,11 @@ def audit_index(prefix: str) -> str:
     return f"{prefix}-audit"
 
 
+def locks_index(prefix: str) -> str:
+    """Leases that keep loads and rebuilds of one installation apart."""
+    return f"{prefix}-locks"
+
+
 def plain_index_body(name: str) -> dict[str, Any]:
     """Settings and strict mappings of a non-record index (`bundles`, `users`, `audit`)."""
     body = _read(name)
@@ -117,11 +126,15 @@ async def ensure_plain_index(es: AsyncElasticsearch, name: str, kind: str) -> No
         await es.options(ignore_status=400).indices.create(index=name, **plain_index_body(kind))
 
 
-def ensure_registry(es: Elasticsearch, prefix: str) -> str:
-    name = registry_index(prefix)
+def ensure_plain_index_sync(es: Elasticsearch, name: str, kind: str) -> str:
+    """`ensure_plain_index` for the indexer's synchronous client; returns `name`."""
     if not es.indices.exists(index=name):
-        es.options(ignore_status=400).indices.create(index=name, **plain_index_body("bundles"))
+        es.options(ignore_status=400).indices.create(index=name, **plain_index_body(kind))
     return name
+
+
+def ensure_registry(es: Elasticsearch, prefix: str) -> str:
+    return ensure_plain_index_sync(es, registry_index(prefix), "bundles")
 
 
 def mapping_version(record_type: str) -> int:
@@ -145,31 +158,90 @@ def new_generation() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
 
 
-def create_generation(es: Elasticsearch, prefix: str, record_type: str, generation: str) -> str:
-    """Create one concrete index from its mapping file; the caller points aliases at it."""
+# The first generation of an installation has a fixed name, so two first loads that
+# race create the same index instead of two indices behind one alias.
+FIRST_GENERATION = "0"
+# While a generation is bulk-loaded nobody searches it: no refreshes and no replicas
+# make the load cheaper. `finish_bulk_load` restores what the mapping file says.
+_BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "auto_expand_replicas": False}
+
+
+def create_generation(
+    es: Elasticsearch, prefix: str, record_type: str, generation: str, *, bulk_load: bool = False
+) -> str:
+    """Create one concrete index from its mapping file; the caller points aliases at it.
+    With `bulk_load`, it is created for a bulk load that `finish_bulk_load` ends."""
     name = index_name(prefix, record_type, generation)
     body = load_mapping(record_type)
-    es.indices.create(index=name, settings=body["settings"], mappings=body["mappings"])
+    settings = body["settings"]
+    if bulk_load:
+        settings = {**settings, **_BULK_LOAD_SETTINGS, "number_of_replicas": 0}
+    es.indices.create(index=name, settings=settings, mappings=body["mappings"])
     return name
+
+
+def finish_bulk_load(es: Elasticsearch, indices: dict[str, str], timeout: str = "5m") -> None:
+    """Give bulk-loaded indices their live settings back (`indices`: type -> index), make
+    everything searchable, and wait until their replicas are placed (green)."""
+    for record_type, index in indices.items():
+        live = load_mapping(record_type)["settings"]
+        es.indices.put_settings(
+            index=index,
+            settings={
+                "refresh_interval": live.get("refresh_interval"),
+                "auto_expand_replicas": live.get("auto_expand_replicas", False),
+            },
+        )
+    names = ",".join(indices.values())
+    es.indices.refresh(index=names)
+    health = es.cluster.health(index=names, wait_for_status="green", timeout=timeout)
+    if health.get("timed_out"):
+        raise RuntimeError(
+            f"the new indices did not turn green within {timeout} (status {health['status']});"
+            " the aliases were not swapped"
+        )
 
 
 def ensure_alias(es: Elasticsearch, prefix: str, record_type: str) -> str:
-    """The concrete index behind a type's alias, creating a first generation if none."""
+    """The concrete index behind a type's alias, creating the first generation if none."""
     alias = type_alias(prefix, record_type)
-    if es.indices.exists_alias(name=alias):
-        (name,) = es.indices.get_alias(name=alias).body
-        live = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
-        wanted = load_mapping(record_type)["mappings"]["_meta"]
-        if live.get("fingerprint") != wanted["fingerprint"]:
-            raise MappingOutdated(
-                f"{name} was built with other mappings than mappings/ now holds "
-                f"(v{live.get('mapping_version')} -> v{wanted['mapping_version']}); "
-                "run `python -m indexer rebuild` to rebuild it from its bundles"
-            )
-        return name
-    name = create_generation(es, prefix, record_type, new_generation())
-    swap_aliases(es, prefix, {record_type: name})
+    if not es.indices.exists_alias(name=alias):
+        name = index_name(prefix, record_type, FIRST_GENERATION)
+        body = load_mapping(record_type)
+        # Another first load may have just created it (400): the same index, so fine.
+        es.options(ignore_status=400).indices.create(
+            index=name, settings=body["settings"], mappings=body["mappings"]
+        )
+        # Adding the same index to the same aliases twice is harmless.
+        es.indices.update_aliases(actions=_alias_actions(prefix, record_type, name))
+    (name,) = es.indices.get_alias(name=alias).body
+    live = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
+    wanted = load_mapping(record_type)["mappings"]["_meta"]
+    if live.get("fingerprint") != wanted["fingerprint"]:
+        raise MappingOutdated(
+            f"{name} was built with other mappings than mappings/ now holds "
+            f"(v{live.get('mapping_version')} -> v{wanted['mapping_version']}); "
+            "run `python -m indexer rebuild` to rebuild it from its bundles"
+        )
     return name
+
+
+def retired_generations(es: Elasticsearch, prefix: str) -> list[str]:
+    """Concrete record and event indices of this installation that no alias points at:
+    old generations kept for searches that still read them, or what a rebuild that died
+    left behind."""
+    patterns = ",".join(f"{prefix}-{kind}-v*" for kind in INDEX_KINDS)
+    found = es.indices.get_alias(index=patterns)
+    return sorted(name for name, info in found.body.items() if not info["aliases"])
+
+
+def _alias_actions(prefix: str, record_type: str, index: str) -> list[dict[str, Any]]:
+    actions: list[dict[str, Any]] = [
+        {"add": {"index": index, "alias": type_alias(prefix, record_type), "is_write_index": True}}
+    ]
+    if record_type in RECORD_TYPES:
+        actions.append({"add": {"index": index, "alias": all_alias(prefix)}})
+    return actions
 
 
 def swap_aliases(es: Elasticsearch, prefix: str, new_indices: dict[str, str]) -> list[str]:
@@ -183,8 +255,6 @@ def swap_aliases(es: Elasticsearch, prefix: str, new_indices: dict[str, str]) ->
                 old.append(index)
                 for name in (alias, all_alias(prefix)):
                     actions.append({"remove": {"index": index, "alias": name, "must_exist": False}})
-        actions.append({"add": {"index": new_index, "alias": alias, "is_write_index": True}})
-        if record_type in RECORD_TYPES:
-            actions.append({"add": {"index": new_index, "alias": all_alias(prefix)}})
+        actions += _alias_actions(prefix, record_type, new_index)
     es.indices.update_aliases(actions=actions)
     return old

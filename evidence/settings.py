@@ -82,8 +82,17 @@ class Settings(BaseSettings):
         default=300,
         ge=0,
         le=86_400,
-        description="How long a load waits for an unavailable Elasticsearch, per outage, "
-        "before it gives up; what was not confirmed is then sent again.",
+        description="How long a load waits for an unavailable or refusing Elasticsearch, per "
+        "outage, before it gives up (exit 3); what was not confirmed is then sent again. Also "
+        "how long a load waits for a running rebuild, and a rebuild for running loads.",
+    )
+    rebuild_drain_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="How long a rebuild waits for open searches and exports on the old "
+        "indices to end before it deletes them; indices still open then are kept, and the "
+        "next load or rebuild deletes them once nothing reads them.",
     )
     snapshot_location: str = Field(
         default="evidence",

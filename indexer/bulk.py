@@ -5,8 +5,9 @@ a time: unchanged records are skipped, changed ones keep their custody history a
 an `updated` event. Bulk item failures become rejections with the record's file and
 line. Nothing is lost to a node that goes away: a chunk whose request failed (node
 down, restarting, shards not yet recovered) is sent again once the node answers, for
-up to `patience` seconds per outage; 429s are retried per item by the helper. Every
-operation is idempotent (stable ids), so resending what was already applied is safe.
+up to `patience` seconds per outage, and so are items the node refuses for now (429 or
+5xx, for example a disk over its flood-stage watermark). Every operation is idempotent
+(stable ids), so resending what was already applied is safe.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from indexer.report import LoadReport, Origin, Rejection
 
-__all__ = ["CHUNK", "IndexAction", "index_documents"]
+__all__ = ["CHUNK", "GaveUp", "IndexAction", "index_documents"]
 
 # (document, where it came from, its timeline events): a bulk failure still names its
 # file and line, and events travel in the same stream as their record.
@@ -38,43 +39,65 @@ def _transient(status: object) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
 
+class GaveUp(Exception):
+    """The node stayed unavailable, or kept refusing, for a whole outage's patience."""
+
+
 class Patience:
-    """Waits out an unavailable node, for at most `seconds` per outage, and notes each
-    outage in the report so a load that survived one says so."""
+    """Waits out an unavailable or refusing node: one deadline of `seconds` per outage,
+    however many rounds of resending it takes. An outage ends when the node confirms
+    something again; it is noted in the report, so a load that survived one says so."""
 
     def __init__(self, es: Elasticsearch, report: LoadReport, seconds: float) -> None:
         self._es = es
         self._report = report
         self._seconds = seconds
+        self._outage: float | None = None  # when the current outage began
+        self._delay = 0.5
 
     def call(self, work: Callable[[], T]) -> T:
         """`work()`, retried while the node is unreachable."""
         while True:
             try:
-                return work()
+                result = work()
             except _UNREACHABLE as error:
                 self.wait(error)
+            else:
+                self.recovered()
+                return result
+
+    def recovered(self) -> None:
+        """The node confirmed something: the outage, if there was one, is over."""
+        if self._outage is None:
+            return
+        waited = time.monotonic() - self._outage
+        self._report.warnings.append(
+            f"Elasticsearch was unavailable for {waited:.0f}s; the load resumed and resent"
+            " what was not confirmed"
+        )
+        self._outage = None
+        self._delay = 0.5
 
     def wait(self, cause: object) -> None:
-        started = time.monotonic()
-        delay = 0.5
-        while time.monotonic() - started < self._seconds:
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+        """Back off, then return once the node answers; give up at the outage's deadline."""
+        if self._outage is None:
+            self._outage = time.monotonic()
+        deadline = self._outage + self._seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise GaveUp(
+                    f"Elasticsearch did not accept the load within {self._seconds:.0f}s"
+                    f" ({_short(cause)}); run the same load again once it does: it resumes"
+                )
+            time.sleep(min(self._delay, left))
+            self._delay = min(self._delay * 2, 5.0)
             try:
                 health = self._es.cluster.health(wait_for_status="yellow", timeout="5s")
             except (*_UNREACHABLE, elasticsearch.ApiError):
                 continue
             if not health.get("timed_out"):
-                waited = time.monotonic() - started
-                self._report.warnings.append(
-                    f"Elasticsearch was unavailable for {waited:.0f}s ({_short(cause)});"
-                    " the load resumed and resent what was not confirmed"
-                )
                 return
-        raise elasticsearch.ConnectionError(
-            f"Elasticsearch did not come back within {self._seconds:.0f}s: {_short(cause)}"
-        )
 
 
 def _short(cause: object) -> str:
@@ -190,9 +213,7 @@ def _send(
                 pending,
                 chunk_size=CHUNK,
                 max_chunk_bytes=20 * 1024 * 1024,
-                max_retries=5,
-                initial_backoff=1,
-                max_backoff=30,
+                max_retries=0,  # Patience resends, with one deadline per outage
                 raise_on_error=False,
                 raise_on_exception=False,
             ):
@@ -201,6 +222,7 @@ def _send(
                     cause = cause or result.get("error")
                     continue
                 by_id.pop(result["_id"], None)
+                patience.recovered()
                 yield ok, operation, result
         except _UNREACHABLE as error:
             cause = error

@@ -19,9 +19,11 @@ from evidence.clients import loader_client
 from evidence.indices import RECORD_TYPES, MappingOutdated, all_alias, type_alias
 from evidence.settings import get_settings
 from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
+from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
 from indexer.load import LoadOptions, load_bundle, rebuild, registered_bundles, validate_bundle
+from indexer.locks import WritersBusy
 from indexer.report import LoadReport
 
 cli = typer.Typer(
@@ -64,16 +66,20 @@ def _client() -> Iterator[Elasticsearch]:
     except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
         err.print(f"error: Elasticsearch at {settings.es_url} is unreachable: {error}")
         raise typer.Exit(3) from error
+    except GaveUp as error:
+        err.print(f"error: {error}")
+        raise typer.Exit(3) from error
     finally:
         es.close()
 
 
 @contextmanager
 def _bundle_errors() -> Iterator[None]:
-    """An unreadable bundle, or indices older than the mappings, stop with exit status 2."""
+    """An unreadable bundle, indices older than the mappings, or another writer in the
+    way stop with exit status 2."""
     try:
         yield
-    except (BundleError, MappingOutdated) as error:
+    except (BundleError, MappingOutdated, WritersBusy) as error:
         err.print(f"error: {error}")
         raise typer.Exit(2) from error
 
@@ -149,9 +155,15 @@ def rebuild_command(
             err.print("error: no bundles loaded yet; name the bundles to rebuild from")
             raise typer.Exit(2)
         with _bundle_errors():
-            total, old = rebuild(es, settings.index_prefix, roots, tick, settings.indexer_workers)
-    typer.echo(f"aliases swapped; removed old indices: {', '.join(old) or 'none'}")
-    _finish(total, report, started, tolerate_rejections)
+            options = LoadOptions.from_settings(settings)
+            done = rebuild(es, settings.index_prefix, roots, tick, options)
+    typer.echo(f"aliases swapped; removed old indices: {', '.join(done.deleted) or 'none'}")
+    if done.kept:
+        typer.echo(
+            f"kept while searches still read them: {', '.join(done.kept)} "
+            "(the next load or rebuild removes them)"
+        )
+    _finish(done.report, report, started, tolerate_rejections)
 
 
 @cli.command("status")

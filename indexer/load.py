@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
@@ -16,18 +18,28 @@ from evidence.indices import (
     create_generation,
     ensure_alias,
     ensure_registry,
+    finish_bulk_load,
     new_generation,
+    retired_generations,
     swap_aliases,
     type_alias,
 )
 from evidence.settings import Settings
 from indexer.bulk import index_documents
 from indexer.bundle import Collection, read_collection
+from indexer.locks import loading, rebuilding
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
 from indexer.sources.base import sha256_file
 
-__all__ = ["LoadOptions", "load_bundle", "rebuild", "registered_bundles", "validate_bundle"]
+__all__ = [
+    "LoadOptions",
+    "Rebuilt",
+    "load_bundle",
+    "rebuild",
+    "registered_bundles",
+    "validate_bundle",
+]
 
 Tick = Callable[[], None] | None
 
@@ -35,14 +47,20 @@ Tick = Callable[[], None] | None
 @dataclass(frozen=True)
 class LoadOptions:
     """How a load runs, not what it loads: worker processes for validation and analysis
-    (0: none), and how long to wait out an unavailable node, per outage."""
+    (0: none); how long to wait out an unavailable node (per outage) or another writer;
+    and how long a rebuild waits for searches still reading the old indices."""
 
     workers: int = 0
     retry_seconds: float = 300
+    drain_seconds: float = 60
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoadOptions:
-        return cls(settings.indexer_workers, settings.indexer_retry_seconds)
+        return cls(
+            settings.indexer_workers,
+            settings.indexer_retry_seconds,
+            settings.rebuild_drain_seconds,
+        )
 
 
 def _source_files(collection: Collection) -> list[dict[str, str]]:
@@ -69,7 +87,7 @@ def _load_into(
     es: Elasticsearch,
     collection: Collection,
     targets: dict[str, str],
-    previous: dict[str, str | None],
+    previous: dict[str, str],
     copy_unchanged: bool,
     tick: Tick,
     options: LoadOptions,
@@ -105,7 +123,7 @@ def _register(es: Elasticsearch, prefix: str, collection: Collection, report: Lo
             "rejected": report.rejected,
             "source_files": _source_files(collection),
         },
-        refresh=True,
+        refresh="wait_for",
     )
 
 
@@ -117,19 +135,54 @@ def load_bundle(
     options: LoadOptions = LoadOptions(),
 ) -> LoadReport:
     """Index a bundle's records into the live indices; unchanged records are skipped, so
-    running it again after an interrupted load resumes where that one stopped."""
+    running it again after an interrupted load resumes where that one stopped. Waits for
+    a running rebuild to end first (`WritersBusy` if it does not within the retry time)."""
     collection = read_collection(root)
-    targets = {t: ensure_alias(es, prefix, t) for t in INDEX_KINDS}
-    report = _load_into(es, collection, targets, dict(targets), False, tick, options)
-    es.indices.refresh(index=",".join(targets.values()))
-    _register(es, prefix, collection, report)
+    with loading(es, prefix, options.retry_seconds):
+        _delete_idle(es, retired_generations(es, prefix))
+        targets = {t: ensure_alias(es, prefix, t) for t in INDEX_KINDS}
+        report = _load_into(es, collection, targets, dict(targets), False, tick, options)
+        es.indices.refresh(index=",".join(targets.values()))
+        _register(es, prefix, collection, report)
     return report
 
 
-def registered_bundles(es: Elasticsearch, prefix: str) -> list[dict[str, object]]:
-    registry = ensure_registry(es, prefix)
-    hits = es.search(index=registry, size=1000, sort=[{"collection": "asc"}])["hits"]["hits"]
-    return [hit["_source"] for hit in hits]
+def registered_bundles(es: Elasticsearch, prefix: str) -> list[dict[str, Any]]:
+    """Every loaded bundle, however many: a rebuild that missed one would drop it."""
+    return [hit["_source"] for hit in _every_hit(es, ensure_registry(es, prefix), "collection")]
+
+
+def _every_hit(es: Elasticsearch, index: str, sort_field: str) -> Iterator[dict[str, Any]]:
+    """All documents of a small plain index, in `sort_field` order, a page at a time
+    through a point in time."""
+    pit = es.open_point_in_time(index=index, keep_alive="1m")["id"]
+    try:
+        after: list[Any] | None = None
+        while True:
+            response = es.search(
+                pit={"id": pit, "keep_alive": "1m"},
+                size=500,
+                sort=[{sort_field: "asc"}, "_shard_doc"],
+                search_after=after,
+            )
+            pit = response.get("pit_id", pit)
+            hits = response["hits"]["hits"]
+            yield from hits
+            if len(hits) < 500:
+                return
+            after = hits[-1]["sort"]
+    finally:
+        es.options(ignore_status=404).close_point_in_time(id=pit)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a rebuild did: its load report, the old indices it deleted, and those it
+    kept because searches still read them."""
+
+    report: LoadReport
+    deleted: list[str]
+    kept: list[str]
 
 
 def rebuild(
@@ -138,27 +191,66 @@ def rebuild(
     roots: list[Path],
     tick: Tick = None,
     options: LoadOptions = LoadOptions(),
-) -> tuple[LoadReport, list[str]]:
-    """Fresh indices from the sources, then one atomic alias swap; old indices deleted.
+) -> Rebuilt:
+    """Fresh indices from the sources, then one atomic alias swap.
 
-    Search keeps answering from the old generation until the swap. Custody history and
-    first-indexed times are carried over from the old generation.
+    Search keeps answering from the old generation until the swap, and open searches
+    and exports keep reading it after: old indices are deleted once nothing holds them
+    open. Loads wait while a rebuild runs, so nothing they write is lost at the swap.
+    Custody history and first-indexed times are carried over from the old generation.
     """
-    generation = new_generation()
-    targets = {t: create_generation(es, prefix, t, generation) for t in INDEX_KINDS}
-    previous = {t: type_alias(prefix, t) for t in INDEX_KINDS}
-    total = LoadReport()
-    try:
-        for root in roots:
-            collection = read_collection(root)
-            report = _load_into(es, collection, targets, previous, True, tick, options)
-            _register(es, prefix, collection, report)
-            total.merge(report)
-        es.indices.refresh(index=",".join(targets.values()))
-    except BaseException:
-        es.indices.delete(index=",".join(targets.values()))
-        raise
-    old = swap_aliases(es, prefix, targets)
-    if old:
-        es.indices.delete(index=",".join(old))
-    return total, old
+    with rebuilding(es, prefix, options.retry_seconds):
+        _delete_idle(es, retired_generations(es, prefix))
+        generation = new_generation()
+        targets = {
+            t: create_generation(es, prefix, t, generation, bulk_load=True) for t in INDEX_KINDS
+        }
+        previous = {t: type_alias(prefix, t) for t in INDEX_KINDS}
+        total = LoadReport()
+        try:
+            for root in roots:
+                collection = read_collection(root)
+                report = _load_into(es, collection, targets, previous, True, tick, options)
+                _register(es, prefix, collection, report)
+                total.merge(report)
+            finish_bulk_load(es, targets)
+        except BaseException:
+            es.indices.delete(index=",".join(targets.values()))
+            raise
+        old = swap_aliases(es, prefix, targets)
+    # Outside the lease: loads need not wait for old indices nobody writes to any more.
+    deleted, kept = _drain(es, old, options.drain_seconds)
+    return Rebuilt(total, deleted, kept)
+
+
+def _open_searches(es: Elasticsearch, indices: list[str]) -> dict[str, int]:
+    """Open search contexts (points in time, scrolls) per index."""
+    stats = es.indices.stats(index=",".join(indices), metric="search")
+    indices_stats = stats["indices"].items()
+    return {name: data["total"]["search"]["open_contexts"] for name, data in indices_stats}
+
+
+def _delete_idle(es: Elasticsearch, indices: list[str]) -> list[str]:
+    """Delete the indices nothing reads any more; returns them."""
+    if not indices:
+        return []
+    idle = sorted(name for name, count in _open_searches(es, indices).items() if count == 0)
+    if idle:
+        es.options(ignore_status=404).indices.delete(index=",".join(idle))
+    return idle
+
+
+def _drain(es: Elasticsearch, old: list[str], seconds: float) -> tuple[list[str], list[str]]:
+    """Delete old indices as the searches reading them end, for up to `seconds`;
+    returns (deleted, kept). Kept ones are deleted by a later load or rebuild."""
+    deadline = time.monotonic() + seconds
+    deleted: list[str] = []
+    pending = list(old)
+    while pending:
+        done = _delete_idle(es, pending)
+        deleted += done
+        pending = [name for name in pending if name not in done]
+        if not pending or time.monotonic() >= deadline:
+            break
+        time.sleep(1)
+    return deleted, pending

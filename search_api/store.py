@@ -96,7 +96,8 @@ class Store:
     async def scan(
         self, body: dict[str, Any], access: AccessContext | None, page: int = 1000
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every matching hit, in sort order, through a point in time: no 10,000 ceiling."""
+        """Every matching hit, in sort order, through a point in time: no 10,000 ceiling.
+        The sort must end in a unique field, so an expired point in time can be replaced."""
         pit = await self.open_pit()
         try:
             after = None
@@ -104,7 +105,14 @@ class Store:
                 request = {**body, "size": page, "track_total_hits": False}
                 if after is not None:
                     request["search_after"] = after
-                response = await self.search(request, access, pit=pit)
+                try:
+                    response = await self.search(request, access, pit=pit)
+                except CursorExpired:
+                    # The point in time outlived its keep-alive (a reader slower than 10
+                    # minutes a page): go on from the last row in a new one. Every sort
+                    # ends in the unique stable_id, so no row is repeated or skipped.
+                    pit = await self.open_pit()
+                    response = await self.search(request, access, pit=pit)
                 pit = response.get("pit_id", pit)
                 hits = response["hits"]["hits"]
                 for hit in hits:

@@ -150,13 +150,14 @@ def test_rebuild_swaps_aliases_and_search_is_never_empty(
     thread = threading.Thread(target=watch)
     thread.start()
     try:
-        report, removed = rebuild(es, prefix, [TINY_BUNDLE, TINY_BUNDLE])
+        done = rebuild(es, prefix, [TINY_BUNDLE, TINY_BUNDLE])
     finally:
         stop.set()
         thread.join()
-    assert set(removed) == old_indices
+    assert set(done.deleted) == old_indices
+    assert done.kept == []
     assert not set(_aliases(es, prefix)) & old_indices
-    assert report.reconciles
+    assert done.report.reconciles
     assert len(counts) > 5
     assert set(counts) == {5}, "search saw an empty or partial index during the rebuild"
     after = es.search(index=f"{prefix}-records", size=1, sort=["stable_id"])["hits"]["hits"][0]
