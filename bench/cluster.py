@@ -30,7 +30,14 @@ import httpx2 as httpx
 from elasticsearch import Elasticsearch
 
 from bench.common import ROOT, corpus, serve_api
-from evidence.devnode import NodeSpec, ensure_running, launch, stop_node, wait_until_answering
+from evidence.devnode import (
+    NodeSpec,
+    ensure_running,
+    launch,
+    node_folder,
+    stop_node,
+    wait_until_answering,
+)
 from evidence.settings import Settings
 
 PREFIX = "cluster"
@@ -85,7 +92,7 @@ def run(scale: str, keep: bool) -> dict[str, Any]:
     ensure_running(settings)  # fetches and unpacks the zip the three nodes share
     specs = _specs(settings)
     for spec in specs:
-        shutil.rmtree(spec.workdir, ignore_errors=True)
+        shutil.rmtree(node_folder(settings, spec), ignore_errors=True)
     started = time.monotonic()
     for spec in specs:
         launch(settings, spec)
@@ -107,7 +114,8 @@ def run(scale: str, keep: bool) -> dict[str, Any]:
         first = subprocess.run(_load_command(tiny), env=env, capture_output=True, text=True)
         assert first.returncode == 0, first.stderr
         process, api = serve_api(env)
-        stop, log = threading.Event(), []
+        stop = threading.Event()
+        log: list[tuple[float, int]] = []
         searcher = threading.Thread(target=_search_loop, args=(api, stop, log))
         searcher.start()
         loading = subprocess.Popen(
@@ -159,7 +167,7 @@ def run(scale: str, keep: bool) -> dict[str, Any]:
         if not keep:
             for spec in specs:
                 stop_node(settings, spec, kill=True)
-                shutil.rmtree(spec.workdir, ignore_errors=True)
+                shutil.rmtree(node_folder(settings, spec), ignore_errors=True)
     return result
 
 

@@ -44,7 +44,7 @@ from evidence.indices import (
 )
 from evidence.settings import Settings
 from search_api.cursor import decode_cursor, search_key
-from search_api.params import SearchParams, TimelineParams
+from search_api.params import SearchParams, Sort, TimelineParams
 from search_api.query import build_search
 from search_api.record_service import RECORD_EXCLUDES, link_queries, links_body
 from search_api.security import hash_token
@@ -143,7 +143,7 @@ def _scan_count(es: Elasticsearch, index: str, body: dict[str, Any]) -> int:
             sort=body["sort"],
             size=1000,
             track_total_hits=False,
-            source=EXPORT_FIELDS,
+            source_includes=EXPORT_FIELDS,
             **({"search_after": after} if after else {}),
         )
         hits = page["hits"]["hits"]
@@ -160,7 +160,10 @@ def _fixed_costs(
     """What every API read pays besides its own queries, each timed alone (p50, ms): the
     HTTP round trip to the app, the bearer-token lookup, and the audit event's write."""
     token = client.headers.get("authorization", "").removeprefix("Bearer ")
-    one_event = [{"create": {"_index": audit_index(prefix)}}, {"action": "bench.probe"}]
+    one_event: list[dict[str, Any]] = [
+        {"create": {"_index": audit_index(prefix)}},
+        {"action": "bench.probe"},
+    ]
     probes = {
         "http_static_file": lambda: client.get("/static/style.css").raise_for_status(),
         "token_lookup": lambda: es.options(ignore_status=404).search(
@@ -229,7 +232,7 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
         )
         cursor = decode_cursor(deep["cursor"], SECRET, key)
         deep_body = build_search(
-            SearchParams(size=100, sort="date_asc"), access, after=cursor.after
+            SearchParams(size=100, sort=Sort.DATE_ASC), access, after=cursor.after
         )
         deep_body["query"] = restrict(deep_body["query"], access)
         cases["deep page past 10,000"] = (
@@ -242,7 +245,7 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
             lambda: client.get("/api/timeline", params={"branch": "215"}).raise_for_status(),
             lambda: es.search(index=events, **timeline),
         )
-        photo = {"type": "photo", "size": 1, "collection": "caesar"}
+        photo: dict[str, Any] = {"type": "photo", "size": 1, "collection": "caesar"}
         hit = client.get("/api/search", params=photo).json()["hits"][0]["stable_id"]
         # A photo with every kind of link: the same two msearch rounds the API sends.
         first = [by_id(hit, RECORD_EXCLUDES), links_body({"term": {"cites_ids": hit}})]

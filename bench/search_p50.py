@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import uvicorn
@@ -35,8 +36,13 @@ from search_api.query import build_search
 from search_api.timeline import build_timeline
 
 PREFIX = "benchcaesar"
-MAIN_SEARCH = {"q": "hospital", "type": "photo", "date_from": "2012", "date_to": "2013"}
-TIMELINE = {"branch": "215", "size": 50}
+MAIN_SEARCH: dict[str, Any] = {
+    "q": "hospital",
+    "type": "photo",
+    "date_from": "2012",
+    "date_to": "2013",
+}
+TIMELINE: dict[str, Any] = {"branch": "215", "size": 50}
 
 
 def _ensure_corpus(es: Elasticsearch) -> None:
@@ -68,12 +74,11 @@ def main() -> None:
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
-    params = {k: [v] if k == "type" else v for k, v in MAIN_SEARCH.items()}
     search_params = {k: [v] if k == "type" else v for k, v in MAIN_SEARCH.items()}
     search_body = build_search(SearchParams.model_validate(search_params), PUBLIC_ACCESS)
     timeline_params = TimelineParams.model_validate({"branch": ["215"], "size": 50})
     timeline_body = build_timeline(timeline_params, PUBLIC_ACCESS)
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]] = [
         ("main search", "/api/search", MAIN_SEARCH, f"{PREFIX}-records", search_body),
         ("timeline, branch 215", "/api/timeline", TIMELINE, f"{PREFIX}-event", timeline_body),
     ]

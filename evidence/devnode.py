@@ -35,6 +35,7 @@ __all__ = [
     "ensure_running",
     "find_java",
     "launch",
+    "node_folder",
     "start_node",
     "stop",
     "stop_node",
@@ -137,6 +138,11 @@ class NodeSpec:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+
+def node_folder(settings: Settings, spec: NodeSpec) -> Path:
+    """The node's own working folder (data, logs, pid)."""
+    return _paths(settings, spec)["work"]
 
 
 def _paths(settings: Settings, spec: NodeSpec | None = None) -> dict[str, Path]:

@@ -134,10 +134,10 @@ def _changed_only(
 ) -> Iterator[list[IndexAction]]:
     """A chunk at a time, what needs indexing, with custody set; unchanged are counted."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    if previous_from is not None and not patience.call(
-        lambda: es.indices.exists(index=previous_from)
-    ):
-        previous_from = None
+    if previous_from is not None:
+        compare_with = previous_from
+        if not patience.call(lambda: es.indices.exists(index=compare_with)):
+            previous_from = None
     for chunk in _chunks(actions):
         ids = [doc["stable_id"] for doc, _, _ in chunk]
         previous = _previous(es, previous_from, ids, patience)

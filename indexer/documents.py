@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +126,8 @@ def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
 
 
 def _split_persons(record: TestimonyIn) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    public, protected = [], []
+    public: list[dict[str, str]] = []
+    protected: list[dict[str, str]] = []
     for person in record.persons:
         shown = person.role in PUBLIC_ROLES or (
             person.role == "victim" and "publication" in record.consent
@@ -222,7 +224,7 @@ def _redactor(strings: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(s) for s in unique), re.IGNORECASE) if unique else None
 
 
-def _field_values(analyser: Any, texts: list[str | None]) -> list[str]:
+def _field_values(analyser: Any, texts: Sequence[str | None]) -> list[str]:
     """One value per part; the field's position gap keeps phrases from spanning parts."""
     return [value for text in texts if text and (value := analyser(text))]
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Command 2 of the README: set everything up and run the whole test suite against a
-# real Elasticsearch (started when ELASTICSEARCH_URL is unset and nothing answers).
+# Command 2 of the README: set everything up, run lint and the type checker, then the
+# whole test suite against a real Elasticsearch (started when ELASTICSEARCH_URL is unset and nothing answers).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/unit -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NEED_BROWSER=1 bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # what it checks, and how, is in pyproject.toml
 .venv/bin/python -m evidence.devnode start
 exec .venv/bin/pytest "$@"

@@ -40,12 +40,12 @@ _FIELDS = {
 
 
 def _filters(params: TimelineParams, access: AccessContext) -> list[dict[str, Any]]:
-    filters = []
+    filters: list[dict[str, Any]] = []
     for name, values in params.selected().items():
-        fields = _FIELDS[name]
+        fields: tuple[str, ...] = _FIELDS[name]
         if name == "person" and access.sees_protected_fields:
             fields = (*fields, "protected.persons.name")
-        clauses = [{"terms": {field: values}} for field in fields]
+        clauses: list[dict[str, Any]] = [{"terms": {field: values}} for field in fields]
         filters.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}})
     start, end = params.date_range
     if start:

@@ -155,7 +155,7 @@ def _testimony(
         involved = [role for role, uses in _INVOLVED.items() if uses in template]
         involved += ["family"] if event.kind == "recognition" else []
         roles.update(involved)
-        record = {
+        record: dict[str, Any] = {
             "date": event.when.text,
             "description": bank.DESCRIPTIONS[language][event.kind],
             "facility": ref,
