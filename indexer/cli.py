@@ -29,7 +29,7 @@ from indexer.report import LoadReport
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message stays one line, for logs and grep
 
 BundlesArg = Annotated[
     list[Path], typer.Argument(exists=True, file_okay=False, help="Bundle folders.")

@@ -7,6 +7,9 @@ fixtures raise, so every test that needs it errors: the suite fails, it never sk
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -99,6 +102,27 @@ def demo_corpus(
     bundles = ("caesar", "atlas", "testimonies", "filings")
     with demo_indices(base_settings, tmp_path_factory.mktemp("demo"), "small", bundles) as loaded:
         yield loaded
+
+
+def run_cli(
+    module: str,
+    settings: Settings,
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS` as a user runs it, against the test's own prefix, with no
+    other EVIDENCE_ variable from the environment leaking in."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    clean |= {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": settings.index_prefix}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=clean | (env or {}),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 ClientFactory = Callable[[Settings], AbstractContextManager[TestClient]]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -18,7 +16,7 @@ from evidence.access import Role
 from evidence.settings import Settings
 from search_api.app import create_app
 from search_api.users import UserStore
-from tests.conftest import TINY_BUNDLE, run_async
+from tests.conftest import TINY_BUNDLE, run_async, run_cli
 
 PASSWORD = "a long enough password"
 
@@ -154,21 +152,8 @@ def test_a_failed_audit_write_fails_the_read(
 def test_users_cli_adds_issues_and_revokes_tokens(
     client: TestClient, app_settings: Settings
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    env |= {
-        "ELASTICSEARCH_URL": app_settings.es_url,
-        "EVIDENCE_INDEX_PREFIX": app_settings.index_prefix,
-    }
-
     def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "search_api", "users", *args],
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cli("search_api", app_settings, "users", *args, stdin=stdin)
 
     name = f"inv{uuid.uuid4().hex[:6]}"
     assert (

@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from elasticsearch import Elasticsearch, helpers
 
 from evidence.settings import Settings
 from indexer.load import load_bundle
-from tests.conftest import TINY_BUNDLE, ClientFactory
+from tests.conftest import TINY_BUNDLE, ClientFactory, run_cli
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-bundle"
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")} | {
-        "ELASTICSEARCH_URL": settings.es_url,
-        "EVIDENCE_INDEX_PREFIX": settings.index_prefix,
-        "EVIDENCE_SNAPSHOT_LOCATION": f"test-{settings.index_prefix}",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "indexer", *args], capture_output=True, text=True, env=env
-    )
+    location = {"EVIDENCE_SNAPSHOT_LOCATION": f"test-{settings.index_prefix}"}
+    return run_cli("indexer", settings, *args, env=location)
 
 
 def _state(es: Elasticsearch, prefix: str) -> dict[str, object]:

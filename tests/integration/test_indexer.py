@@ -3,7 +3,6 @@
 import json
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from elasticsearch import Elasticsearch
 from evidence.indices import INDEX_KINDS, mapping_version
 from evidence.settings import Settings
 from indexer.load import load_bundle, rebuild
-from tests.conftest import FIXTURES, TINY_BUNDLE
+from tests.conftest import FIXTURES, TINY_BUNDLE, run_cli
 
 BROKEN_BUNDLE = FIXTURES / "bundles" / "broken"
 
@@ -168,19 +167,18 @@ def test_cli_load_exits_non_zero_writes_the_report_and_status_lists_the_bundle(
     settings: Settings, es: Elasticsearch, tmp_path: Path
 ) -> None:
     report_path = tmp_path / "rejections.csv"
-    env = {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": settings.index_prefix}
-    run = _cli(env, "load", str(BROKEN_BUNDLE), "--report", str(report_path))
+    run = _cli(settings, "load", str(BROKEN_BUNDLE), "--report", str(report_path))
     assert run.returncode == 1, run.stderr
     assert "read 29, indexed 6, unchanged 0, rejected 23" in run.stdout
     rows = report_path.read_text().splitlines()
     assert rows[0] == "file,line,field,reason,local_id,bundle"
     assert len(rows) == 1 + 24
-    status = _cli(env, "status")
+    status = _cli(settings, "status")
     assert status.returncode == 0, status.stderr
     assert f"{settings.index_prefix}-records: 6 records" in status.stdout
     assert "bundle broken-demo:" in status.stdout
     tolerant = _cli(
-        env,
+        settings,
         "load",
         str(BROKEN_BUNDLE),
         "--tolerate-rejections",
@@ -199,9 +197,8 @@ def test_the_whole_bad_corpus_loads_through_the_cli_without_a_crash(
     bad = sorted(
         p for p in (Path(__file__).parents[1] / "fixtures" / "bad").iterdir() if p.is_dir()
     )
-    env = {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": settings.index_prefix}
     report_path = tmp_path / "bad.ndjson"
-    run = _cli(env, "load", *map(str, bad), "--report", str(report_path))
+    run = _cli(settings, "load", *map(str, bad), "--report", str(report_path))
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert "read 49, indexed 15, unchanged 0, rejected 34" in run.stdout
@@ -210,14 +207,5 @@ def test_the_whole_bad_corpus_loads_through_the_cli_without_a_crash(
     assert es.count(index=f"{settings.index_prefix}-records")["count"] == 15
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    import os
-
-    base = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "indexer", *args],
-        capture_output=True,
-        text=True,
-        env={**base, **env},
-        timeout=300,
-    )
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("indexer", settings, *args)
