@@ -1,7 +1,12 @@
 # The API and the indexer share this image; docker-compose.yml runs it both ways.
 FROM python:3.11-slim
 
-RUN useradd --create-home --uid 10001 evidence
+# The folders docker-compose.yml mounts named volumes on: a fresh named volume takes the
+# owner of its mount point, so creating them here owned by the app's user is what lets
+# it write bundles and uploads (docs/deployment.md).
+RUN useradd --create-home --uid 10001 evidence \
+    && mkdir -p /var/lib/evidence/bundles /var/lib/evidence/uploads \
+    && chown evidence:evidence /var/lib/evidence/bundles /var/lib/evidence/uploads
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY evidence ./evidence
@@ -12,7 +17,9 @@ COPY frontend ./frontend
 RUN pip install --no-cache-dir .
 
 USER evidence
+# The image alone (plain `docker run`) keeps uploads at the same mount point compose uses.
 ENV EVIDENCE_API_HOST=0.0.0.0 \
-    EVIDENCE_API_PORT=8000
+    EVIDENCE_API_PORT=8000 \
+    EVIDENCE_UPLOADS_DIR=/var/lib/evidence/uploads
 EXPOSE 8000
 CMD ["python", "-m", "search_api", "serve"]
