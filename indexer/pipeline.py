@@ -106,6 +106,8 @@ def _check(collection: Collection, record_type: str, item: RawRecord | Rejection
         record = model_for(record_type).model_validate(item.fields)
     except ValidationError as error:
         return _Checked(origin, rejections=tuple(_validation_rejections(origin, error)))
+    # `model_for` is typed with the models' private base class; this names the three.
+    assert isinstance(record, RecordIn)
     try:
         extracted = _extract(collection, item, record)
     except _MediaError as error:
@@ -135,7 +137,12 @@ def _checked(
             yield _check(collection, record_type, item)
         return
     chunks = _batched(items, _WORK_CHUNK)
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+    # Never fork this process: it may be running threads (the API's, the ES client's),
+    # and a fork copies the locks they hold. Workers fork from a single-threaded server
+    # instead, which imports this module once rather than each worker importing it.
+    context = get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future[list[_Checked]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_check_chunk, collection, record_type, chunk))

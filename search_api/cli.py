@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -26,7 +27,18 @@ users_cli = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 
 T = TypeVar("T")
-ADMIN_CLI = AccessContext(Role.ADMIN, f"cli:{getpass.getuser()}")
+
+
+def _cli_admin() -> AccessContext:
+    """Whom the audit log names for a change made here: the OS account running the CLI.
+
+    Asked when a command runs, not on import. A container's uid often has no passwd
+    entry, and then `getuser` raises (KeyError before Python 3.13, OSError since)."""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):
+        account = f"uid-{os.getuid()}"
+    return AccessContext(Role.ADMIN, f"cli:{account}")
 
 
 def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object) -> T:
@@ -39,7 +51,7 @@ def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object
             result = await work(UserStore(es, settings.index_prefix))
             if action:
                 auditor = Auditor(es, settings.index_prefix)
-                await auditor.record(action, ADMIN_CLI, "cli", params=dict(audit))
+                await auditor.record(action, _cli_admin(), "cli", params=dict(audit))
             return result
         finally:
             await es.close()

@@ -14,7 +14,7 @@ import hmac
 import json
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 
 __all__ = [
@@ -106,24 +106,46 @@ def valid_csrf(cookie_value: str | None, form_token: str | None, secret: str) ->
 
 
 class LoginLimiter:
-    """At most `limit` failed logins per client address and per username in `window` s."""
+    """At most `limit` failed logins per client address and per username in `window` s.
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    Memory stays flat however many addresses and usernames are tried: a key is dropped
+    once its last failure leaves the window, and beyond `max_keys` the keys that failed
+    least recently go first (one under attack keeps failing, so it stays).
+    """
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < now - self.window:
-            failures.popleft()
-        return failures
+    def __init__(self, limit: int = 5, window: float = 300.0, max_keys: int = 10_000) -> None:
+        self.limit, self.window, self.max_keys = limit, window, max_keys
+        # The last `limit` failure times per key (enough to tell whether `limit` fall in
+        # the window), keys in the order they last failed: the oldest is always first.
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
+
+    @staticmethod
+    def _keys(client: str, username: str) -> tuple[str, str]:
+        return f"client:{client}", f"user:{username.lower()}"
+
+    def _forget(self, now: float) -> None:
+        """Drop keys whose window has passed, then the oldest beyond `max_keys`."""
+        horizon = now - self.window
+        while self._failures:
+            latest = next(iter(self._failures.values()))[-1]
+            if latest >= horizon and len(self._failures) <= self.max_keys:
+                return
+            self._failures.popitem(last=False)
 
     def blocked(self, client: str, username: str, now: float | None = None) -> bool:
         at = now if now is not None else time.monotonic()
-        keys = (f"client:{client}", f"user:{username.lower()}")
-        return any(len(self._recent(key, at)) >= self.limit for key in keys)
+        self._forget(at)
+        horizon = at - self.window
+        return any(
+            sum(failed_at >= horizon for failed_at in self._failures.get(key, [])) >= self.limit
+            for key in self._keys(client, username)
+        )
 
     def failed(self, client: str, username: str, now: float | None = None) -> None:
         at = now if now is not None else time.monotonic()
-        for key in (f"client:{client}", f"user:{username.lower()}"):
-            self._recent(key, at).append(at)
+        for key in self._keys(client, username):
+            failures = self._failures.setdefault(key, [])
+            failures.append(at)
+            del failures[: -self.limit]
+            self._failures.move_to_end(key)
+        self._forget(at)

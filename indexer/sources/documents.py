@@ -26,9 +26,6 @@ DOCUMENT_SUFFIXES = {".md", ".txt", ".pdf", ".docx"}
 SIDECAR_SUFFIX = ".yaml"
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
-# pypdf logs repairs of damaged files as warnings; the report says what matters.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
-
 
 class _Unreadable(Exception):
     """A document or its metadata cannot be read; the message says why."""
@@ -63,7 +60,17 @@ def _front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
     raise _Unreadable("(metadata)", "front matter opened with --- is never closed")
 
 
+def _quiet_pdf_repairs() -> None:
+    """pypdf logs each repair of a damaged file as a warning; the report says what
+    matters. Its logger is process-wide, so this is done when a PDF is read, not on
+    import, and a level someone else chose is kept."""
+    pdf_logger = logging.getLogger("pypdf")
+    if pdf_logger.level == logging.NOTSET:
+        pdf_logger.setLevel(logging.ERROR)
+
+
 def _pdf_pages(path: Path) -> list[str]:
+    _quiet_pdf_repairs()
     try:
         reader = pypdf.PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):

@@ -13,12 +13,14 @@ from indexer.sources.base import RawRecord, read_jsonl
 __all__ = ["read_photos"]
 
 MAX_FIELD_CHARS = 1_000_000
-csv.field_size_limit(MAX_FIELD_CHARS)
 # surrogateescape turns each invalid byte into one of these lone surrogates.
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def _read_csv(path: Path) -> Iterator[RawRecord | Rejection]:
+    # Findings outgrow the csv module's default of 131,072 characters per field. Its
+    # limit is process-wide, so it is set here, where a CSV is read, not on import.
+    csv.field_size_limit(MAX_FIELD_CHARS)
     # surrogateescape keeps reading past invalid bytes; the row holding them is rejected.
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle, strict=True)

@@ -5,7 +5,9 @@ API clients do not log in: they send `Authorization: Bearer <token>`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,13 +19,24 @@ from search_api.routes.render import CSRF_COOKIE, render
 from search_api.security import SESSION_SECONDS, sign_session, valid_csrf
 
 router = APIRouter(include_in_schema=False)
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never `//host` or a full URL."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site, else `/`: never a full URL or `//host`, nor what a
+    browser would read as `//host` (it takes `\\` for `/` and drops tabs and newlines),
+    nor what becomes one if something on the way decodes it once more."""
+    if target and _is_site_path(target) and _is_site_path(unquote(target)):
         return target
     return "/"
+
+
+def _is_site_path(target: str) -> bool:
+    return (
+        target.startswith("/")
+        and target[1:2] not in {"/", "\\"}
+        and not _CONTROL_CHARACTER.search(target)
+    )
 
 
 def _check_csrf(request: Request, token: str, secret: str) -> None:
