@@ -7,12 +7,16 @@ action (503): nothing sensitive is served without its trace.
 Writes are group-committed: events that arrive while a write is in flight go together
 in the next bulk request, and each caller still waits for its own event to be
 acknowledged. Under concurrent load that is one durable write per batch, not per read.
+
+Admins page the log newest first through a point in time and `search_after`, so events
+that share a millisecond are neither skipped nor repeated at a page boundary.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +25,13 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import AccessContext
 from evidence.errors import IndexUnavailable
 from evidence.indices import audit_index, ensure_plain_index
+from search_api.cursor import Cursor
+from search_api.paging import Page, read_page
 from search_api.transport import translating
 
 __all__ = ["Auditor"]
+
+log = logging.getLogger(__name__)
 
 _NOT_WRITTEN = "The audit log could not be written, so the action was not carried out."
 
@@ -74,44 +82,65 @@ class Auditor:
         await written
 
     async def _write_batches(self) -> None:
-        """Write what is waiting, one bulk request per batch, until nothing waits."""
+        """Write what is waiting, one bulk request per batch, until nothing waits.
+
+        Whatever happens to a batch, every caller still waiting on it gets its answer, so
+        no caller hangs and the writer lives on to write the next batch.
+        """
         while self._waiting:
             batch, self._waiting = self._waiting, []
+            outcomes: list[dict[str, Any]] = []
             try:
-                await self._ensure()
-                operations: list[dict[str, Any]] = []
-                for event, _ in batch:
-                    operations += [{"create": {"_index": self._index}}, event]
-                response = await self._es.bulk(operations=operations)
-                outcomes = [next(iter(item.values())) for item in response["items"]]
-            except Exception as error:  # any failure to write the trace stops the action
-                outcomes = [{"error": str(error)}] * len(batch)
-            for (_, written), outcome in zip(batch, outcomes, strict=True):
-                if "error" in outcome:
-                    written.set_exception(
-                        IndexUnavailable(
-                            "The audit log could not be written, so the action was not carried out."
-                        )
-                    )
-                else:
-                    written.set_result(None)
+                outcomes = await self._write([event for event, _ in batch])
+            except Exception:  # any failure to write the trace stops the action
+                log.exception("The audit log could not be written; %d actions fail.", len(batch))
+            finally:
+                _answer(batch, outcomes)
+
+    async def _write(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One bulk request; the outcome of each event, in order."""
+        await self._ensure()
+        operations: list[dict[str, Any]] = []
+        for event in events:
+            operations += [{"create": {"_index": self._index}}, event]
+        response = await self._es.bulk(operations=operations)
+        return [next(iter(item.values())) for item in response["items"]]
 
     @translating
     async def search(
-        self, filters: dict[str, Any], size: int, before: str | None
-    ) -> list[dict[str, Any]]:
-        """Newest first; `before` pages back in time. Admin only (the route checks)."""
+        self,
+        filters: dict[str, Any],
+        before: str | None,
+        size: int,
+        cursor: Cursor | None,
+        search: str,
+    ) -> Page:
+        """One page, newest first, and where the next, older one starts; `before` limits
+        the log to older events. Admin only (the route checks)."""
         await self._ensure()
         clauses: list[dict[str, Any]] = [
             {"term": {field: value}} for field, value in filters.items() if value
         ]
         if before:
             clauses.append({"range": {"at": {"lt": before}}})
-        await self._es.indices.refresh(index=self._index)  # admins read what just happened
-        response = await self._es.search(
-            index=self._index,
-            query={"bool": {"filter": clauses}},
-            size=size,
-            sort=[{"at": "desc"}],
-        )
-        return [hit["_source"] for hit in response["hits"]["hits"]]
+        if cursor is None:  # later pages read the first page's point in time
+            await self._es.indices.refresh(index=self._index)  # admins read what just happened
+        body = {"query": {"bool": {"filter": clauses}}, "sort": [{"at": "desc"}]}
+        return await read_page(self._es, self._index, body, size, cursor, search)
+
+
+def _answer(
+    batch: list[tuple[dict[str, Any], asyncio.Future[None]]], outcomes: list[dict[str, Any]]
+) -> None:
+    """Tell each caller still waiting whether its event was written; an event without an
+    outcome was not. A cancelled caller no longer waits and is skipped."""
+    errors = [outcome["error"] for outcome in outcomes if "error" in outcome]
+    if errors:
+        log.error("%d of %d audit events were not written: %s", len(errors), len(batch), errors[0])
+    for position, (_, written) in enumerate(batch):
+        if written.done():
+            continue
+        if position < len(outcomes) and "error" not in outcomes[position]:
+            written.set_result(None)
+        else:
+            written.set_exception(IndexUnavailable(_NOT_WRITTEN))

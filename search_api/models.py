@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "AuditEvent",
+    "AuditPage",
     "DateOut",
     "ErrorOut",
     "ExportRow",
@@ -223,3 +225,25 @@ class TimelineResponse(BaseModel):
     undated: int
     next_cursor: str | None
     next: str | None = None
+
+
+class AuditEvent(BaseModel):
+    """One audit event as it was written: who did what, when, from where."""
+
+    at: str = Field(description="UTC, to the millisecond.")
+    user: str | None = None
+    role: str
+    action: str
+    outcome: str
+    client: str
+    params: str = Field(description="The action's parameters, as JSON.")
+    q: str | None = None
+    record_ids: list[str] = []
+    total: int | None = None
+
+
+class AuditPage(BaseModel):
+    events: list[AuditEvent] = Field(description="Newest first.")
+    offset: int = Field(description="How many events came before this page.")
+    next_cursor: str | None
+    next: str | None = Field(default=None, description="Query string of the next, older page.")

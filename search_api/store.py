@@ -17,14 +17,14 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import AccessContext, restrict
 from evidence.errors import IndexUnavailable, NotFound
 from evidence.indices import all_alias, registry_index, type_alias
+from search_api.paging import COMPLETE, PIT_KEEP_ALIVE, every_hit
 from search_api.transport import CursorExpired, translated
 
 __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
 
-PIT_KEEP_ALIVE = "10m"
 # A search that could not reach every shard (a node just died) fails with 503 instead of
 # answering from part of the evidence: totals and exports must be complete or absent.
-_COMPLETE = {"allow_partial_search_results": False}
+_COMPLETE = COMPLETE
 
 
 def by_id(stable_id: str, exclude: list[str]) -> dict[str, Any]:
@@ -133,12 +133,15 @@ class Store:
         return str(response["status"])
 
     async def bundle_roots(self, collection: str) -> list[str]:
-        """Where a collection's bundles were loaded from, for serving original files."""
+        """Where a collection's bundles were loaded from, for serving original files:
+        all of them, however many."""
+        registry = registry_index(self._prefix)
         async with translated():
-            response = await self._es.options(ignore_status=404).search(
-                index=registry_index(self._prefix),
-                query={"term": {"collection": collection}},
-                size=100,
-                source_includes=["path"],
-            )
-        return [hit["_source"]["path"] for hit in response.body.get("hits", {}).get("hits", [])]
+            if not await self._es.indices.exists(index=registry):
+                return []
+        body = {
+            "query": {"term": {"collection": collection}},
+            "sort": [{"path": "asc"}],
+            "_source": ["path"],
+        }
+        return [hit["_source"]["path"] async for hit in every_hit(self._es, registry, body)]

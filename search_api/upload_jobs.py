@@ -19,13 +19,18 @@ from evidence.clients import loader_client
 from evidence.errors import NotFound
 from evidence.indices import MappingOutdated, ensure_plain_index, uploads_index
 from evidence.settings import Settings
+from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.load import load_bundle
+from indexer.locks import WritersBusy
+from search_api.cursor import decode_cursor, encode_cursor, search_key
+from search_api.paging import read_page
 from search_api.transport import translating
 
 __all__ = ["UploadJobs"]
 
 REPORT_LIMIT = 1000
+LISTING_PAGE = 100
 
 
 def _now() -> str:
@@ -58,7 +63,7 @@ class UploadJobs:
             "rejections": [],
             "warnings": [],
         }
-        await self._es.index(index=self._index, id=job_id, document=document, refresh=True)
+        await self._es.index(index=self._index, id=job_id, document=document, refresh="wait_for")
         return job_id
 
     @translating
@@ -70,18 +75,25 @@ class UploadJobs:
         return source | {"id": job_id}
 
     @translating
-    async def list(self, access: AccessContext) -> list[dict[str, Any]]:
+    async def list(
+        self, access: AccessContext, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the caller's uploads (an admin's: everyone's), newest first, and the
+        cursor of the next page: the listing pages on instead of stopping at a size."""
         if not await self._es.indices.exists(index=self._index):
-            return []
+            return [], None
+        secret = self._settings.secret_key.get_secret_value()
+        key = search_key(f"uploads {access.role.value} {access.user}")
+        after = decode_cursor(cursor, secret, key) if cursor else None
         query = {"match_all": {}} if access.role is Role.ADMIN else {"term": {"owner": access.user}}
-        response = await self._es.search(
-            index=self._index,
-            query=query,
-            size=100,
-            sort=[{"created": "desc"}],
-            source_excludes=["rejections"],
-        )
-        return [hit["_source"] | {"id": hit["_id"]} for hit in response["hits"]["hits"]]
+        body = {
+            "query": query,
+            "sort": [{"created": "desc"}],
+            "_source": {"excludes": ["rejections"]},
+        }
+        page = await read_page(self._es, self._index, body, LISTING_PAGE, after, key)
+        jobs = [hit["_source"] | {"id": hit["_id"]} for hit in page.hits]
+        return jobs, encode_cursor(page.next, secret) if page.next else None
 
     def run(self, job_id: str, bundle: Path) -> None:
         """Validate and index (in a worker thread); every outcome ends in the job document."""
@@ -123,7 +135,9 @@ class UploadJobs:
                     ),
                 }
             )
-        except (BundleError, MappingOutdated) as error:
+        except (BundleError, MappingOutdated, WritersBusy, GaveUp) as error:
+            # Said to the uploader as it is: a broken bundle, or a rebuild or outage that
+            # outlasted the wait; uploading again later loads it.
             update({"status": "failed", "message": str(error)})
         except Exception as error:  # the job must end in a state the uploader can read
             update({"status": "failed", "message": f"indexing stopped: {error}"})

@@ -16,6 +16,7 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import Role
 from evidence.errors import InvalidRequest, NotFound
 from evidence.indices import ensure_plain_index, users_index
+from search_api.paging import every_hit
 from search_api.security import hash_password, hash_token, new_token, verify_password
 from search_api.transport import translating
 
@@ -72,7 +73,7 @@ class UserStore:
             "tokens": [],
         }
         response = await self._es.options(ignore_status=409).create(
-            index=self._index, id=username, document=document, refresh=True
+            index=self._index, id=username, document=document, refresh="wait_for"
         )
         if response.meta.status == 409:
             raise InvalidRequest(f"user {username} exists")
@@ -89,9 +90,10 @@ class UserStore:
 
     @translating
     async def list(self) -> list[User]:
+        """Every account, paged through a point in time: a listing is never cut short."""
         await self._ensure()
-        hits = await self._es.search(index=self._index, size=1000, sort=[{"username": "asc"}])
-        return [_user(hit["_source"]) for hit in hits["hits"]["hits"]]
+        body = {"sort": [{"username": "asc"}]}
+        return [_user(hit["_source"]) async for hit in every_hit(self._es, self._index, body)]
 
     @translating
     async def authenticate(self, username: str, password: str) -> User | None:
@@ -125,7 +127,7 @@ class UserStore:
             index=self._index,
             id=username,
             document=source,
-            refresh=True,
+            refresh="wait_for",
             if_seq_no=response.body["_seq_no"],
             if_primary_term=response.body["_primary_term"],
         )

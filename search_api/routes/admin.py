@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from evidence.errors import EvidenceError
+from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.deps import AdminDep
-from search_api.models import ErrorOut
+from search_api.errors import status_for
+from search_api.models import AuditEvent, AuditPage, ErrorOut
 from search_api.routes.render import render
 
 router = APIRouter()
@@ -24,39 +27,56 @@ class AuditParams(BaseModel):
     action: str | None = Field(default=None, max_length=64)
     record: str | None = Field(default=None, max_length=64, description="A stable id.")
     client: str | None = Field(default=None, max_length=64)
-    before: datetime | None = Field(default=None, description="ISO time; older events.")
+    before: datetime | None = Field(default=None, description="ISO time; only older events.")
     size: int = Field(default=100, ge=1, le=500)
-
-
-class AuditPage(BaseModel):
-    events: list[dict[str, Any]]
-    older: str | None = Field(description="Value of `before` for the next, older page.")
+    cursor: str | None = Field(
+        default=None, max_length=4096, description="Opaque; from next_cursor."
+    )
 
 
 async def _events(params: AuditParams, caller: AdminDep, request: Request) -> AuditPage:
+    """One page of the log; its cursor fits only the filters it was made for."""
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    key = search_key("audit" + params.model_dump_json(exclude={"cursor", "size"}))
+    cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
     filters = {
         "user": params.user,
         "action": params.action,
         "record_ids": params.record,
         "client": params.client,
     }
-    await caller.audit("audit.view", params=params.model_dump(exclude_defaults=True))
+    await caller.audit(
+        "audit.view", params=params.model_dump(exclude_defaults=True, exclude={"cursor"})
+    )
     before = params.before.isoformat() if params.before else None
-    events = await request.app.state.auditor.search(filters, params.size, before)
-    older = events[-1]["at"] if len(events) == params.size else None
-    return AuditPage(events=events, older=older)
+    page = await request.app.state.auditor.search(filters, before, params.size, cursor, key)
+    next_cursor = encode_cursor(page.next, secret) if page.next else None
+    next_query = None
+    if next_cursor:
+        query = params.model_dump(mode="json", exclude_defaults=True) | {"cursor": next_cursor}
+        next_query = "?" + urlencode(query)
+    return AuditPage(
+        events=[AuditEvent.model_validate(hit["_source"]) for hit in page.hits],
+        offset=page.offset,
+        next_cursor=next_cursor,
+        next=next_query,
+    )
 
 
 @router.get(
     "/api/audit",
     response_model=AuditPage,
     tags=["admin"],
-    responses={403: {"model": ErrorOut, "description": "Admins only"}},
+    responses={
+        400: {"model": ErrorOut, "description": "Bad parameters or cursor"},
+        403: {"model": ErrorOut, "description": "Admins only"},
+    },
 )
 async def audit_api(
     request: Request, params: Annotated[AuditParams, Query()], caller: AdminDep
 ) -> AuditPage:
-    """Audit events, newest first, filtered by user, action, record, client."""
+    """Audit events, newest first, filtered by user, action, record, client; page on
+    with `next_cursor`."""
     return await _events(params, caller, request)
 
 
@@ -64,10 +84,8 @@ async def audit_api(
 async def audit_page(
     request: Request, params: Annotated[AuditParams, Query()], caller: AdminDep
 ) -> HTMLResponse:
-    page = await _events(params, caller, request)
-    older_url = None
-    if page.older:
-        query = params.model_dump(exclude_none=True, exclude={"before"}) | {"before": page.older}
-        older_url = "?" + urlencode(query)
-    context = {"page": page, "params": params, "older_url": older_url}
-    return render(request, "audit.html", context, caller)
+    try:
+        page = await _events(params, caller, request)
+    except EvidenceError as error:
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+    return render(request, "audit.html", {"page": page, "params": params}, caller)

@@ -14,9 +14,10 @@ import secrets
 import shutil
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import yaml
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evidence.access import Level
@@ -190,7 +191,11 @@ async def upload_status(request: Request, job_id: str, caller: UploaderDep) -> d
 
 
 @router.get("/uploads", response_class=HTMLResponse, include_in_schema=False)
-async def uploads_page(request: Request, caller: CallerDep) -> HTMLResponse:
+async def uploads_page(
+    request: Request,
+    caller: CallerDep,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> HTMLResponse:
     if caller.access.role.ceiling < Level.CONFIDENTIAL:
         return render(
             request,
@@ -199,8 +204,12 @@ async def uploads_page(request: Request, caller: CallerDep) -> HTMLResponse:
             caller,
             403,
         )
-    jobs = await request.app.state.uploads.list(caller.access)
-    return render(request, "uploads.html", {"jobs": jobs}, caller)
+    try:
+        jobs, next_cursor = await request.app.state.uploads.list(caller.access, cursor)
+    except EvidenceError as error:
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+    older_url = "?" + urlencode({"cursor": next_cursor}) if next_cursor else None
+    return render(request, "uploads.html", {"jobs": jobs, "older_url": older_url}, caller)
 
 
 @router.post("/uploads", include_in_schema=False)
