@@ -6,14 +6,16 @@ status (undisputed, disputed, unsure), whether it is material, issues, tags and 
 Facts are ordered by earliest bound, then precision, then the lawyer's own order for
 facts on the same date, then id; undated facts come last. Every write names the version
 it was based on; if someone saved in between, the write is refused with a conflict, so
-neither lawyer's change is silently lost.
+neither lawyer's change is silently lost. Writes wait for the next refresh rather than
+forcing one, so the writer still reads what they wrote without a refresh per keystroke.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from elasticsearch import AsyncElasticsearch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,6 +24,7 @@ from evidence.access import AccessContext, Role
 from evidence.dates import PRECISION_RANK, UNDATED_RANK, parse_fuzzy_date
 from evidence.errors import Conflict, InvalidRequest, NotFound, Unauthorized
 from evidence.indices import chronologies_index, ensure_plain_index
+from search_api.paging import every_hit
 from search_api.transport import translating
 
 __all__ = [
@@ -29,6 +32,7 @@ __all__ = [
     "ChronologyStore",
     "Fact",
     "FactIn",
+    "Version",
     "ordered",
 ]
 
@@ -129,8 +133,36 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _version(response: Any) -> str:
-    return f"{response['_seq_no']}.{response['_primary_term']}"
+# ASCII digits only and at most 18 of them, so the numbers fit Elasticsearch's longs.
+_VERSION = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")
+
+
+class Version(NamedTuple):
+    """The state a chronology was read in, `seq_no.primary_term` as text: a write names
+    it, and is refused if someone saved since."""
+
+    seq_no: int
+    primary_term: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        """The one reader of versions, so every route refuses a malformed one alike."""
+        match = _VERSION.fullmatch(text)
+        if match is None or int(match[2]) == 0:
+            raise InvalidRequest(
+                "version must be the value the chronology was read with (like 4.1); reload it."
+            )
+        return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def of(cls, response: Any) -> Version:
+        return cls(response["_seq_no"], response["_primary_term"])
+
+    def __str__(self) -> str:
+        return f"{self.seq_no}.{self.primary_term}"
+
+
+_LIST_PAGE = 500
 
 
 class ChronologyStore:
@@ -151,7 +183,7 @@ class ChronologyStore:
         await ensure_plain_index(self._es, self._index, "chronologies")
 
     @translating
-    async def create(self, access: AccessContext, title: str) -> tuple[str, str]:
+    async def create(self, access: AccessContext, title: str) -> tuple[str, Version]:
         owner = self.require_user(access)
         await self._ensure()
         chronology_id = "ch-" + secrets.token_hex(8)
@@ -167,26 +199,31 @@ class ChronologyStore:
             id=chronology_id,
             document=document,
             op_type="create",
-            refresh=True,
+            refresh="wait_for",
         )
-        return chronology_id, _version(response)
+        return chronology_id, Version.of(response)
 
     @translating
     async def list(self, access: AccessContext) -> list[dict[str, Any]]:
+        """Every chronology the caller may open, last changed first. Paged through a point
+        in time, so however many there are, none is left out."""
         owner = self.require_user(access)
         await self._ensure()
         query = {"match_all": {}} if access.role is Role.ADMIN else {"term": {"owner": owner}}
-        response = await self._es.search(
-            index=self._index,
-            query=query,
-            size=500,
-            sort=[{"updated": "desc"}],
-            source_excludes=["facts"],
-        )
-        return [hit["_source"] | {"id": hit["_id"]} for hit in response["hits"]["hits"]]
+        body = {
+            "query": query,
+            "sort": [{"updated": "desc"}],
+            "_source": {"excludes": ["facts"]},
+        }
+        return [
+            hit["_source"] | {"id": hit["_id"]}
+            async for hit in every_hit(self._es, self._index, body, _LIST_PAGE)
+        ]
 
     @translating
-    async def load(self, access: AccessContext, chronology_id: str) -> tuple[dict[str, Any], str]:
+    async def load(
+        self, access: AccessContext, chronology_id: str
+    ) -> tuple[dict[str, Any], Version]:
         owner = self.require_user(access)
         await self._ensure()
         response = await self._es.options(ignore_status=404).get(
@@ -195,42 +232,35 @@ class ChronologyStore:
         source = response.body.get("_source") if response.body.get("found") else None
         if source is None or (source["owner"] != owner and access.role is not Role.ADMIN):
             raise NotFound(f"No chronology {chronology_id}.")
-        return source, _version(response.body)
+        return source, Version.of(response.body)
 
     @translating
-    async def save(self, chronology_id: str, source: dict[str, Any], version: str) -> str:
+    async def save(self, chronology_id: str, source: dict[str, Any], version: Version) -> Version:
         """Write a changed chronology if nobody saved since `version`; the new version."""
-        try:
-            seq_no, primary_term = (int(part) for part in version.split("."))
-        except ValueError as error:
-            raise InvalidRequest(
-                "version must be the value the chronology was read with"
-            ) from error
         response = await self._es.options(ignore_status=409).index(
             index=self._index,
             id=chronology_id,
             document=source | {"updated": _now()},
-            if_seq_no=seq_no,
-            if_primary_term=primary_term,
-            refresh=True,
+            if_seq_no=version.seq_no,
+            if_primary_term=version.primary_term,
+            refresh="wait_for",
         )
         if response.meta.status == 409:
             raise Conflict(
                 "Someone else changed this chronology since you opened it. "
                 "Reload it and apply your change again."
             )
-        return _version(response.body)
+        return Version.of(response.body)
 
     @translating
-    async def delete(self, access: AccessContext, chronology_id: str, version: str) -> None:
+    async def delete(self, access: AccessContext, chronology_id: str, version: Version) -> None:
         await self.load(access, chronology_id)
-        seq_no, primary_term = (int(part) for part in version.split("."))
         response = await self._es.options(ignore_status=409).delete(
             index=self._index,
             id=chronology_id,
-            if_seq_no=seq_no,
-            if_primary_term=primary_term,
-            refresh=True,
+            if_seq_no=version.seq_no,
+            if_primary_term=version.primary_term,
+            refresh="wait_for",
         )
         if response.meta.status == 409:
             raise Conflict("Someone else changed this chronology; reload before deleting it.")

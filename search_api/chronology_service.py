@@ -17,8 +17,10 @@ from search_api.chronology import (
     Chronology,
     ChronologyStore,
     Citation,
+    CitationIn,
     Fact,
     FactIn,
+    Version,
     dated,
     ordered,
     same_day,
@@ -32,7 +34,7 @@ Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _shape(
-    chronology_id: str, source: dict[str, Any], version: str, visible: set[str]
+    chronology_id: str, source: dict[str, Any], version: Version, visible: set[str]
 ) -> Chronology:
     facts = [Fact.model_validate(fact) for fact in source.get("facts", [])]
     shown = [f for f in facts if all(c.stable_id in visible for c in f.citations)]
@@ -42,7 +44,7 @@ def _shape(
         owner=source["owner"],
         created=source["created"],
         updated=source["updated"],
-        version=version,
+        version=str(version),
         facts=ordered(shown),
         hidden_facts=len(facts) - len(shown),
     )
@@ -110,7 +112,7 @@ class ChronologyService:
         )
         return _shape(chronology_id, source, version, visible)
 
-    async def current_version(self, chronology_id: str) -> str:
+    async def current_version(self, chronology_id: str) -> Version:
         return (await self.chronologies.load(self.caller.access, chronology_id))[1]
 
     async def create(self, title: str) -> str:
@@ -122,12 +124,12 @@ class ChronologyService:
         )
         return chronology_id
 
-    async def delete(self, chronology_id: str, version: str) -> None:
+    async def delete(self, chronology_id: str, version: Version) -> None:
         await self.chronologies.delete(self.caller.access, chronology_id, version)
         await self.caller.audit("chronology.delete", params={"chronology": chronology_id})
 
     async def _change(
-        self, chronology_id: str, version: str, action: str, change: Change, **audit: Any
+        self, chronology_id: str, version: Version, action: str, change: Change, **audit: Any
     ) -> Chronology:
         source, _ = await self.chronologies.load(self.caller.access, chronology_id)
         changed = change(source)
@@ -136,7 +138,7 @@ class ChronologyService:
         visible = set(await self._visible(_cited(changed)))
         return _shape(chronology_id, changed, new_version, visible)
 
-    async def rename(self, chronology_id: str, version: str, title: str) -> Chronology:
+    async def rename(self, chronology_id: str, version: Version, title: str) -> Chronology:
         if not title.strip():
             raise InvalidRequest("A chronology needs a title.")
         return await self._change(
@@ -161,7 +163,7 @@ class ChronologyService:
             )
         return citations
 
-    async def add_fact(self, chronology_id: str, version: str, fact_in: FactIn) -> Chronology:
+    async def add_fact(self, chronology_id: str, version: Version, fact_in: FactIn) -> Chronology:
         citations = await self._citations(fact_in)
         fact_id = "f-" + secrets.token_hex(6)
 
@@ -174,7 +176,7 @@ class ChronologyService:
             chronology_id, version, "chronology.fact_add", change, fact=fact_id
         )
 
-    async def add_event(self, chronology_id: str, version: str, event_id: str) -> Chronology:
+    async def add_event(self, chronology_id: str, version: Version, event_id: str) -> Chronology:
         """A fact from a timeline event, citing its record (page and hash included)."""
         body = {"query": {"ids": {"values": [event_id]}}, "size": 1}
         hits = (await self.store.search(body, self.caller.access, target="events"))["hits"]["hits"]
@@ -185,12 +187,12 @@ class ChronologyService:
         fact_in = FactIn(
             date=(event.get("date") or {}).get("text"),
             text=event["description"],
-            citations=[{"stable_id": citation["stable_id"], "page": citation.get("page")}],
+            citations=[CitationIn(stable_id=citation["stable_id"], page=citation.get("page"))],
         )
         return await self.add_fact(chronology_id, version, fact_in)
 
     async def update_fact(
-        self, chronology_id: str, version: str, fact_id: str, fact_in: FactIn
+        self, chronology_id: str, version: Version, fact_id: str, fact_in: FactIn
     ) -> Chronology:
         citations = await self._citations(fact_in)
 
@@ -205,7 +207,7 @@ class ChronologyService:
             fact=fact_id,
         )
 
-    async def delete_fact(self, chronology_id: str, version: str, fact_id: str) -> Chronology:
+    async def delete_fact(self, chronology_id: str, version: Version, fact_id: str) -> Chronology:
         return await self._change(
             chronology_id,
             version,
@@ -215,7 +217,7 @@ class ChronologyService:
         )
 
     async def move_fact(
-        self, chronology_id: str, version: str, fact_id: str, direction: Literal["up", "down"]
+        self, chronology_id: str, version: Version, fact_id: str, direction: Literal["up", "down"]
     ) -> Chronology:
         return await self._change(
             chronology_id,

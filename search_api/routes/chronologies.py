@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from search_api import chronology_export
-from search_api.chronology import Chronology, FactIn
+from search_api.chronology import Chronology, FactIn, Version
 from search_api.chronology_service import ChronologyService
 from search_api.deps import CallerDep, StoreDep
 from search_api.models import ErrorOut
@@ -23,7 +23,9 @@ _ERRORS: dict[int | str, dict] = {
     409: {"model": ErrorOut, "description": "Changed by someone else"},
     503: {"model": ErrorOut},
 }
-Version = Annotated[str, Field(max_length=40, description="From the last read or write.")]
+# Text here; each route reads it with `Version.parse`, which answers a malformed one with 400.
+VersionText = Annotated[str, Field(max_length=40, description="From the last read or write.")]
+VersionQuery = Annotated[str, Query(max_length=40, description="From the last read or write.")]
 
 
 def get_chronologies(request: Request, store: StoreDep, caller: CallerDep) -> ChronologyService:
@@ -42,22 +44,22 @@ class Created(BaseModel):
 
 
 class RenameIn(BaseModel):
-    version: Version
+    version: VersionText
     title: str = Field(min_length=1, max_length=300)
 
 
 class FactWrite(BaseModel):
-    version: Version
+    version: VersionText
     fact: FactIn
 
 
 class EventAdd(BaseModel):
-    version: Version
+    version: VersionText
     event_id: str = Field(max_length=100)
 
 
 class MoveIn(BaseModel):
-    version: Version
+    version: VersionText
     direction: Literal["up", "down"]
 
 
@@ -79,14 +81,14 @@ async def read(chronology_id: str, chronologies: ChronologiesDep) -> Chronology:
 
 @router.patch("/{chronology_id}", response_model=Chronology, responses=_ERRORS)
 async def rename(chronology_id: str, body: RenameIn, chronologies: ChronologiesDep) -> Chronology:
-    return await chronologies.rename(chronology_id, body.version, body.title)
+    return await chronologies.rename(chronology_id, Version.parse(body.version), body.title)
 
 
 @router.delete("/{chronology_id}", status_code=204, responses=_ERRORS)
 async def delete(
-    chronology_id: str, chronologies: ChronologiesDep, version: Annotated[str, Query(max_length=40)]
+    chronology_id: str, chronologies: ChronologiesDep, version: VersionQuery
 ) -> Response:
-    await chronologies.delete(chronology_id, version)
+    await chronologies.delete(chronology_id, Version.parse(version))
     return Response(status_code=204)
 
 
@@ -95,7 +97,7 @@ async def add_fact(
     chronology_id: str, body: FactWrite, chronologies: ChronologiesDep
 ) -> Chronology:
     """Add a free-standing fact; each citation must name a record you can see."""
-    return await chronologies.add_fact(chronology_id, body.version, body.fact)
+    return await chronologies.add_fact(chronology_id, Version.parse(body.version), body.fact)
 
 
 @router.post("/{chronology_id}/events", response_model=Chronology, responses=_ERRORS)
@@ -103,14 +105,15 @@ async def add_event(
     chronology_id: str, body: EventAdd, chronologies: ChronologiesDep
 ) -> Chronology:
     """Add a timeline event as a fact, cited to its record."""
-    return await chronologies.add_event(chronology_id, body.version, body.event_id)
+    return await chronologies.add_event(chronology_id, Version.parse(body.version), body.event_id)
 
 
 @router.put("/{chronology_id}/facts/{fact_id}", response_model=Chronology, responses=_ERRORS)
 async def update_fact(
     chronology_id: str, fact_id: str, body: FactWrite, chronologies: ChronologiesDep
 ) -> Chronology:
-    return await chronologies.update_fact(chronology_id, body.version, fact_id, body.fact)
+    version = Version.parse(body.version)
+    return await chronologies.update_fact(chronology_id, version, fact_id, body.fact)
 
 
 @router.delete("/{chronology_id}/facts/{fact_id}", response_model=Chronology, responses=_ERRORS)
@@ -118,9 +121,9 @@ async def delete_fact(
     chronology_id: str,
     fact_id: str,
     chronologies: ChronologiesDep,
-    version: Annotated[str, Query(max_length=40)],
+    version: VersionQuery,
 ) -> Chronology:
-    return await chronologies.delete_fact(chronology_id, version, fact_id)
+    return await chronologies.delete_fact(chronology_id, Version.parse(version), fact_id)
 
 
 @router.post("/{chronology_id}/facts/{fact_id}/move", response_model=Chronology, responses=_ERRORS)
@@ -128,7 +131,8 @@ async def move_fact(
     chronology_id: str, fact_id: str, body: MoveIn, chronologies: ChronologiesDep
 ) -> Chronology:
     """Reorder a fact among those on the same date."""
-    return await chronologies.move_fact(chronology_id, body.version, fact_id, body.direction)
+    version = Version.parse(body.version)
+    return await chronologies.move_fact(chronology_id, version, fact_id, body.direction)
 
 
 _FORMATS = {

@@ -1,20 +1,26 @@
 """The timeline view and the chronology editor, as pages that work without JavaScript.
 
 Every form posts with a CSRF token; editor forms also carry the version they were
-based on, so a conflicting edit is refused with a message instead of lost.
+based on, so a conflicting edit is refused with a message instead of lost. A refused
+form comes back on its page with the reason next to it and what was typed still in it:
+a typing mistake costs a correction, not the whole fact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from evidence.errors import EvidenceError, InvalidRequest
 from search_api import service
-from search_api.chronology import FactIn
+from search_api.chronology import Fact, FactIn, Version
+from search_api.chronology_service import ChronologyService
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.params import TimelineParams
@@ -25,8 +31,11 @@ from search_api.timeline import by_year_and_month
 from search_api.urls import query_string
 
 router = APIRouter(include_in_schema=False)
+# Form fields default to empty instead of being required, so an empty one is refused
+# on the page rather than by FastAPI's JSON answer.
 Csrf = Annotated[str, Form(max_length=128)]
-Version = Annotated[str, Form(max_length=40)]
+VersionText = Annotated[str, Form(max_length=40)]
+Title = Annotated[str, Form(max_length=300)]
 
 
 def _check(request: Request, csrf: str) -> None:
@@ -41,6 +50,91 @@ def _back(chronology_id: str) -> RedirectResponse:
 
 def _labels(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
+
+
+# The editor's label for each FactIn field, so a refusal names what the lawyer sees.
+_FIELD_LABELS = {
+    "date": "Date",
+    "text": "Fact",
+    "stable_id": "Cite",
+    "page": "Page",
+    "status": "Status",
+    "material": "Material",
+    "issues": "Issues",
+    "note": "Note",
+}
+
+
+class FactForm(BaseModel):
+    """The fact form as typed. Kept as text, so a refused form shows it back unchanged;
+    `fact_id` is set when it edits a fact. The text has no bound of its own: a browser
+    counts a line break as one character and sends two, so FactIn's bound applies and
+    an overlong text is refused on the page like any other mistake."""
+
+    fact_id: str = Field(default="", max_length=40)
+    date: str = Field(default="", max_length=40)
+    text: str = ""
+    cite: str = Field(default="", max_length=64)
+    page: str = Field(default="", max_length=8)
+    status: str = Field(default="unsure", max_length=20)
+    material: str = Field(default="unsure", max_length=20)
+    issues: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=5000)
+
+    @classmethod
+    def of(cls, fact: Fact) -> FactForm:
+        """A saved fact as its edit form shows it: the first citation only."""
+        first = fact.citations[0] if fact.citations else None
+        return cls(
+            fact_id=fact.fact_id,
+            date=fact.date or "",
+            text=fact.text,
+            cite=first.stable_id if first else "",
+            page=str(first.page) if first and first.page else "",
+            status=fact.status,
+            material=fact.material,
+            issues="; ".join(fact.issues),
+            note=fact.note or "",
+        )
+
+    def fact(self) -> FactIn:
+        """The fact written in this form; InvalidRequest naming each field that is wrong."""
+        cited = self.cite.strip() or self.page.strip()
+        citation = {"stable_id": self.cite.strip(), "page": self.page.strip() or None}
+        try:
+            return FactIn.model_validate(
+                {
+                    "date": self.date or None,
+                    "text": self.text,
+                    "status": self.status,
+                    "material": self.material,
+                    "citations": [citation] if cited else [],
+                    "issues": _labels(self.issues),
+                    "note": self.note or None,
+                }
+            )
+        except ValidationError as error:
+            raise InvalidRequest("; ".join(map(_problem, error.errors()))) from None
+
+
+def _problem(error: ErrorDetails) -> str:
+    """`Page: Input should be greater than or equal to 1`, from one validation error."""
+    field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{_FIELD_LABELS.get(field, field)}: {message}"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused form: which one (the template's name for it), why, and the status."""
+
+    form: str
+    message: str
+    status: int
+
+    @classmethod
+    def of(cls, form: str, error: EvidenceError) -> Failure:
+        return cls(form, str(error), status_for(error))
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -72,67 +166,111 @@ async def timeline_page(
     return render(request, "timeline.html", context, caller)
 
 
-@router.get("/chronologies", response_class=HTMLResponse)
-async def chronologies_page(request: Request, caller: CallerDep) -> HTMLResponse:
+async def _list_page(
+    request: Request, caller: Caller, failure: Failure | None = None, title: str = ""
+) -> HTMLResponse:
+    """The caller's chronologies; after a refused create, with why and the title kept."""
     try:
         mine = await request.app.state.chronologies.list(caller.access)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    return render(request, "chronologies.html", {"mine": mine}, caller)
+    context = {"mine": mine, "failure": failure, "title": title}
+    return render(request, "chronologies.html", context, caller, failure.status if failure else 200)
+
+
+@router.get("/chronologies", response_class=HTMLResponse)
+async def chronologies_page(request: Request, caller: CallerDep) -> HTMLResponse:
+    return await _list_page(request, caller)
+
+
+async def _editor_page(
+    request: Request,
+    chronologies: ChronologyService,
+    chronology_id: str,
+    failure: Failure | None = None,
+    typed: FactForm | None = None,
+    title: str | None = None,
+) -> HTMLResponse:
+    """The editor; after a refusal, with its reason by the form and the typed input kept."""
+    caller = chronologies.caller
+    try:
+        chronology = await chronologies.open(chronology_id)
+    except EvidenceError as error:
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+    edits = {fact.fact_id: FactForm.of(fact) for fact in chronology.facts}
+    adding = FactForm()
+    if typed is not None and typed.fact_id in edits:
+        edits[typed.fact_id] = typed
+    elif typed is not None:
+        # A new fact, or an edit of a fact deleted meanwhile: offered as a new one.
+        adding = typed.model_copy(update={"fact_id": ""})
+        failure = replace(failure, form="fact") if failure else None
+    context = {
+        "chronology": chronology,
+        "failure": failure,
+        "title": chronology.title if title is None else title,
+        "edits": edits,
+        "adding": adding,
+    }
+    return render(request, "chronology.html", context, caller, failure.status if failure else 200)
 
 
 @router.get("/chronologies/{chronology_id}", response_class=HTMLResponse)
 async def editor(
     request: Request, chronology_id: str, chronologies: ChronologiesDep
 ) -> HTMLResponse:
-    caller = chronologies.caller
-    try:
-        chronology = await chronologies.open(chronology_id)
-    except EvidenceError as error:
-        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    return render(request, "chronology.html", {"chronology": chronology}, caller)
+    return await _editor_page(request, chronologies, chronology_id)
 
 
-async def _attempt(
-    request: Request, caller: Caller, csrf: str, work: Callable[[], Awaitable[Response]]
+async def _edit(
+    request: Request,
+    chronologies: ChronologyService,
+    chronology_id: str,
+    csrf: str,
+    form: str,
+    work: Callable[[], Awaitable[Response]],
+    typed: FactForm | None = None,
+    title: str | None = None,
 ) -> Response:
-    """Check the form's CSRF token and run its change; errors come back as a page."""
+    """Check the CSRF token and run an editor form's change; if it is refused, the editor
+    again with the reason next to `form` and the typed input kept."""
     try:
         _check(request, csrf)
         return await work()
     except EvidenceError as error:
-        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+        failure = Failure.of(form, error)
+        return await _editor_page(request, chronologies, chronology_id, failure, typed, title)
 
 
 @router.post("/chronologies")
 async def create_form(
-    request: Request,
-    chronologies: ChronologiesDep,
-    csrf: Csrf,
-    title: Annotated[str, Form(max_length=300)],
+    request: Request, chronologies: ChronologiesDep, csrf: Csrf = "", title: Title = ""
 ) -> Response:
-    async def work() -> Response:
+    try:
+        _check(request, csrf)
         return _back(await chronologies.create(title))
-
-    return await _attempt(request, chronologies.caller, csrf, work)
+    except EvidenceError as error:
+        return await _list_page(request, chronologies.caller, Failure.of("create", error), title)
 
 
 @router.post("/chronologies/add-event")
 async def add_event_form(
     request: Request,
     chronologies: ChronologiesDep,
-    csrf: Csrf,
     chronology_id: Annotated[str, Form(max_length=40)],
     event_id: Annotated[str, Form(max_length=100)],
+    csrf: Csrf = "",
 ) -> Response:
-    """From the timeline: adding re-reads the current version, so nothing is overwritten."""
-
-    async def work() -> Response:
+    """From the timeline: adding re-reads the current version, so nothing is overwritten.
+    Nothing here is typed, so a refusal is a page of its own."""
+    try:
+        _check(request, csrf)
         version = await chronologies.current_version(chronology_id)
         await chronologies.add_event(chronology_id, version, event_id)
-        return _back(chronology_id)
-
-    return await _attempt(request, chronologies.caller, csrf, work)
+    except EvidenceError as error:
+        caller = chronologies.caller
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+    return _back(chronology_id)
 
 
 @router.post("/chronologies/{chronology_id}/rename")
@@ -140,15 +278,15 @@ async def rename_form(
     request: Request,
     chronology_id: str,
     chronologies: ChronologiesDep,
-    csrf: Csrf,
-    version: Version,
-    title: Annotated[str, Form(max_length=300)],
+    csrf: Csrf = "",
+    version: VersionText = "",
+    title: Title = "",
 ) -> Response:
     async def work() -> Response:
-        await chronologies.rename(chronology_id, version, title)
+        await chronologies.rename(chronology_id, Version.parse(version), title)
         return _back(chronology_id)
 
-    return await _attempt(request, chronologies.caller, csrf, work)
+    return await _edit(request, chronologies, chronology_id, csrf, "rename", work, title=title)
 
 
 @router.post("/chronologies/{chronology_id}/delete")
@@ -156,14 +294,14 @@ async def delete_form(
     request: Request,
     chronology_id: str,
     chronologies: ChronologiesDep,
-    csrf: Csrf,
-    version: Version,
+    csrf: Csrf = "",
+    version: VersionText = "",
 ) -> Response:
     async def work() -> Response:
-        await chronologies.delete(chronology_id, version)
+        await chronologies.delete(chronology_id, Version.parse(version))
         return RedirectResponse("/chronologies", status_code=303)
 
-    return await _attempt(request, chronologies.caller, csrf, work)
+    return await _edit(request, chronologies, chronology_id, csrf, "delete", work)
 
 
 @router.post("/chronologies/{chronology_id}/facts")
@@ -171,38 +309,22 @@ async def fact_form(
     request: Request,
     chronology_id: str,
     chronologies: ChronologiesDep,
-    csrf: Csrf,
-    version: Version,
-    text: Annotated[str, Form(max_length=5000)],
-    date: Annotated[str, Form(max_length=40)] = "",
-    status: Annotated[Literal["undisputed", "disputed", "unsure"], Form()] = "unsure",
-    material: Annotated[Literal["yes", "no", "unsure"], Form()] = "unsure",
-    cite: Annotated[str, Form(max_length=64)] = "",
-    page: Annotated[str, Form(max_length=8)] = "",
-    issues: Annotated[str, Form(max_length=1000)] = "",
-    note: Annotated[str, Form(max_length=5000)] = "",
-    fact_id: Annotated[str, Form(max_length=40)] = "",
+    typed: Annotated[FactForm, Form()],
+    csrf: Csrf = "",
+    version: VersionText = "",
 ) -> Response:
     """Add a fact, or edit one when `fact_id` is given."""
 
     async def work() -> Response:
-        citation = {"stable_id": cite.strip(), "page": int(page) if page.isdigit() else None}
-        fact = FactIn(
-            date=date or None,
-            text=text,
-            status=status,
-            material=material,
-            citations=[citation] if cite.strip() else [],
-            issues=_labels(issues),
-            note=note or None,
-        )
-        if fact_id:
-            await chronologies.update_fact(chronology_id, version, fact_id, fact)
+        based_on, fact = Version.parse(version), typed.fact()
+        if typed.fact_id:
+            await chronologies.update_fact(chronology_id, based_on, typed.fact_id, fact)
         else:
-            await chronologies.add_fact(chronology_id, version, fact)
+            await chronologies.add_fact(chronology_id, based_on, fact)
         return _back(chronology_id)
 
-    return await _attempt(request, chronologies.caller, csrf, work)
+    form = f"fact:{typed.fact_id}" if typed.fact_id else "fact"
+    return await _edit(request, chronologies, chronology_id, csrf, form, work, typed)
 
 
 @router.post("/chronologies/{chronology_id}/facts/{fact_id}/{action}")
@@ -212,14 +334,16 @@ async def fact_action_form(
     fact_id: str,
     action: Literal["up", "down", "delete"],
     chronologies: ChronologiesDep,
-    csrf: Csrf,
-    version: Version,
+    csrf: Csrf = "",
+    version: VersionText = "",
 ) -> Response:
     async def work() -> Response:
+        based_on = Version.parse(version)
         if action == "delete":
-            await chronologies.delete_fact(chronology_id, version, fact_id)
+            await chronologies.delete_fact(chronology_id, based_on, fact_id)
         else:
-            await chronologies.move_fact(chronology_id, version, fact_id, action)
+            await chronologies.move_fact(chronology_id, based_on, fact_id, action)
         return _back(chronology_id)
 
-    return await _attempt(request, chronologies.caller, csrf, work)
+    form = f"{action}:{fact_id}"
+    return await _edit(request, chronologies, chronology_id, csrf, form, work)

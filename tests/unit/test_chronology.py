@@ -1,7 +1,11 @@
-"""Fuzzy-date ordering of facts and events, and events derived from documents."""
+"""Fuzzy-date ordering of facts and events, events derived from documents, and the
+version a chronology write names."""
 
+import pytest
+
+from evidence.errors import InvalidRequest
 from indexer.events import timeline_events
-from search_api.chronology import Fact, FactIn, dated, ordered
+from search_api.chronology import Fact, FactIn, Version, dated, ordered
 
 
 def _fact(text: str, date: str | None, order: int = 0, fact_id: str = "") -> Fact:
@@ -115,3 +119,18 @@ def test_a_filing_yields_filed_and_issued_or_one_undated_event() -> None:
     assert both[1]["description"] == "Judgment issued by Koblenz: life"
     (undated,) = timeline_events(base)
     assert undated["kind"] == "issued" and undated["date"] is None
+
+
+def test_a_version_reads_back_as_written() -> None:
+    assert str(Version(12, 3)) == "12.3"
+    assert Version.parse("12.3") == Version(12, 3)
+    assert Version.parse("0.1") == Version(0, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "abc", "7", "1.2.3", "-1.1", "1.0", " 1.1", "1_0.1", "\u0661.\u0661", "1" * 19 + ".1"],
+)
+def test_anything_else_is_refused_as_a_bad_request(text: str) -> None:
+    with pytest.raises(InvalidRequest, match="version must be"):
+        Version.parse(text)
