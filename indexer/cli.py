@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from evidence.clients import loader_client
-from evidence.indices import RECORD_TYPES, MappingOutdated, all_alias, type_alias
+from evidence.indices import (
+    RECORD_TYPES,
+    MappingOutdated,
+    all_alias,
+    retired_generations,
+    type_alias,
+)
 from evidence.settings import get_settings
 from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
 from indexer.bulk import GaveUp
@@ -179,6 +185,9 @@ def status_command() -> None:
             indices = sorted(es.indices.get_alias(name=alias).body)
             count = es.count(index=alias)["count"]
             typer.echo(f"{alias}: {count:,} records in {', '.join(indices)}")
+        retired = retired_generations(es, prefix)
+        if retired:
+            typer.echo(f"old indices kept until no search reads them: {', '.join(retired)}")
         for bundle in registered_bundles(es, prefix):
             typer.echo(
                 f"bundle {bundle['collection']}: {bundle['path']} loaded {bundle['loaded_at']} "

@@ -15,7 +15,7 @@ from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.deps import AdminDep
 from search_api.errors import status_for
 from search_api.models import AuditEvent, AuditPage, ErrorOut
-from search_api.routes.render import render
+from search_api.routes.render import json_twin, render
 
 router = APIRouter()
 
@@ -88,4 +88,5 @@ async def audit_page(
         page = await _events(params, caller, request)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    return render(request, "audit.html", {"page": page, "params": params}, caller)
+    context = {"page": page, "params": params, "json_url": json_twin("/api/audit", request)}
+    return render(request, "audit.html", context, caller)

@@ -15,9 +15,14 @@ from fastapi.responses import HTMLResponse
 from search_api.deps import Caller
 from search_api.security import csrf_token
 
-__all__ = ["CSRF_COOKIE", "render"]
+__all__ = ["CSRF_COOKIE", "json_twin", "render"]
 
 CSRF_COOKIE = "evidence_csrf"
+
+
+def json_twin(path: str, request: Request) -> str:
+    """The JSON route that answers what this page shows: same query string."""
+    return f"{path}?{request.url.query}" if request.url.query else path
 
 
 def render(

@@ -25,7 +25,7 @@ from evidence.errors import EvidenceError, Forbidden, InvalidRequest, TooLarge
 from search_api.deps import Caller, CallerDep
 from search_api.errors import status_for
 from search_api.models import ErrorOut
-from search_api.routes.render import CSRF_COOKIE, render
+from search_api.routes.render import CSRF_COOKIE, json_twin, render
 from search_api.security import valid_csrf
 from search_api.upload_jobs import UploadJobs
 from search_api.uploads import UploadRefused, keep_original, safe_extract, sniff_ok
@@ -190,6 +190,21 @@ async def upload_status(request: Request, job_id: str, caller: UploaderDep) -> d
     return await request.app.state.uploads.get(caller.access, job_id)
 
 
+@router.get("/api/uploads", responses=_ERRORS, tags=["uploads"])
+async def upload_list(
+    request: Request,
+    caller: UploaderDep,
+    cursor: Annotated[str | None, Query(max_length=4096, description="From next_cursor.")] = None,
+) -> dict[str, Any]:
+    """Your uploads (an admin's: everyone's), newest first, a page at a time."""
+    jobs, next_cursor = await request.app.state.uploads.list(caller.access, cursor)
+    return {
+        "uploads": jobs,
+        "next_cursor": next_cursor,
+        "next": "?" + urlencode({"cursor": next_cursor}) if next_cursor else None,
+    }
+
+
 @router.get("/uploads", response_class=HTMLResponse, include_in_schema=False)
 async def uploads_page(
     request: Request,
@@ -209,7 +224,8 @@ async def uploads_page(
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     older_url = "?" + urlencode({"cursor": next_cursor}) if next_cursor else None
-    return render(request, "uploads.html", {"jobs": jobs, "older_url": older_url}, caller)
+    context = {"jobs": jobs, "older_url": older_url, "json_url": json_twin("/api/uploads", request)}
+    return render(request, "uploads.html", context, caller)
 
 
 @router.post("/uploads", include_in_schema=False)
@@ -235,4 +251,5 @@ async def upload_page(request: Request, job_id: str, caller: UploaderDep) -> HTM
         job = await request.app.state.uploads.get(caller.access, job_id)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    return render(request, "upload.html", {"job": job}, caller)
+    context = {"job": job, "json_url": f"/api/uploads/{job_id}"}
+    return render(request, "upload.html", context, caller)

@@ -25,7 +25,7 @@ from evidence.settings import Settings
 from indexer.load import LoadOptions, load_bundle, rebuild, registered_bundles
 from indexer.locks import WritersBusy, loading, rebuilding
 from search_api.store import Store
-from tests.conftest import TINY_BUNDLE, run_async
+from tests.conftest import TINY_BUNDLE, run_async, run_cli
 
 EXAMPLE_BUNDLE = Path(__file__).parents[2] / "docs" / "example-bundle"
 
@@ -164,6 +164,9 @@ def test_open_searches_keep_the_old_generation_until_they_end(
     still = es.search(pit={"id": pit, "keep_alive": "1m"}, size=10)
     assert still["hits"]["total"]["value"] == 5
     assert set(retired_generations(es, prefix)) >= old
+    status = run_cli("indexer", tiny_loaded, "status")
+    assert "old indices kept until no search reads them" in status.stdout
+    assert all(name in status.stdout for name in old)
     es.close_point_in_time(id=pit)
     load_bundle(es, prefix, TINY_BUNDLE)  # deletes what nothing reads any more
     assert not set(retired_generations(es, prefix)) & old
