@@ -123,7 +123,7 @@ def _register(es: Elasticsearch, prefix: str, collection: Collection, report: Lo
             "rejected": report.rejected,
             "source_files": _source_files(collection),
         },
-        refresh="wait_for",
+        refresh=True,  # one small write per load, and the next rebuild must find it
     )
 
 

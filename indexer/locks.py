@@ -7,11 +7,12 @@ holds a lease, a document in `{prefix}-locks` created with `op_type=create`:
 - a rebuild holds the single lease `rebuild`, so two rebuilds never run at once;
 - each load (from the command line or an upload) holds a lease of its own.
 
-Each side writes its own lease before it looks for the other's, so of a load and a
-rebuild that start together at least one sees the other: the load steps back and waits
-for the rebuild to end, and the rebuild waits for the loads already running. Leases are
-renewed while their holder works; one not renewed for `STALE_AFTER` seconds belongs to a
-process that died, and is taken over.
+Each side writes its own lease before it looks for the other's (a load with a real-time
+GET, a rebuild with a search after an explicit refresh, so no write waits for a
+refresh), so of a load and a rebuild that start together at least one sees the other:
+the load steps back and waits for the rebuild to end, and the rebuild waits for the
+loads already running. Leases are renewed while their holder works; one not renewed for
+`STALE_AFTER` seconds belongs to a process that died, and is taken over.
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ class _Lease:
                 index=self._index,
                 id=self._id,
                 document={"kind": self._kind, "holder": holder, "since": now, "renewed": now},
-                refresh="wait_for",
             )
         except elasticsearch.ConflictError:
             return False
@@ -101,9 +101,7 @@ class _Lease:
 
     def withdraw(self) -> None:
         """Delete the lease document (renewal, if any, is the caller's to stop first)."""
-        self._es.options(ignore_status=404).delete(
-            index=self._index, id=self._id, refresh="wait_for"
-        )
+        self._es.options(ignore_status=404).delete(index=self._index, id=self._id)
 
 
 def _drop_if_unchanged(es: Elasticsearch, index: str, hit: dict[str, Any]) -> None:
@@ -113,7 +111,6 @@ def _drop_if_unchanged(es: Elasticsearch, index: str, hit: dict[str, Any]) -> No
         id=hit["_id"],
         if_seq_no=hit["_seq_no"],
         if_primary_term=hit["_primary_term"],
-        refresh="wait_for",
     )
 
 

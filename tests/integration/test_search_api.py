@@ -144,8 +144,10 @@ def test_record_has_its_links_and_hidden_records_are_404(client: TestClient) -> 
     for link in cited:
         back = client.get(f"/api/records/{link['stable_id']}").json()["cited_by"]
         assert filing["stable_id"] in {b["stable_id"] for b in back}
-    restricted = _search(client, collection="atlas", size=1)
-    assert restricted["total"] == 0, "atlas is restricted: the public sees none of it"
+    # Atlas is restricted by default: the public sees only the photos marked public.
+    atlas = _search(client, collection="atlas", size=100)
+    assert 0 < atlas["total"] <= 100
+    assert {hit["confidentiality"] for hit in atlas["hits"]} == {"public"}
     assert client.get("/api/records/ph-not-there").status_code == 404
 
 
