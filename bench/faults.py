@@ -42,7 +42,8 @@ GIVE_UP_S = 120
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _timed(client: httpx.Client, path: str) -> tuple[float, int | str]:

@@ -92,7 +92,8 @@ def stem(token: str) -> str:
     step; French and German words still match exactly through the unstemmed field.
     """
     language = "arabic" if _ARABIC_SCRIPT.search(token) else "english"
-    return _stemmer(language).stemWord(token)
+    stem: str = _stemmer(language).stemWord(token)
+    return stem
 
 
 def stemmed_text(*texts: str | None) -> str:

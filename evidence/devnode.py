@@ -19,6 +19,7 @@ import subprocess
 import time
 import zipfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import elasticsearch
@@ -113,11 +114,12 @@ def cluster_info(settings: Settings) -> NodeInfo | None:
 
 
 def _check_major(info: NodeInfo) -> None:
-    client_major = elasticsearch.__versionstr__.split(".")[0]
+    client_version = version("elasticsearch")
+    client_major = client_version.split(".")[0]
     if any(v.split(".")[0] != client_major for v in info.version.split(",")):
         raise DevnodeError(
             f"Elasticsearch at {info.url} is {info.version} but the client is "
-            f"{elasticsearch.__versionstr__}; client and server majors must match."
+            f"{client_version}; client and server majors must match."
         )
 
 

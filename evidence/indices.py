@@ -51,7 +51,10 @@ class MappingOutdated(Exception):
 
 
 def _read(name: str) -> dict[str, Any]:
-    return json.loads(files("mappings").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    body: dict[str, Any] = json.loads(
+        files("mappings").joinpath(f"{name}.json").read_text(encoding="utf-8")
+    )
+    return body
 
 
 @cache
@@ -206,15 +209,15 @@ def ensure_alias(es: Elasticsearch, prefix: str, record_type: str) -> str:
     """The concrete index behind a type's alias, creating the first generation if none."""
     alias = type_alias(prefix, record_type)
     if not es.indices.exists_alias(name=alias):
-        name = index_name(prefix, record_type, FIRST_GENERATION)
+        first = index_name(prefix, record_type, FIRST_GENERATION)
         body = load_mapping(record_type)
         # Another first load may have just created it (400): the same index, so fine.
         es.options(ignore_status=400).indices.create(
-            index=name, settings=body["settings"], mappings=body["mappings"]
+            index=first, settings=body["settings"], mappings=body["mappings"]
         )
         # Adding the same index to the same aliases twice is harmless.
-        es.indices.update_aliases(actions=_alias_actions(prefix, record_type, name))
-    (name,) = es.indices.get_alias(name=alias).body
+        es.indices.update_aliases(actions=_alias_actions(prefix, record_type, first))
+    (name,) = (str(index) for index in es.indices.get_alias(name=alias).body)
     live = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
     wanted = load_mapping(record_type)["mappings"]["_meta"]
     if live.get("fingerprint") != wanted["fingerprint"]:

@@ -119,10 +119,11 @@ def _running_rebuild(es: Elasticsearch, index: str) -> dict[str, Any] | None:
     found = es.options(ignore_status=404).get(index=index, id=_REBUILD)
     if not found.get("found"):
         return None
-    if _stale(found["_source"]):
+    lease: dict[str, Any] = found["_source"]
+    if _stale(lease):
         _drop_if_unchanged(es, index, found.body)
         return None
-    return found["_source"]
+    return lease
 
 
 def _running_loads(es: Elasticsearch, index: str) -> list[dict[str, Any]]:

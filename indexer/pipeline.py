@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,11 @@ def _checked(
             yield _check(collection, record_type, item)
         return
     chunks = _batched(items, _WORK_CHUNK)
+    first, second = next(chunks, []), next(chunks, None)
+    if second is None:
+        # Work that fits in one chunk is done here: starting processes costs more.
+        yield from _check_chunk(collection, record_type, first)
+        return
     # Never fork this process: it may be running threads (the API's, the ES client's),
     # and a fork copies the locks they hold. Workers fork from a single-threaded server
     # instead, which imports this module once rather than each worker importing it.
@@ -144,7 +149,7 @@ def _checked(
     context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future[list[_Checked]]] = deque()
-        for chunk in chunks:
+        for chunk in chain([first, second], chunks):
             pending.append(pool.submit(_check_chunk, collection, record_type, chunk))
             if len(pending) >= 2 * workers:
                 yield from pending.popleft().result()

@@ -9,4 +9,5 @@ NEED_BROWSER=1 bash scripts/setup.sh
 .venv/bin/ruff format --check .
 .venv/bin/mypy  # what it checks, and how, is in pyproject.toml
 .venv/bin/python -m evidence.devnode start
-exec .venv/bin/pytest "$@"
+# Coverage over the whole suite, subprocesses included; the floor is in pyproject.toml.
+exec .venv/bin/pytest --cov --cov-report=term "$@"

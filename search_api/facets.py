@@ -62,7 +62,9 @@ FACETS: tuple[FacetSpec, ...] = (
 BY_NAME = {spec.name: spec for spec in FACETS}
 
 
-def facet_filters(selected: dict[str, list[str]], access: AccessContext) -> dict[str, dict]:
+def facet_filters(
+    selected: dict[str, list[str]], access: AccessContext
+) -> dict[str, dict[str, Any]]:
     return {name: BY_NAME[name].filter(values, access) for name, values in selected.items()}
 
 

@@ -73,7 +73,7 @@ class Session:
 
 
 def sign_session(username: str, secret: str, now: float | None = None) -> str:
-    expires = int((now or time.time()) + SESSION_SECONDS)
+    expires = int((time.time() if now is None else now) + SESSION_SECONDS)
     payload = base64.urlsafe_b64encode(json.dumps([username, expires]).encode()).decode()
     return f"{payload}.{_mac(secret, 'session:' + payload)}"
 
@@ -89,7 +89,7 @@ def read_session(cookie: str | None, secret: str, now: float | None = None) -> S
         username, expires = json.loads(base64.urlsafe_b64decode(payload))
     except (ValueError, TypeError):
         return None
-    if expires < (now or time.time()):
+    if expires < (time.time() if now is None else now):
         return None
     return Session(str(username), int(expires))
 

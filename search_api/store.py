@@ -55,7 +55,8 @@ class Store:
                 )
             else:
                 response = await self._es.search(index=self._targets[target], **secured)
-        return response.body
+        answer: dict[str, Any] = response.body
+        return answer
 
     async def msearch(
         self, bodies: list[dict[str, Any]], access: AccessContext | None, target: str = "records"
@@ -66,7 +67,7 @@ class Store:
             searches += [_COMPLETE, {**body, "query": restrict(body.get("query"), access)}]
         async with translated():
             response = await self._es.msearch(index=self._targets[target], searches=searches)
-        answers = response.body["responses"]
+        answers: list[dict[str, Any]] = response.body["responses"]
         failed = [answer["error"] for answer in answers if "error" in answer]
         if failed:
             reason = failed[0].get("reason", "unknown error")
@@ -78,7 +79,7 @@ class Store:
             response = await self._es.open_point_in_time(
                 index=self._targets[target], keep_alive=PIT_KEEP_ALIVE
             )
-        return response["id"]
+        return str(response["id"])
 
     async def close_pit(self, pit: str) -> None:
         async with translated():
@@ -91,7 +92,8 @@ class Store:
         hits = (await self.search(by_id(stable_id, exclude), access))["hits"]["hits"]
         if not hits:
             raise NotFound(f"No record {stable_id}.")
-        return hits[0]["_source"]
+        source: dict[str, Any] = hits[0]["_source"]
+        return source
 
     async def scan(
         self, body: dict[str, Any], access: AccessContext | None, page: int = 1000

@@ -72,7 +72,7 @@ class UploadJobs:
         source = response.body.get("_source") if response.body.get("found") else None
         if source is None or (source["owner"] != access.user and access.role is not Role.ADMIN):
             raise NotFound(f"No upload {job_id}.")
-        return source | {"id": job_id}
+        return {**source, "id": job_id}
 
     @translating
     async def list(

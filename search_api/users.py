@@ -131,7 +131,7 @@ class UserStore:
             if_seq_no=response.body["_seq_no"],
             if_primary_term=response.body["_primary_term"],
         )
-        return source
+        return dict(source)
 
     async def issue_token(self, username: str) -> tuple[str, str]:
         """(token id, token); the token is returned once and stored only as a hash."""

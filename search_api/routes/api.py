@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
@@ -19,12 +19,14 @@ from search_api.params import ExportParams, SearchParams, TimelineParams
 
 router = APIRouter(tags=["evidence"])
 
-_ERRORS: dict[int | str, dict] = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Invalid parameters"},
     401: {"model": ErrorOut, "description": "Invalid or revoked token"},
     503: {"model": ErrorOut, "description": "Elasticsearch unavailable"},
 }
-_NOT_FOUND: dict[int | str, dict] = {404: {"model": ErrorOut, "description": "No such record"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such record"}
+}
 
 
 @router.get("/api/search", response_model=SearchResponse, responses=_ERRORS)
@@ -75,7 +77,7 @@ async def _ndjson(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
         yield json.dumps(row.model_dump(), ensure_ascii=False) + "\n"
 
 
-_EXPORT_FORMATS: dict[int | str, dict] = {
+_EXPORT_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Every matching record, one row each, streamed.",
         "content": {"text/csv": {}, "application/x-ndjson": {}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -16,7 +16,7 @@ from search_api.models import ErrorOut
 
 router = APIRouter(prefix="/api/chronologies", tags=["chronologies"])
 
-_ERRORS: dict[int | str, dict] = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut},
     401: {"model": ErrorOut, "description": "Log in first"},
     404: {"model": ErrorOut},
@@ -70,7 +70,7 @@ async def create(body: CreateIn, chronologies: ChronologiesDep) -> Created:
 
 
 @router.get("", responses=_ERRORS)
-async def list_chronologies(chronologies: ChronologiesDep) -> list[dict]:
+async def list_chronologies(chronologies: ChronologiesDep) -> list[dict[str, Any]]:
     return await chronologies.chronologies.list(chronologies.caller.access)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
 from search_api.deps import Caller
 from search_api.security import csrf_token
@@ -35,7 +36,8 @@ def render(
     secret = request.app.state.settings.secret_key.get_secret_value()
     cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     full = context | {"caller": caller, "csrf": csrf_token(cookie, secret)}
-    response = request.app.state.templates.TemplateResponse(request, name, full, status_code=status)
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(request, name, full, status_code=status)
     if CSRF_COOKIE not in request.cookies:
         response.set_cookie(
             CSRF_COOKIE,

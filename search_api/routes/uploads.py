@@ -157,7 +157,7 @@ async def accept(
     return {"id": job_id, "status": "queued", "sha256": sha256, "size": size}
 
 
-_ERRORS: dict[int | str, dict] = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut},
     401: {"model": ErrorOut},
     403: {"model": ErrorOut},
@@ -187,7 +187,8 @@ async def upload_api(
 )
 async def upload_status(request: Request, job_id: str, caller: UploaderDep) -> dict[str, Any]:
     """Progress and the per-record report of one upload."""
-    return await request.app.state.uploads.get(caller.access, job_id)
+    jobs: UploadJobs = request.app.state.uploads
+    return await jobs.get(caller.access, job_id)
 
 
 @router.get("/api/uploads", responses=_ERRORS, tags=["uploads"])

@@ -57,7 +57,7 @@ def test_a_load_during_a_rebuild_is_not_lost(es: Elasticsearch, tiny_loaded: Set
         loads.append(threading.Thread(target=load))
         loads[0].start()
         # Give the load the time it would take to finish, inside the rebuild's window.
-        loads[0].join(timeout=10)
+        loads[0].join(timeout=5)
 
     done = rebuild(es, prefix, [TINY_BUNDLE], start_a_load_once)
     loads[0].join(timeout=120)
@@ -92,6 +92,7 @@ def test_the_lease_of_a_rebuild_that_died_is_taken_over(
     es.index(index=locks_index(prefix), id="rebuild", document=lease, refresh=True)
     report = load_bundle(es, prefix, EXAMPLE_BUNDLE, options=LoadOptions(retry_seconds=1))
     assert report.rejected == 0
+    es.indices.refresh(index=locks_index(prefix))
     assert es.count(index=locks_index(prefix))["count"] == 0
 
 
@@ -275,3 +276,32 @@ def test_an_export_goes_on_when_its_point_in_time_expires(
     ids = run_async(export())
     assert ids == sorted(ids)
     assert len(ids) == len(set(ids)) == 5
+
+
+def test_every_bundle_folder_of_a_collection_is_found_for_its_files(
+    es: Elasticsearch, settings: Settings
+) -> None:
+    """Media were looked up under `size=100` bundle folders: the 101st was never tried."""
+    registry = registry_index(settings.index_prefix)
+    registered_bundles(es, settings.index_prefix)  # creates the registry
+    helpers.bulk(
+        es,
+        (
+            {
+                "_index": registry,
+                "_id": f"b{n}",
+                "_source": {"collection": "x", "path": f"/b/{n:03d}"},
+            }
+            for n in range(101)
+        ),
+        refresh=True,
+    )
+
+    async def roots() -> list[str]:
+        client = AsyncElasticsearch(settings.es_url)
+        try:
+            return await Store(client, settings.index_prefix).bundle_roots("x")
+        finally:
+            await client.close()
+
+    assert run_async(roots()) == [f"/b/{n:03d}" for n in range(101)]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidence.indices import RECORD_TYPES
+from indexer import pipeline
 from indexer.bundle import read_collection
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
@@ -28,7 +29,10 @@ def _prepared(root: Path, workers: int) -> tuple[list[dict], LoadReport]:
 
 
 @pytest.mark.parametrize("root", [FIXTURES / "broken", FIXTURES / "tiny", EXAMPLE])
-def test_workers_give_the_same_documents_and_report(root: Path) -> None:
+def test_workers_give_the_same_documents_and_report(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "_WORK_CHUNK", 2)  # several chunks, so workers run
     inline_documents, inline_report = _prepared(root, workers=0)
     parallel_documents, parallel_report = _prepared(root, workers=2)
     assert parallel_documents == inline_documents
@@ -53,3 +57,11 @@ def test_duplicate_ids_are_caught_across_worker_chunks(tmp_path: Path) -> None:
     [rejection] = report.rejections
     assert (rejection.line, rejection.field) == (452, "photo_id")
     assert "first at photos.csv line 9" in rejection.reason
+
+
+def test_work_that_fits_one_chunk_starts_no_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting a pool costs more than five records take; small uploads stay in-process."""
+    started: list[int] = []
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", lambda *a, **k: started.append(1))
+    documents, _ = _prepared(FIXTURES / "tiny", workers=2)
+    assert len(documents) == 5 and started == []

@@ -117,6 +117,7 @@ def test_worker_processes_are_not_forked_from_the_running_process(
         return ProcessPoolExecutor(max_workers, mp_context=mp_context)
 
     monkeypatch.setattr(pipeline, "ProcessPoolExecutor", recording_pool)
+    monkeypatch.setattr(pipeline, "_WORK_CHUNK", 2)  # several chunks, so a pool starts
     collection = read_collection(TINY)
     for record_type in RECORD_TYPES:
         list(pipeline.prepare(collection, record_type, LoadReport(), workers=2))

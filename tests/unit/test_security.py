@@ -44,6 +44,13 @@ def test_sessions_are_signed_and_expire() -> None:
     assert read_session("garbage", SECRET) is None
 
 
+def test_a_clock_at_zero_is_a_time_not_a_missing_one() -> None:
+    """`now or time.time()` took 0 for "not given", like confidentiality's Level.PUBLIC."""
+    cookie = sign_session("jo", SECRET, now=0)
+    assert read_session(cookie, SECRET, now=1) is not None
+    assert read_session(cookie, SECRET) is None, "issued at 0, it expired long ago"
+
+
 def test_csrf_token_matches_only_its_cookie() -> None:
     token = csrf_token("cookie-1", SECRET)
     assert valid_csrf("cookie-1", token, SECRET)
