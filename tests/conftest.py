@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from evidence.devnode import NodeInfo, ensure_running
 from evidence.settings import Settings
 from indexer.demo import generate
-from indexer.load import load_bundle
+from indexer.load import LoadOptions, load_bundle
 from search_api.app import create_app
 
 T = TypeVar("T")
@@ -84,8 +84,10 @@ def demo_indices(
     generate(root, scale=scale, seed=7)
     client = Elasticsearch(settings.es_url, request_timeout=120)
     try:
+        options = LoadOptions.from_settings(settings)  # worker processes, as a real load
         for name in bundles:
-            assert load_bundle(client, settings.index_prefix, root / name).rejections == []
+            report = load_bundle(client, settings.index_prefix, root / name, options=options)
+            assert report.rejections == []
         yield settings
     finally:
         names = client.indices.get(index=f"{settings.index_prefix}-*")
