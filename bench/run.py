@@ -43,11 +43,11 @@ from evidence.indices import (
     users_index,
 )
 from evidence.settings import Settings
+from search_api.accounts.security import hash_token
 from search_api.cursor import decode_cursor, search_key
 from search_api.params import SearchParams, Sort, TimelineParams
 from search_api.query import build_search
 from search_api.record_service import RECORD_EXCLUDES, link_queries, links_body
-from search_api.security import hash_token
 from search_api.service import EXPORT_FIELDS
 from search_api.store import by_id
 from search_api.timeline import build_timeline

@@ -7,4 +7,7 @@ store.py     the one layer that talks to Elasticsearch; applies access to every 
 service.py   build -> execute -> shape, one function per page of data
 models.py    the JSON contract
 errors.py    the one place exceptions become HTTP status codes
+
+Capabilities beyond search are packages that import the core, never the reverse:
+chronologies/, uploads/ and accounts/. `app.py` wires them all.
 """

@@ -12,23 +12,20 @@ from fastapi.templating import Jinja2Templates
 from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
+from search_api.accounts import pages as accounts_pages
+from search_api.accounts.identify import identify
+from search_api.accounts.security import LoginLimiter
+from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
-from search_api.chronology import ChronologyStore
+from search_api.chronologies import api as chronologies_api
+from search_api.chronologies import pages as chronologies_pages
+from search_api.chronologies.store import ChronologyStore
 from search_api.errors import install_error_handlers
-from search_api.routes import (
-    admin,
-    api,
-    auth,
-    chronologies,
-    chronology_pages,
-    health,
-    pages,
-    uploads,
-)
-from search_api.security import LoginLimiter
+from search_api.routes import admin, api, health, pages
 from search_api.store import Store
-from search_api.upload_jobs import UploadJobs
-from search_api.users import UserStore
+from search_api.uploads import api as uploads_api
+from search_api.uploads import pages as uploads_pages
+from search_api.uploads.jobs import UploadJobs
 
 __all__ = ["create_app"]
 
@@ -56,16 +53,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.identify = identify
     app.state.login_limiter = LoginLimiter()
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.include_router(auth.router)
+    app.include_router(accounts_pages.router)
     app.include_router(admin.router)
-    app.include_router(chronologies.router)
-    app.include_router(chronology_pages.router)
-    app.include_router(uploads.router)
+    app.include_router(chronologies_api.router)
+    app.include_router(chronologies_pages.router)
+    app.include_router(uploads_api.router)
+    app.include_router(uploads_pages.router)
     app.include_router(health.router)
     install_error_handlers(app)
     return app

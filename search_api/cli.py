@@ -16,9 +16,9 @@ from evidence.access import AccessContext, Role
 from evidence.clients import async_client
 from evidence.errors import EvidenceError
 from evidence.settings import get_settings
+from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.audit import Auditor
-from search_api.users import UserStore
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False

@@ -1,28 +1,31 @@
 """Typed dependencies: settings -> store -> caller (who, from where, audited).
 
-The caller comes from an `Authorization: Bearer` token, else a signed session cookie,
-else the public role. A credential that is presented and invalid is a 401, never a
-silent fall back to public.
+Who is asking is the accounts' business (`search_api.accounts.identify`: a Bearer
+token, a session cookie, or the public role). `create_app` sets it as
+`app.state.identify`, and the caller dependency reads it through `Identify`, its
+signature, so the core imports no capability package.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
-from evidence.access import PUBLIC_ACCESS, AccessContext, Role
-from evidence.errors import Forbidden, Unauthorized
+from evidence.access import AccessContext, Role
+from evidence.errors import Forbidden
 from evidence.settings import Settings
 from search_api.audit import Auditor
-from search_api.security import read_session
 from search_api.store import Store
-from search_api.users import UserStore
 
-__all__ = ["SESSION_COOKIE", "AdminDep", "Caller", "CallerDep", "SettingsDep", "StoreDep"]
+__all__ = ["AdminDep", "Caller", "CallerDep", "Identify", "SettingsDep", "StoreDep"]
 
-SESSION_COOKIE = "evidence_session"
+
+class Identify(Protocol):
+    """Who is asking, as an access context; raises `Unauthorized` for a bad credential."""
+
+    async def __call__(self, request: Request, /) -> AccessContext: ...
 
 
 @dataclass(frozen=True)
@@ -47,27 +50,10 @@ def get_store(request: Request) -> Store:
     return store
 
 
-async def _access(request: Request) -> AccessContext:
-    users: UserStore = request.app.state.users
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, token = header.partition(" ")
-        user = await users.by_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise Unauthorized("The token is not valid or has been revoked.")
-        return AccessContext(user.role, user.username)
-    secret = request.app.state.settings.secret_key.get_secret_value()
-    session = read_session(request.cookies.get(SESSION_COOKIE), secret)
-    if session:
-        user = await users.get(session.username)
-        if user and not user.disabled:
-            return AccessContext(user.role, user.username)
-    return PUBLIC_ACCESS
-
-
 async def get_caller(request: Request) -> Caller:
+    identify: Identify = request.app.state.identify
     client = request.client.host if request.client else "unknown"
-    caller = Caller(await _access(request), client, request.app.state.auditor)
+    caller = Caller(await identify(request), client, request.app.state.auditor)
     request.state.caller = caller
     return caller
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from evidence.access import Role
 from evidence.settings import Settings
-from search_api.users import UserStore
+from search_api.accounts.store import UserStore
 from tests.conftest import run_async
 
 PASSWORD = "a long enough password"

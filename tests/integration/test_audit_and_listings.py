@@ -21,10 +21,10 @@ from evidence.access import AccessContext, Role
 from evidence.errors import IndexUnavailable
 from evidence.indices import audit_index, plain_index_body, uploads_index, users_index
 from evidence.settings import Settings
+from search_api.accounts.security import hash_password
+from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
-from search_api.security import hash_password
-from search_api.upload_jobs import UploadJobs
-from search_api.users import UserStore
+from search_api.uploads.jobs import UploadJobs
 from tests.conftest import ClientFactory, run_async
 
 PASSWORD = "a long enough password"

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.settings import Settings
+from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from search_api.users import UserStore
 from tests.conftest import TINY_BUNDLE, run_async, run_cli
 
 PASSWORD = "a long enough password"

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.settings import Settings
+from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from search_api.chronology_export import read_csv, read_docx
-from search_api.users import UserStore
+from search_api.chronologies.export import read_csv, read_docx
 from tests.conftest import run_async
 
 PASSWORD = "a long enough password"

@@ -20,8 +20,8 @@ from evidence.devnode import NodeInfo
 from evidence.indices import chronologies_index, plain_index_body
 from evidence.settings import Settings
 from indexer.load import load_bundle
-from search_api.chronology import ChronologyStore
-from search_api.users import UserStore
+from search_api.accounts.store import UserStore
+from search_api.chronologies.store import ChronologyStore
 from tests.conftest import TINY_BUNDLE, ClientFactory, run_async
 
 PASSWORD = "a long enough password"

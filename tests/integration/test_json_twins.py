@@ -10,8 +10,8 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import Role
 from evidence.settings import Settings
-from search_api.upload_jobs import UploadJobs
-from search_api.users import UserStore
+from search_api.accounts.store import UserStore
+from search_api.uploads.jobs import UploadJobs
 from tests.conftest import ClientFactory, run_async
 
 PASSWORD = "a long enough password"

@@ -20,8 +20,8 @@ from evidence.access import Level, Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
 from indexer.load import load_bundle
+from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from search_api.users import UserStore
 from tests.conftest import run_async
 
 CODES = {

@@ -22,8 +22,8 @@ from evidence.access import Role
 from evidence.analysis import analysed_text
 from evidence.gazetteer import load_gazetteer
 from evidence.settings import Settings
+from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from search_api.users import UserStore
 from tests.conftest import run_async
 
 JUDGMENTS = yaml.safe_load((Path(__file__).parent / "judgments.yaml").read_text("utf-8"))

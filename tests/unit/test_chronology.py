@@ -5,7 +5,7 @@ import pytest
 
 from evidence.errors import InvalidRequest
 from indexer.events import timeline_events
-from search_api.chronology import Fact, FactIn, Version, dated, ordered
+from search_api.chronologies.models import Fact, FactIn, Version, dated, ordered
 
 
 def _fact(text: str, date: str | None, order: int = 0, fact_id: str = "") -> Fact:

@@ -3,18 +3,17 @@ from collections.abc import Callable
 
 import pytest
 
-from search_api.routes.auth import _safe_next
-from search_api.security import (
+from search_api.accounts.pages import _safe_next
+from search_api.accounts.security import (
     LoginLimiter,
-    csrf_token,
     hash_password,
     hash_token,
     new_token,
     read_session,
     sign_session,
-    valid_csrf,
     verify_password,
 )
+from search_api.routes.render import csrf_token, valid_csrf
 
 SECRET = "k" * 32
 

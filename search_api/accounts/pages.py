@@ -13,10 +13,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evidence.access import AccessContext
-from evidence.errors import InvalidRequest, TooManyAttempts
-from search_api.deps import SESSION_COOKIE, CallerDep, SettingsDep
-from search_api.routes.render import CSRF_COOKIE, render
-from search_api.security import SESSION_SECONDS, sign_session, valid_csrf
+from evidence.errors import TooManyAttempts
+from search_api.accounts.security import SESSION_COOKIE, SESSION_SECONDS, sign_session
+from search_api.deps import CallerDep, SettingsDep
+from search_api.routes.render import render, require_csrf
 
 router = APIRouter(include_in_schema=False)
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -39,11 +39,6 @@ def _is_site_path(target: str) -> bool:
     )
 
 
-def _check_csrf(request: Request, token: str, secret: str) -> None:
-    if not valid_csrf(request.cookies.get(CSRF_COOKIE), token, secret):
-        raise InvalidRequest("The form has expired or did not come from this site; reload it.")
-
-
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, caller: CallerDep, next: str = "/") -> HTMLResponse:
     return render(request, "login.html", {"next": _safe_next(next)}, caller)
@@ -60,7 +55,7 @@ async def login(
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     secret = settings.secret_key.get_secret_value()
-    _check_csrf(request, csrf, secret)
+    require_csrf(request, csrf)
     limiter = request.app.state.login_limiter
     if limiter.blocked(caller.client, username):
         await caller.audit("login", user=username, outcome="rate_limited")
@@ -91,7 +86,7 @@ async def logout(
     settings: SettingsDep,
     csrf: Annotated[str, Form(max_length=128)],
 ) -> Response:
-    _check_csrf(request, csrf, settings.secret_key.get_secret_value())
+    require_csrf(request, csrf)
     await caller.audit("logout")
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

@@ -1,9 +1,10 @@
-"""Uploads over the API and the upload page: investigators and admins only.
+"""Accepting an upload, for the API and the upload page alike: investigators and admins
+only.
 
 The body is streamed to a staging file with a size limit (a declared Content-Length
-over the limit is refused before reading), checked (`search_api.uploads`), kept
-write-once under its SHA-256, unpacked into its own bundle folder, and indexed in the
-background. Every upload, accepted or refused, is audited.
+over the limit is refused before reading), checked (`archive.py`), kept write-once
+under its SHA-256, unpacked into its own bundle folder, and indexed in the background
+(`jobs.py`). Every upload, accepted or refused, is audited.
 """
 
 from __future__ import annotations
@@ -13,24 +14,19 @@ import json
 import secrets
 import shutil
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
 from evidence.errors import EvidenceError, Forbidden, InvalidRequest, TooLarge
 from search_api.deps import Caller, CallerDep
-from search_api.errors import status_for
-from search_api.models import ErrorOut
-from search_api.routes.render import CSRF_COOKIE, json_twin, render
-from search_api.security import valid_csrf
-from search_api.upload_jobs import UploadJobs
-from search_api.uploads import UploadRefused, keep_original, safe_extract, sniff_ok
+from search_api.uploads.archive import UploadRefused, keep_original, safe_extract, sniff_ok
+from search_api.uploads.jobs import UploadJobs
 
-router = APIRouter()
+__all__ = ["SenderDep", "UploaderDep", "accept"]
+
 _FOLDERS = {"testimony": "testimonies", "filing": "filings", "photo": "media"}
 
 
@@ -155,102 +151,3 @@ async def accept(
     request.app.state.tasks.add(task)
     task.add_done_callback(request.app.state.tasks.discard)
     return {"id": job_id, "status": "queued", "sha256": sha256, "size": size}
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut},
-    401: {"model": ErrorOut},
-    403: {"model": ErrorOut},
-    413: {"model": ErrorOut},
-    503: {"model": ErrorOut},
-}
-
-
-@router.post("/api/uploads", status_code=202, responses=_ERRORS, tags=["uploads"])
-async def upload_api(
-    request: Request,
-    caller: SenderDep,
-    file: Annotated[UploadFile, File()],
-    collection: Annotated[str | None, Form(max_length=41)] = None,
-    record_type: Annotated[Literal["testimony", "filing", "photo"] | None, Form()] = None,
-    metadata: Annotated[str | None, Form(max_length=100_000)] = None,
-) -> dict[str, Any]:
-    """Upload a bundle as a .zip, or one file with `collection`, `record_type` and
-    `metadata` (a JSON object of its fields). Indexing runs in the background."""
-    return await accept(request, caller, file, collection, record_type, metadata)
-
-
-@router.get(
-    "/api/uploads/{job_id}",
-    responses=_ERRORS | {404: {"model": ErrorOut, "description": "No such upload"}},
-    tags=["uploads"],
-)
-async def upload_status(request: Request, job_id: str, caller: UploaderDep) -> dict[str, Any]:
-    """Progress and the per-record report of one upload."""
-    jobs: UploadJobs = request.app.state.uploads
-    return await jobs.get(caller.access, job_id)
-
-
-@router.get("/api/uploads", responses=_ERRORS, tags=["uploads"])
-async def upload_list(
-    request: Request,
-    caller: UploaderDep,
-    cursor: Annotated[str | None, Query(max_length=4096, description="From next_cursor.")] = None,
-) -> dict[str, Any]:
-    """Your uploads (an admin's: everyone's), newest first, a page at a time."""
-    jobs, next_cursor = await request.app.state.uploads.list(caller.access, cursor)
-    return {
-        "uploads": jobs,
-        "next_cursor": next_cursor,
-        "next": "?" + urlencode({"cursor": next_cursor}) if next_cursor else None,
-    }
-
-
-@router.get("/uploads", response_class=HTMLResponse, include_in_schema=False)
-async def uploads_page(
-    request: Request,
-    caller: CallerDep,
-    cursor: Annotated[str | None, Query(max_length=4096)] = None,
-) -> HTMLResponse:
-    if caller.access.role.ceiling < Level.CONFIDENTIAL:
-        return render(
-            request,
-            "error.html",
-            {"error": "Only investigators and admins may upload."},
-            caller,
-            403,
-        )
-    try:
-        jobs, next_cursor = await request.app.state.uploads.list(caller.access, cursor)
-    except EvidenceError as error:
-        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    older_url = "?" + urlencode({"cursor": next_cursor}) if next_cursor else None
-    context = {"jobs": jobs, "older_url": older_url, "json_url": json_twin("/api/uploads", request)}
-    return render(request, "uploads.html", context, caller)
-
-
-@router.post("/uploads", include_in_schema=False)
-async def upload_form(
-    request: Request,
-    caller: SenderDep,
-    file: Annotated[UploadFile, File()],
-    csrf: Annotated[str, Form(max_length=128)],
-) -> Response:
-    secret = request.app.state.settings.secret_key.get_secret_value()
-    try:
-        if not valid_csrf(request.cookies.get(CSRF_COOKIE), csrf, secret):
-            raise InvalidRequest("The form has expired or did not come from this site; reload it.")
-        job = await accept(request, caller, file, None, None, None)
-    except EvidenceError as error:
-        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    return RedirectResponse(f"/uploads/{job['id']}", status_code=303)
-
-
-@router.get("/uploads/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-async def upload_page(request: Request, job_id: str, caller: UploaderDep) -> HTMLResponse:
-    try:
-        job = await request.app.state.uploads.get(caller.access, job_id)
-    except EvidenceError as error:
-        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    context = {"job": job, "json_url": f"/api/uploads/{job_id}"}
-    return render(request, "upload.html", context, caller)

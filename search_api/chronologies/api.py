@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from search_api import chronology_export
-from search_api.chronology import Chronology, FactIn, Version
-from search_api.chronology_service import ChronologyService
+from search_api.chronologies.export import to_csv, to_docx, to_html, to_json
+from search_api.chronologies.models import Chronology, FactIn, Version
+from search_api.chronologies.service import ChronologyService
 from search_api.deps import CallerDep, StoreDep
 from search_api.models import ErrorOut
 
@@ -136,12 +136,12 @@ async def move_fact(
 
 
 _FORMATS = {
-    "csv": ("text/csv; charset=utf-8", chronology_export.to_csv),
-    "json": ("application/json", chronology_export.to_json),
-    "html": ("text/html; charset=utf-8", chronology_export.to_html),
+    "csv": ("text/csv; charset=utf-8", to_csv),
+    "json": ("application/json", to_json),
+    "html": ("text/html; charset=utf-8", to_html),
     "docx": (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        chronology_export.to_docx,
+        to_docx,
     ),
 }
 

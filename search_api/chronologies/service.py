@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from evidence.errors import InvalidRequest, NotFound
-from search_api.chronology import (
+from search_api.chronologies.models import (
     Chronology,
-    ChronologyStore,
     Citation,
     CitationIn,
     Fact,
@@ -25,6 +24,7 @@ from search_api.chronology import (
     ordered,
     same_day,
 )
+from search_api.chronologies.store import ChronologyStore
 from search_api.deps import Caller
 from search_api.store import Store
 

@@ -1,9 +1,10 @@
 """Security primitives, pure and small: password and token hashing, signed session
-cookies, CSRF tokens, and the login rate limiter.
+cookies, and the login rate limiter.
 
 Passwords use scrypt (standard library). API tokens are 256 random bits, so a plain
 SHA-256 of the token is enough to store; the token itself is shown once and never
-kept. Sessions and CSRF tokens are HMAC-signed with `EVIDENCE_SECRET_KEY`.
+kept. Sessions are HMAC-signed with `EVIDENCE_SECRET_KEY`, as are the CSRF tokens that
+every page's forms carry (`search_api.routes.render`, which renders them).
 """
 
 from __future__ import annotations
@@ -18,19 +19,19 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 __all__ = [
+    "SESSION_COOKIE",
     "LoginLimiter",
     "Session",
-    "csrf_token",
     "hash_password",
     "hash_token",
     "new_token",
     "read_session",
     "sign_session",
-    "valid_csrf",
     "verify_password",
 ]
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+SESSION_COOKIE = "evidence_session"
 SESSION_SECONDS = 8 * 3600
 
 
@@ -92,17 +93,6 @@ def read_session(cookie: str | None, secret: str, now: float | None = None) -> S
     if expires < (time.time() if now is None else now):
         return None
     return Session(str(username), int(expires))
-
-
-def csrf_token(cookie_value: str, secret: str) -> str:
-    """The form token that matches a browser's CSRF cookie (double submit, signed)."""
-    return _mac(secret, "csrf:" + cookie_value)
-
-
-def valid_csrf(cookie_value: str | None, form_token: str | None, secret: str) -> bool:
-    if not cookie_value or not form_token:
-        return False
-    return hmac.compare_digest(csrf_token(cookie_value, secret), form_token)
 
 
 class LoginLimiter:

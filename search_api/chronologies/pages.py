@@ -1,5 +1,10 @@
 """The timeline view and the chronology editor, as pages that work without JavaScript.
 
+The timeline page shows search's timeline (`search_api.service.timeline`, the data of
+`/api/timeline`) with a form on each event that adds it to one of the caller's
+chronologies; that form is why it lives here: chronologies call search, never the
+other way round.
+
 Every form posts with a CSRF token; editor forms also carry the version they were
 based on, so a conflicting edit is refused with a message instead of lost. A refused
 form comes back on its page with the reason next to it and what was typed still in it:
@@ -19,14 +24,13 @@ from pydantic_core import ErrorDetails
 
 from evidence.errors import EvidenceError, InvalidRequest
 from search_api import service
-from search_api.chronology import Fact, FactIn, Version
-from search_api.chronology_service import ChronologyService
+from search_api.chronologies.api import ChronologiesDep
+from search_api.chronologies.models import Fact, FactIn, Version
+from search_api.chronologies.service import ChronologyService
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.params import TimelineParams
-from search_api.routes.chronologies import ChronologiesDep
-from search_api.routes.render import CSRF_COOKIE, render
-from search_api.security import valid_csrf
+from search_api.routes.render import render, require_csrf
 from search_api.timeline import by_year_and_month
 from search_api.urls import query_string
 
@@ -36,12 +40,6 @@ router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=128)]
 VersionText = Annotated[str, Form(max_length=40)]
 Title = Annotated[str, Form(max_length=300)]
-
-
-def _check(request: Request, csrf: str) -> None:
-    secret = request.app.state.settings.secret_key.get_secret_value()
-    if not valid_csrf(request.cookies.get(CSRF_COOKIE), csrf, secret):
-        raise InvalidRequest("The form has expired or did not come from this site; reload it.")
 
 
 def _back(chronology_id: str) -> RedirectResponse:
@@ -235,7 +233,7 @@ async def _edit(
     """Check the CSRF token and run an editor form's change; if it is refused, the editor
     again with the reason next to `form` and the typed input kept."""
     try:
-        _check(request, csrf)
+        require_csrf(request, csrf)
         return await work()
     except EvidenceError as error:
         failure = Failure.of(form, error)
@@ -247,7 +245,7 @@ async def create_form(
     request: Request, chronologies: ChronologiesDep, csrf: Csrf = "", title: Title = ""
 ) -> Response:
     try:
-        _check(request, csrf)
+        require_csrf(request, csrf)
         return _back(await chronologies.create(title))
     except EvidenceError as error:
         return await _list_page(request, chronologies.caller, Failure.of("create", error), title)
@@ -264,7 +262,7 @@ async def add_event_form(
     """From the timeline: adding re-reads the current version, so nothing is overwritten.
     Nothing here is typed, so a refusal is a page of its own."""
     try:
-        _check(request, csrf)
+        require_csrf(request, csrf)
         version = await chronologies.current_version(chronology_id)
         await chronologies.add_event(chronology_id, version, event_id)
     except EvidenceError as error:

@@ -16,8 +16,8 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import Role
 from evidence.errors import InvalidRequest, NotFound
 from evidence.indices import ensure_plain_index, users_index
+from search_api.accounts.security import hash_password, hash_token, new_token, verify_password
 from search_api.paging import every_hit
-from search_api.security import hash_password, hash_token, new_token, verify_password
 from search_api.transport import translating
 
 __all__ = ["User", "UserStore"]

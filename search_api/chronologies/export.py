@@ -17,7 +17,7 @@ from docx.shared import Pt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from frontend import TEMPLATES_DIR
-from search_api.chronology import Chronology, Fact
+from search_api.chronologies.models import Chronology, Fact
 
 __all__ = ["COLUMNS", "read_csv", "read_docx", "to_csv", "to_docx", "to_html", "to_json"]
 

@@ -1,0 +1,1 @@
+"""Accounts: users and API tokens, who is asking, login and logout."""

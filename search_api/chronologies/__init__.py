@@ -1,0 +1,1 @@
+"""Chronologies: a lawyer's dated, cited facts, kept per owner and exported for court."""

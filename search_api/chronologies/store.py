@@ -1,0 +1,130 @@
+"""Saved chronologies, stored with optimistic concurrency: a write based on an older
+`Version` than the stored one is refused with a conflict. Writes wait for the next
+refresh rather than forcing one, so the writer still reads what they wrote without a
+refresh per keystroke.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from evidence.access import AccessContext, Role
+from evidence.errors import Conflict, NotFound, Unauthorized
+from evidence.indices import chronologies_index, ensure_plain_index
+from search_api.chronologies.models import Version
+from search_api.paging import every_hit
+from search_api.transport import translating
+
+__all__ = ["ChronologyStore"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_LIST_PAGE = 500
+
+
+class ChronologyStore:
+    """Chronologies belong to their owner; admins may open any. Others get 404."""
+
+    def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
+        self._es = es
+        self._index = chronologies_index(prefix)
+
+    @staticmethod
+    def require_user(access: AccessContext) -> str:
+        if access.user is None:
+            raise Unauthorized("Log in to keep chronologies.")
+        return access.user
+
+    @translating
+    async def _ensure(self) -> None:
+        await ensure_plain_index(self._es, self._index, "chronologies")
+
+    @translating
+    async def create(self, access: AccessContext, title: str) -> tuple[str, Version]:
+        owner = self.require_user(access)
+        await self._ensure()
+        chronology_id = "ch-" + secrets.token_hex(8)
+        document = {
+            "title": title,
+            "owner": owner,
+            "created": _now(),
+            "updated": _now(),
+            "facts": [],
+        }
+        response = await self._es.index(
+            index=self._index,
+            id=chronology_id,
+            document=document,
+            op_type="create",
+            refresh="wait_for",
+        )
+        return chronology_id, Version.of(response)
+
+    @translating
+    async def list(self, access: AccessContext) -> list[dict[str, Any]]:
+        """Every chronology the caller may open, last changed first. Paged through a point
+        in time, so however many there are, none is left out."""
+        owner = self.require_user(access)
+        await self._ensure()
+        query = {"match_all": {}} if access.role is Role.ADMIN else {"term": {"owner": owner}}
+        body = {
+            "query": query,
+            "sort": [{"updated": "desc"}],
+            "_source": {"excludes": ["facts"]},
+        }
+        return [
+            hit["_source"] | {"id": hit["_id"]}
+            async for hit in every_hit(self._es, self._index, body, _LIST_PAGE)
+        ]
+
+    @translating
+    async def load(
+        self, access: AccessContext, chronology_id: str
+    ) -> tuple[dict[str, Any], Version]:
+        owner = self.require_user(access)
+        await self._ensure()
+        response = await self._es.options(ignore_status=404).get(
+            index=self._index, id=chronology_id
+        )
+        source = response.body.get("_source") if response.body.get("found") else None
+        if source is None or (source["owner"] != owner and access.role is not Role.ADMIN):
+            raise NotFound(f"No chronology {chronology_id}.")
+        return source, Version.of(response.body)
+
+    @translating
+    async def save(self, chronology_id: str, source: dict[str, Any], version: Version) -> Version:
+        """Write a changed chronology if nobody saved since `version`; the new version."""
+        response = await self._es.options(ignore_status=409).index(
+            index=self._index,
+            id=chronology_id,
+            document=source | {"updated": _now()},
+            if_seq_no=version.seq_no,
+            if_primary_term=version.primary_term,
+            refresh="wait_for",
+        )
+        if response.meta.status == 409:
+            raise Conflict(
+                "Someone else changed this chronology since you opened it. "
+                "Reload it and apply your change again."
+            )
+        return Version.of(response.body)
+
+    @translating
+    async def delete(self, access: AccessContext, chronology_id: str, version: Version) -> None:
+        await self.load(access, chronology_id)
+        response = await self._es.options(ignore_status=409).delete(
+            index=self._index,
+            id=chronology_id,
+            if_seq_no=version.seq_no,
+            if_primary_term=version.primary_term,
+            refresh="wait_for",
+        )
+        if response.meta.status == 409:
+            raise Conflict("Someone else changed this chronology; reload before deleting it.")

@@ -1,0 +1,1 @@
+"""Uploads: bundles and single files, checked, kept and indexed in the background."""
