@@ -22,6 +22,7 @@ from evidence.settings import Settings
 from indexer.load import load_bundle
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
+from search_api.uploads.jobs import UploadJobs
 from tests.conftest import run_async
 
 CODES = {
@@ -248,3 +249,43 @@ def test_a_bad_token_is_401_and_audit_is_admin_only(canary) -> None:
     for role in (Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR):
         assert client.get("/api/audit", headers=headers[role]).status_code == 403
     assert client.get("/api/audit", headers=headers[Role.ADMIN]).status_code == 200
+
+
+def test_upload_listings_show_each_uploader_only_their_own(canary) -> None:
+    """The upload list (page and JSON) is new with issue 14: below investigator it is
+    refused, an investigator sees only their own uploads, an admin sees everyone's."""
+    client, headers = canary
+    settings: Settings = client.app.state.settings
+
+    async def uploads() -> dict[str, str]:
+        es = AsyncElasticsearch(settings.es_url)
+        try:
+            jobs = UploadJobs(es, settings)
+            made = {}
+            for owner in ("investigator", "admin"):
+                name = f"{owner}-canarybundle.zip"
+                made[owner] = await jobs.create(owner, name, "0" * 64, 1, Path("/x"))
+            return made
+        finally:
+            await es.close()
+
+    made = run_async(uploads())
+    for role in (Role.PUBLIC, Role.JOURNALIST):
+        for path in ("/api/uploads", "/uploads"):
+            answer = client.get(path, headers=headers[role])
+            assert answer.status_code == 403, (role, path)
+            assert "canarybundle" not in answer.text and made["admin"] not in answer.text
+    for path in ("/api/uploads", "/uploads"):
+        answer = client.get(path, headers=headers[Role.INVESTIGATOR])
+        assert "admin-canarybundle" not in answer.text and made["admin"] not in answer.text
+    # Another's upload answers exactly as one that never existed.
+    hidden = client.get(f"/api/uploads/{made['admin']}", headers=headers[Role.INVESTIGATOR])
+    absent = client.get("/api/uploads/up-0000000000000000", headers=headers[Role.INVESTIGATOR])
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json()["detail"].replace(made["admin"], "ID") == absent.json()["detail"].replace(
+        "up-0000000000000000", "ID"
+    )
+    own = client.get("/api/uploads", headers=headers[Role.INVESTIGATOR]).json()["uploads"]
+    assert [job["id"] for job in own] == [made["investigator"]]
+    everyone = client.get("/api/uploads", headers=headers[Role.ADMIN]).json()["uploads"]
+    assert {job["id"] for job in everyone} == set(made.values())
