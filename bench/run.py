@@ -36,8 +36,8 @@ from evidence.clients import sync_client
 from evidence.devnode import ensure_running
 from evidence.indices import (
     INDEX_KINDS,
+    Partitions,
     audit_index,
-    create_generation,
     new_generation,
     type_alias,
     users_index,
@@ -77,10 +77,13 @@ def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any
     # bulk-indexed raw into fresh indices with the same mappings.
     raw_prefix = prefix + "raw"
     _drop(es, raw_prefix)
-    generation = new_generation()
-    targets = {kind: create_generation(es, raw_prefix, kind, generation) for kind in INDEX_KINDS}
+    targets = Partitions(es, raw_prefix, new_generation(), live=False, bulk_load=False)
     actions: list[dict[str, Any]] = [
-        {"_index": targets[kind], "_id": hit["_id"], "_source": hit["_source"]}
+        {
+            "_index": targets.index_for(kind, hit["_source"]["confidentiality"]),
+            "_id": hit["_id"],
+            "_source": hit["_source"],
+        }
         for kind in INDEX_KINDS
         for hit in helpers.scan(es, index=type_alias(prefix, kind), size=5000)
     ]
@@ -89,7 +92,7 @@ def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any
         es, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024
     ):
         assert ok, item
-    es.indices.refresh(index=",".join(targets.values()))
+    es.indices.refresh(index=",".join(targets.indices.values()))
     raw_seconds = time.perf_counter() - started
     _drop(es, raw_prefix)
     es.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-__all__ = ["stable_id"]
+__all__ = ["reference_ids", "stable_id"]
 
 _TYPE_PREFIX = {"photo": "ph", "testimony": "te", "filing": "fi"}
 
@@ -20,3 +20,11 @@ def stable_id(collection: str, record_type: str, local_id: str) -> str:
     key = "\x1f".join((collection, record_type, local_id.strip())).encode("utf-8")
     digest = base64.b32encode(hashlib.sha256(key).digest()).decode("ascii").lower()
     return f"{_TYPE_PREFIX[record_type]}-{digest[:20]}"
+
+
+def reference_ids(reference: str) -> list[str]:
+    """The stable ids a `cites` entry can denote: itself, or one per record type."""
+    if ":" not in reference:
+        return [reference]
+    collection, _, local_id = reference.partition(":")
+    return [stable_id(collection, kind, local_id) for kind in ("photo", "testimony", "filing")]

@@ -1,9 +1,18 @@
-"""The index contract: names, versions and aliases.
+"""The index contract: names, versions, partitions and aliases.
 
-Concrete indices are named `{prefix}-{type}-v{mapping_version}-{generation}` and are
-never queried by name. Readers use aliases: `{prefix}-{type}` for one record type and
-`{prefix}-records` across all types. A rebuild creates a new generation and swaps the
-aliases in one atomic call, so search never sees an empty or half-built index.
+Every kind of document (photos, testimonies, filings, timeline events) is split by
+confidentiality level: one concrete index per (kind, level), named
+`{prefix}-{kind}-v{mapping_version}-{generation}-{level}` and never queried by name.
+A caller's searches then never touch an index holding what it may not see, so term
+statistics (ranking), suggestions and aggregations come from visible records only;
+the level filter in the query layer stays as a second line of defence.
+
+Aliases: `{prefix}-{kind}-{level}` (one partition, the write target), `{prefix}-{kind}`
+(a kind at every level), `{prefix}-records-{level}` (every record type at one level)
+and `{prefix}-records` (everything, for the trusted CLI). A partition is created the
+first time a record of its level arrives, so an installation holds only the levels it
+has. A rebuild writes a new generation and swaps every alias in one atomic call, so
+search never sees an empty or half-built index.
 """
 
 from __future__ import annotations
@@ -17,33 +26,39 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 
+from evidence.access import Level
+
 __all__ = [
     "INDEX_KINDS",
+    "LEVELS",
     "RECORD_TYPES",
     "MappingOutdated",
+    "Partitions",
     "all_alias",
     "audit_index",
     "chronologies_index",
-    "create_generation",
-    "ensure_alias",
     "ensure_plain_index",
     "ensure_plain_index_sync",
     "ensure_registry",
     "finish_bulk_load",
+    "level_alias",
     "load_mapping",
     "locks_index",
     "plain_index_body",
+    "records_alias",
     "registry_index",
     "retired_generations",
     "swap_aliases",
     "type_alias",
     "uploads_index",
     "users_index",
+    "visible_aliases",
 ]
 
 RECORD_TYPES: tuple[str, ...] = ("photo", "testimony", "filing")
 # Every versioned index kind; `event` holds timeline events and stays out of `records`.
 INDEX_KINDS: tuple[str, ...] = (*RECORD_TYPES, "event")
+LEVELS: tuple[str, ...] = tuple(level.label for level in Level)
 
 
 class MappingOutdated(Exception):
@@ -144,16 +159,36 @@ def mapping_version(record_type: str) -> int:
     return int(load_mapping(record_type)["mappings"]["_meta"]["mapping_version"])
 
 
-def type_alias(prefix: str, record_type: str) -> str:
-    return f"{prefix}-{record_type}"
+def type_alias(prefix: str, kind: str) -> str:
+    """One kind at every level: for the trusted CLI and the indexer, never for a caller."""
+    return f"{prefix}-{kind}"
+
+
+def level_alias(prefix: str, kind: str, level: str) -> str:
+    """One kind at one level."""
+    return f"{prefix}-{kind}-{level}"
 
 
 def all_alias(prefix: str) -> str:
+    """Every record at every level: for the trusted CLI and the indexer."""
     return f"{prefix}-records"
 
 
-def index_name(prefix: str, record_type: str, generation: str) -> str:
-    return f"{prefix}-{record_type}-v{mapping_version(record_type)}-{generation}"
+def records_alias(prefix: str, level: str) -> str:
+    """Every record type at one level."""
+    return f"{prefix}-records-{level}"
+
+
+def visible_aliases(prefix: str, kind: str, levels: list[str]) -> str:
+    """The aliases a caller who sees `levels` searches: `kind` is `records` or `event`.
+    Levels with no records yet have no alias; searches ignore what is unavailable."""
+    if kind == "records":
+        return ",".join(records_alias(prefix, level) for level in levels)
+    return ",".join(level_alias(prefix, kind, level) for level in levels)
+
+
+def index_name(prefix: str, kind: str, generation: str, level: str) -> str:
+    return f"{prefix}-{kind}-v{mapping_version(kind)}-{generation}-{level}"
 
 
 def new_generation() -> str:
@@ -169,25 +204,101 @@ FIRST_GENERATION = "0"
 _BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "auto_expand_replicas": False}
 
 
-def create_generation(
-    es: Elasticsearch, prefix: str, record_type: str, generation: str, *, bulk_load: bool = False
-) -> str:
-    """Create one concrete index from its mapping file; the caller points aliases at it.
-    With `bulk_load`, it is created for a bulk load that `finish_bulk_load` ends."""
-    name = index_name(prefix, record_type, generation)
-    body = load_mapping(record_type)
-    settings = body["settings"]
-    if bulk_load:
-        settings = {**settings, **_BULK_LOAD_SETTINGS, "number_of_replicas": 0}
-    es.indices.create(index=name, settings=settings, mappings=body["mappings"])
-    return name
+def _alias_actions(prefix: str, kind: str, level: str, index: str) -> list[dict[str, Any]]:
+    names = [type_alias(prefix, kind), level_alias(prefix, kind, level)]
+    if kind in RECORD_TYPES:
+        names += [all_alias(prefix), records_alias(prefix, level)]
+    return [{"add": {"index": index, "alias": name}} for name in names]
 
 
-def finish_bulk_load(es: Elasticsearch, indices: dict[str, str], timeout: str = "5m") -> None:
-    """Give bulk-loaded indices their live settings back (`indices`: type -> index), make
-    everything searchable, and wait until their replicas are placed (green)."""
-    for record_type, index in indices.items():
-        live = load_mapping(record_type)["settings"]
+def _level_of(index: str) -> str:
+    return index.rsplit("-", 1)[1]
+
+
+class Partitions:
+    """The concrete indices one load or rebuild writes to, one per (kind, level),
+    created the first time a document of that level arrives.
+
+    For a load they are the live ones (`live`): found through the aliases, and new
+    partitions join the aliases at once. For a rebuild they are a fresh generation that
+    no alias points at until `swap_aliases`.
+    """
+
+    def __init__(
+        self, es: Elasticsearch, prefix: str, generation: str, *, live: bool, bulk_load: bool
+    ) -> None:
+        self._es = es
+        self._prefix = prefix
+        self._generation = generation
+        self._live = live
+        self._bulk_load = bulk_load
+        self.indices: dict[tuple[str, str], str] = {}
+
+    @classmethod
+    def live_ones(cls, es: Elasticsearch, prefix: str, *, check: bool = True) -> Partitions:
+        """The live partitions; with `check`, `MappingOutdated` unless they match the
+        mapping files and the per-level layout (a rebuild reads old ones unchecked)."""
+        found: dict[tuple[str, str], str] = {}
+        for kind in INDEX_KINDS:
+            for name in _behind(es, type_alias(prefix, kind)):
+                if check:
+                    _check_mapping(es, name, kind)
+                found[(kind, _level_of(name))] = name
+        generations = {name.rsplit("-", 2)[1] for name in found.values()}
+        generation = max(generations) if generations else FIRST_GENERATION
+        partitions = cls(es, prefix, generation, live=True, bulk_load=False)
+        partitions.indices = found
+        return partitions
+
+    def of_kind(self, kind: str) -> list[str]:
+        return [index for (k, _), index in sorted(self.indices.items()) if k == kind]
+
+    def index_for(self, kind: str, level: str) -> str:
+        """The partition for a document of `kind` at `level`, created if it is the first."""
+        if level not in LEVELS:
+            raise ValueError(f"unknown confidentiality {level!r}")
+        key = (kind, level)
+        if key not in self.indices:
+            name = index_name(self._prefix, kind, self._generation, level)
+            body = load_mapping(kind)
+            settings = body["settings"]
+            if self._bulk_load:
+                settings = {**settings, **_BULK_LOAD_SETTINGS, "number_of_replicas": 0}
+            # Another load may have just created it (400): the same index, so fine.
+            self._es.options(ignore_status=400).indices.create(
+                index=name, settings=settings, mappings=body["mappings"]
+            )
+            if self._live:
+                # Adding the same index to the same aliases twice is harmless.
+                actions = _alias_actions(self._prefix, kind, level, name)
+                self._es.indices.update_aliases(actions=actions)
+            self.indices[key] = name
+        return self.indices[key]
+
+
+def _check_mapping(es: Elasticsearch, name: str, kind: str) -> None:
+    live = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
+    wanted = load_mapping(kind)["mappings"]["_meta"]
+    if _level_of(name) not in LEVELS:
+        raise MappingOutdated(
+            f"{name} holds every confidentiality level in one index; run"
+            " `python -m indexer rebuild` to split it into one index per level"
+        )
+    if live.get("fingerprint") != wanted["fingerprint"]:
+        raise MappingOutdated(
+            f"{name} was built with other mappings than mappings/ now holds "
+            f"(v{live.get('mapping_version')} -> v{wanted['mapping_version']}); "
+            "run `python -m indexer rebuild` to rebuild it from its bundles"
+        )
+
+
+def finish_bulk_load(es: Elasticsearch, partitions: Partitions, timeout: str = "5m") -> None:
+    """Give bulk-loaded partitions their live settings back, make everything
+    searchable, and wait until their replicas are placed (green)."""
+    if not partitions.indices:
+        return
+    for (kind, _), index in partitions.indices.items():
+        live = load_mapping(kind)["settings"]
         es.indices.put_settings(
             index=index,
             settings={
@@ -195,7 +306,7 @@ def finish_bulk_load(es: Elasticsearch, indices: dict[str, str], timeout: str = 
                 "auto_expand_replicas": live.get("auto_expand_replicas", False),
             },
         )
-    names = ",".join(indices.values())
+    names = ",".join(partitions.indices.values())
     es.indices.refresh(index=names)
     health = es.cluster.health(index=names, wait_for_status="green", timeout=timeout)
     if health.get("timed_out"):
@@ -203,30 +314,6 @@ def finish_bulk_load(es: Elasticsearch, indices: dict[str, str], timeout: str = 
             f"the new indices did not turn green within {timeout} (status {health['status']});"
             " the aliases were not swapped"
         )
-
-
-def ensure_alias(es: Elasticsearch, prefix: str, record_type: str) -> str:
-    """The concrete index behind a type's alias, creating the first generation if none."""
-    alias = type_alias(prefix, record_type)
-    if not es.indices.exists_alias(name=alias):
-        first = index_name(prefix, record_type, FIRST_GENERATION)
-        body = load_mapping(record_type)
-        # Another first load may have just created it (400): the same index, so fine.
-        es.options(ignore_status=400).indices.create(
-            index=first, settings=body["settings"], mappings=body["mappings"]
-        )
-        # Adding the same index to the same aliases twice is harmless.
-        es.indices.update_aliases(actions=_alias_actions(prefix, record_type, first))
-    (name,) = (str(index) for index in es.indices.get_alias(name=alias).body)
-    live = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
-    wanted = load_mapping(record_type)["mappings"]["_meta"]
-    if live.get("fingerprint") != wanted["fingerprint"]:
-        raise MappingOutdated(
-            f"{name} was built with other mappings than mappings/ now holds "
-            f"(v{live.get('mapping_version')} -> v{wanted['mapping_version']}); "
-            "run `python -m indexer rebuild` to rebuild it from its bundles"
-        )
-    return name
 
 
 def retired_generations(es: Elasticsearch, prefix: str) -> list[str]:
@@ -238,26 +325,22 @@ def retired_generations(es: Elasticsearch, prefix: str) -> list[str]:
     return sorted(name for name, info in found.body.items() if not info["aliases"])
 
 
-def _alias_actions(prefix: str, record_type: str, index: str) -> list[dict[str, Any]]:
-    actions: list[dict[str, Any]] = [
-        {"add": {"index": index, "alias": type_alias(prefix, record_type), "is_write_index": True}}
-    ]
-    if record_type in RECORD_TYPES:
-        actions.append({"add": {"index": index, "alias": all_alias(prefix)}})
-    return actions
-
-
-def swap_aliases(es: Elasticsearch, prefix: str, new_indices: dict[str, str]) -> list[str]:
-    """Point every alias at the new indices in one atomic call; returns the old indices."""
+def swap_aliases(es: Elasticsearch, prefix: str, partitions: Partitions) -> list[str]:
+    """Point every alias at the new partitions in one atomic call; returns the old
+    indices. Old partitions of a level the new generation lacks leave the aliases too."""
+    old = [index for kind in INDEX_KINDS for index in _behind(es, type_alias(prefix, kind))]
     actions: list[dict[str, Any]] = []
-    old: list[str] = []
-    for record_type, new_index in new_indices.items():
-        alias = type_alias(prefix, record_type)
-        if es.indices.exists_alias(name=alias):
-            for index in es.indices.get_alias(name=alias).body:
-                old.append(index)
-                for name in (alias, all_alias(prefix)):
-                    actions.append({"remove": {"index": index, "alias": name, "must_exist": False}})
-        actions += _alias_actions(prefix, record_type, new_index)
-    es.indices.update_aliases(actions=actions)
+    if old:
+        for index, info in es.indices.get_alias(index=",".join(old)).body.items():
+            actions += [{"remove": {"index": index, "alias": name}} for name in info["aliases"]]
+    for (kind, level), index in partitions.indices.items():
+        actions += _alias_actions(prefix, kind, level, index)
+    if actions:
+        es.indices.update_aliases(actions=actions)
     return old
+
+
+def _behind(es: Elasticsearch, alias: str) -> list[str]:
+    if not es.indices.exists_alias(name=alias):
+        return []
+    return sorted(str(index) for index in es.indices.get_alias(name=alias).body)

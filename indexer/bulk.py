@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 
+from evidence.indices import Partitions
 from indexer.report import LoadReport, Origin, Rejection
 
 __all__ = ["CHUNK", "GaveUp", "IndexAction", "index_documents"]
@@ -114,52 +116,94 @@ def _chunks(actions: Iterable[IndexAction]) -> Iterator[list[IndexAction]]:
         yield chunk
 
 
+@dataclass(frozen=True)
+class _Previous:
+    """A record as the index held it before this load, and the partition it was in."""
+
+    index: str
+    source: dict[str, Any]
+
+
+@dataclass
+class _Planned:
+    """A record to index, its events, and what to delete because it changed level or
+    lost events: (index, id) pairs."""
+
+    document: dict[str, Any]
+    origin: Origin
+    events: list[dict[str, Any]]
+    deletes: list[tuple[str, str]] = field(default_factory=list)
+
+
 def _previous(
-    es: Elasticsearch, index: str | None, ids: list[str], patience: Patience
-) -> dict[str, dict[str, Any]]:
-    if index is None:
+    es: Elasticsearch, indices: list[str], ids: list[str], patience: Patience
+) -> dict[str, _Previous]:
+    """The previous version of each id, from whichever level's partition holds it
+    (a realtime multi-get, so an interrupted load's writes are seen at once)."""
+    if not indices:
         return {}
-    fields = ["content_hash", "custody", "indexed_at", "event_ids"]
-    found = patience.call(lambda: es.mget(index=index, ids=ids, source_includes=fields))
-    return {doc["_id"]: doc["_source"] for doc in found["docs"] if doc.get("found")}
+    fields = ["content_hash", "custody", "indexed_at", "event_ids", "confidentiality"]
+    docs = [{"_index": index, "_id": stable_id} for index in indices for stable_id in ids]
+    found = patience.call(lambda: es.mget(docs=docs, source_includes=fields))
+    previous: dict[str, _Previous] = {}
+    for doc in found["docs"]:
+        if doc.get("found"):
+            previous.setdefault(doc["_id"], _Previous(doc["_index"], doc["_source"]))
+    return previous
+
+
+def _stale(
+    before: _Previous, document: dict[str, Any], partitions: Partitions
+) -> list[tuple[str, str]]:
+    """What the new version leaves behind in the partitions being written: the record in
+    its old level's partition, and events it lost or that moved level with it."""
+    level, old_level = document["confidentiality"], before.source.get("confidentiality")
+    owned = set(partitions.indices.values())
+    deletes: list[tuple[str, str]] = []
+    if before.index in owned and old_level != level:
+        deletes.append((before.index, document["stable_id"]))
+    old_events = partitions.indices.get(("event", str(old_level)))
+    if old_events is not None:
+        kept = set(document["event_ids"]) if old_level == level else set()
+        stale = set(before.source.get("event_ids", [])) - kept
+        deletes += [(old_events, event_id) for event_id in sorted(stale)]
+    return deletes
 
 
 def _changed_only(
     es: Elasticsearch,
     actions: Iterable[IndexAction],
     report: LoadReport,
-    previous_from: str | None,
+    previous_from: list[str],
+    partitions: Partitions,
     copy_unchanged: bool,
     patience: Patience,
-) -> Iterator[list[IndexAction]]:
+) -> Iterator[list[_Planned]]:
     """A chunk at a time, what needs indexing, with custody set; unchanged are counted."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    if previous_from is not None:
-        compare_with = previous_from
-        if not patience.call(lambda: es.indices.exists(index=compare_with)):
-            previous_from = None
     for chunk in _chunks(actions):
         ids = [doc["stable_id"] for doc, _, _ in chunk]
         previous = _previous(es, previous_from, ids, patience)
-        changed: list[IndexAction] = []
+        changed: list[_Planned] = []
         for document, origin, events in chunk:
             before = previous.get(document["stable_id"])
             where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
+            planned = _Planned(document, origin, events)
             if before is None:
                 document["custody"] = [_event("ingested", now, where)]
                 document["indexed_at"] = now
-            elif before.get("content_hash") == document["content_hash"]:
+            elif before.source.get("content_hash") == document["content_hash"]:
                 if not copy_unchanged:
                     report.unchanged += 1
                     continue
-                document["custody"] = before.get("custody", [])
-                document["indexed_at"] = before.get("indexed_at", now)
+                document["custody"] = before.source.get("custody", [])
+                document["indexed_at"] = before.source.get("indexed_at", now)
             else:
-                document["custody"] = [*before.get("custody", []), _event("updated", now, where)]
+                custody = before.source.get("custody", [])
+                document["custody"] = [*custody, _event("updated", now, where)]
                 document["indexed_at"] = now
-                stale = set(before.get("event_ids", [])) - set(document["event_ids"])
-                events = [*events, *({"delete": event_id} for event_id in sorted(stale))]
-            changed.append((document, origin, events))
+                planned.deletes = _stale(before, document, partitions)
+            changed.append(planned)
         if changed:
             yield changed
 
@@ -185,15 +229,16 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _operations(
-    index: str, events_index: str, document: dict[str, Any], events: list[dict[str, Any]]
-) -> Iterator[dict[str, Any]]:
+def _operations(planned: _Planned, partitions: Partitions) -> Iterator[dict[str, Any]]:
+    """Each document into the partition of its own level; then the deletes."""
+    document = planned.document
+    index = partitions.index_for(document["record_type"], document["confidentiality"])
     yield {"_index": index, "_id": document["stable_id"], "_source": document}
-    for event in events:
-        if "delete" in event:
-            yield {"_op_type": "delete", "_index": events_index, "_id": event["delete"]}
-        else:
-            yield {"_index": events_index, "_id": event["event_id"], "_source": event}
+    for event in planned.events:
+        events_index = partitions.index_for("event", event["confidentiality"])
+        yield {"_index": events_index, "_id": event["event_id"], "_source": event}
+    for stale_index, stale_id in planned.deletes:
+        yield {"_op_type": "delete", "_index": stale_index, "_id": stale_id}
 
 
 def _send(
@@ -205,7 +250,11 @@ def _send(
     or a transient item failure left unconfirmed."""
     pending = operations
     while pending:
-        by_id = {operation["_id"]: operation for operation in pending}
+        # A record's write and its delete from an old level share an id: key by all three.
+        by_key = {
+            (operation.get("_op_type", "index"), operation["_index"], operation["_id"]): operation
+            for operation in pending
+        }
         cause: object = None
         try:
             for ok, item in helpers.streaming_bulk(
@@ -221,43 +270,45 @@ def _send(
                 if not ok and _transient(result.get("status")):
                     cause = cause or result.get("error")
                     continue
-                by_id.pop(result["_id"], None)
+                by_key.pop((operation, result["_index"], result["_id"]), None)
                 patience.recovered()
                 yield ok, operation, result
         except _UNREACHABLE as error:
             cause = error
-        pending = list(by_id.values())
+        pending = list(by_key.values())
         if pending:
             patience.wait(cause)
 
 
 def index_documents(
     es: Elasticsearch,
-    index: str,
+    partitions: Partitions,
     actions: Iterable[IndexAction],
     report: LoadReport,
     *,
-    events_index: str,
-    previous_from: str | None = None,
+    previous_from: list[str] | None = None,
     copy_unchanged: bool = False,
     patience_seconds: float = 300,
 ) -> None:
-    """Bulk-index records into `index` and their events into `events_index`, comparing
-    with `previous_from` (an alias or index); events a changed record lost are deleted.
-    Survives the node going away for up to `patience_seconds` at a time."""
+    """Bulk-index records and their events, each into the partition of its level,
+    comparing with the indices `previous_from` (a kind's partitions); a record that
+    changed level leaves its old partition, and events a changed record lost are
+    deleted. Survives the node going away for up to `patience_seconds` at a time."""
     patience = Patience(es, report, patience_seconds)
-    for chunk in _changed_only(es, actions, report, previous_from, copy_unchanged, patience):
-        origins = {document["stable_id"]: origin for document, origin, _ in chunk}
+    planned_chunks = _changed_only(
+        es, actions, report, previous_from or [], partitions, copy_unchanged, patience
+    )
+    for chunk in planned_chunks:
+        origins = {planned.document["stable_id"]: planned.origin for planned in chunk}
         operations = [
-            operation
-            for document, _, events in chunk
-            for operation in _operations(index, events_index, document, events)
+            operation for planned in chunk for operation in _operations(planned, partitions)
         ]
         for ok, operation, result in _send(es, operations, patience):
-            if result["_id"] not in origins:
-                # A timeline event: derived data, so a failure is a warning, not a lost record.
+            if operation == "delete" or result["_id"] not in origins:
+                # A timeline event, or a record's copy at its old level: a failure is a
+                # warning, not a lost record; what was already gone is fine.
                 if not ok and not (operation == "delete" and result.get("status") == 404):
-                    report.warnings.append(f"timeline event {result['_id']}: {result.get('error')}")
+                    report.warnings.append(f"{result['_id']}: {result.get('error')}")
                 continue
             origin = origins.pop(result["_id"])
             if ok:

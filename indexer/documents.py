@@ -18,14 +18,14 @@ from typing import Any
 from evidence.analysis import analysed_text, stemmed_text
 from evidence.dates import FuzzyDate, Precision
 from evidence.gazetteer import load_gazetteer
-from evidence.ids import stable_id
+from evidence.ids import reference_ids, stable_id
 from evidence.names import name_keys
 from indexer.bundle import Collection
 from indexer.extract import ImageInfo
 from indexer.records import FilingIn, PhotoIn, RecordIn, TestimonyIn
 from indexer.sources.base import RawRecord
 
-__all__ = ["Extracted", "build_document", "content_hash", "phash_bands", "reference_ids"]
+__all__ = ["Extracted", "build_document", "content_hash", "phash_bands"]
 
 PUBLIC_ROLES = {"alleged_perpetrator"}
 VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash", "event_ids"}
@@ -58,14 +58,6 @@ class _Parts:
 def phash_bands(phash: str) -> list[str]:
     """Four 16-bit bands of a 64-bit hash, tagged by position: `0:ab12`, `1:...`."""
     return [f"{i}:{phash[i * 4 : (i + 1) * 4]}" for i in range(len(phash) // 4)]
-
-
-def reference_ids(reference: str) -> list[str]:
-    """The stable ids a `cites` entry can denote: itself, or one per record type."""
-    if ":" not in reference:
-        return [reference]
-    collection, _, local_id = reference.partition(":")
-    return [stable_id(collection, kind, local_id) for kind in ("photo", "testimony", "filing")]
 
 
 def _date_doc(value: FuzzyDate | None) -> dict[str, Any] | None:
@@ -268,6 +260,11 @@ def build_document(
     protected = {k: v for k, v in specific.pop("protected", {}).items() if v}
     if parts.protected_persons:
         protected["persons"] = parts.protected_persons
+    # Every role, for the role facet of those who see protected persons: one field, so a
+    # record with a role among both kinds of person counts once.
+    every_role = {p["role"] for p in parts.public_persons + parts.protected_persons}
+    if every_role:
+        protected["person_roles"] = sorted(every_role)
     if public_pages != pages:
         protected["pages"] = [{"n": n, "text": t} for n, t in enumerate(pages, start=1)]
     if parts.protected_strings or "pages" in protected:
@@ -318,7 +315,9 @@ def build_document(
         "hospitals": [f.id for f in facilities if f.kind == "hospital"],
         "places": parts.places,
         "persons": parts.public_persons,
-        "person_roles": sorted({p["role"] for p in parts.public_persons + parts.protected_persons}),
+        # Roles of the persons every reader may see; protected persons' roles are under
+        # protected.persons, so a role filter cannot single out records by them.
+        "person_roles": sorted({p["role"] for p in parts.public_persons}),
         "sha256": extracted.file_sha256 or raw.document_sha256,
         "source": {
             "file": raw.origin.file,

@@ -13,16 +13,13 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from evidence.indices import (
-    INDEX_KINDS,
     RECORD_TYPES,
-    create_generation,
-    ensure_alias,
+    Partitions,
     ensure_registry,
     finish_bulk_load,
     new_generation,
     retired_generations,
     swap_aliases,
-    type_alias,
 )
 from evidence.settings import Settings
 from indexer.bulk import index_documents
@@ -86,8 +83,8 @@ def validate_bundle(root: Path, tick: Tick = None, workers: int = 0) -> LoadRepo
 def _load_into(
     es: Elasticsearch,
     collection: Collection,
-    targets: dict[str, str],
-    previous: dict[str, str],
+    targets: Partitions,
+    previous: Partitions,
     copy_unchanged: bool,
     tick: Tick,
     options: LoadOptions,
@@ -96,11 +93,10 @@ def _load_into(
     for record_type in RECORD_TYPES:
         index_documents(
             es,
-            targets[record_type],
+            targets,
             prepare(collection, record_type, report, tick, options.workers),
             report,
-            events_index=targets["event"],
-            previous_from=previous[record_type],
+            previous_from=previous.of_kind(record_type),
             copy_unchanged=copy_unchanged,
             patience_seconds=options.retry_seconds,
         )
@@ -140,9 +136,10 @@ def load_bundle(
     collection = read_collection(root)
     with loading(es, prefix, options.retry_seconds):
         _delete_idle(es, retired_generations(es, prefix))
-        targets = {t: ensure_alias(es, prefix, t) for t in INDEX_KINDS}
-        report = _load_into(es, collection, targets, dict(targets), False, tick, options)
-        es.indices.refresh(index=",".join(targets.values()))
+        targets = Partitions.live_ones(es, prefix)
+        report = _load_into(es, collection, targets, targets, False, tick, options)
+        if targets.indices:
+            es.indices.refresh(index=",".join(targets.indices.values()))
         _register(es, prefix, collection, report)
     return report
 
@@ -201,11 +198,8 @@ def rebuild(
     """
     with rebuilding(es, prefix, options.retry_seconds):
         _delete_idle(es, retired_generations(es, prefix))
-        generation = new_generation()
-        targets = {
-            t: create_generation(es, prefix, t, generation, bulk_load=True) for t in INDEX_KINDS
-        }
-        previous = {t: type_alias(prefix, t) for t in INDEX_KINDS}
+        targets = Partitions(es, prefix, new_generation(), live=False, bulk_load=True)
+        previous = Partitions.live_ones(es, prefix, check=False)
         total = LoadReport()
         try:
             for root in roots:
@@ -215,7 +209,8 @@ def rebuild(
                 total.merge(report)
             finish_bulk_load(es, targets)
         except BaseException:
-            es.indices.delete(index=",".join(targets.values()))
+            if targets.indices:
+                es.indices.delete(index=",".join(targets.indices.values()))
             raise
         old = swap_aliases(es, prefix, targets)
     # Outside the lease: loads need not wait for old indices nobody writes to any more.

@@ -36,9 +36,17 @@ class FacetSpec:
     protected_fields: tuple[str, ...] = ()
     labeller: Callable[[str], str] = str
 
+    # A field holding the public values and the protected ones together, which replaces
+    # `fields` for roles that see protected fields (so nothing is counted twice).
+    with_protected: str | None = None
+
     def fields_for(self, access: AccessContext) -> tuple[str, ...]:
         """Protected fields count only for roles that may see them."""
-        return self.fields + (self.protected_fields if access.sees_protected_fields else ())
+        if not access.sees_protected_fields:
+            return self.fields
+        if self.with_protected:
+            return (self.with_protected,)
+        return self.fields + self.protected_fields
 
     def filter(self, values: list[str], access: AccessContext) -> dict[str, Any]:
         clauses = [{"terms": {field: values}} for field in self.fields_for(access)]
@@ -52,7 +60,13 @@ FACETS: tuple[FacetSpec, ...] = (
     FacetSpec("branch", "Branch number", ("branch_nos",)),
     FacetSpec("hospital", "Hospital", ("hospitals",), labeller=_facility_label),
     FacetSpec("person", "Person", ("persons.name",), ("protected.persons.name",)),
-    FacetSpec("role", "Person role", ("person_roles",), labeller=_words),
+    FacetSpec(
+        "role",
+        "Person role",
+        ("person_roles",),
+        labeller=_words,
+        with_protected="protected.person_roles",
+    ),
     FacetSpec("language", "Language", ("language",)),
     FacetSpec("doc_type", "Document type", ("doc_type",), labeller=_words),
     FacetSpec("court", "Court", ("court",)),

@@ -9,6 +9,7 @@ from typing import Any
 
 from evidence.errors import NotFound
 from evidence.gazetteer import load_gazetteer
+from evidence.ids import reference_ids
 from search_api.deps import Caller
 from search_api.models import Link, RecordOut
 from search_api.store import Store, by_id
@@ -25,6 +26,8 @@ RECORD_EXCLUDES = [
     "content_hash",
     "protected.search_text",
     "protected.search_stems",
+    "protected.name_keys",
+    "protected.person_roles",
 ]
 _ENVELOPE = set(RecordOut.model_fields) | {
     "persons",
@@ -99,8 +102,14 @@ async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
         caller.audit("record.view", record_ids=[stable_id]),
     )
     links = dict(zip(queries, answers, strict=True))
-    # `cites` as written stays a detail; the resolved links take the name.
-    written = source.pop("cites", None)
+    # `cites` as written stays a detail, the resolved links take the name, and only
+    # references to records the caller sees are shown: the rest would say what is hidden.
+    visible = {hit["stable_id"] for hit in _sources(links["cites"])} if "cites" in links else set()
+    written = [
+        reference
+        for reference in source.pop("cites", None) or []
+        if visible.intersection(reference_ids(reference))
+    ]
     gazetteer = load_gazetteer()
     pages = source.get("pages", [])
     protected = source.get("protected") if access.sees_protected_fields else None

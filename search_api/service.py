@@ -149,11 +149,11 @@ async def _paged(
     key = search_key(type(params).__name__ + params.without_cursor().model_dump_json())
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
     body = build(cursor.after if cursor else None)
-    pit = (cursor.pit or await store.open_pit(target)) if cursor else None
+    pit = (cursor.pit or await store.open_pit(access, target)) if cursor else None
     try:
         response = await store.search(body, access, pit=pit, target=target)
     except CursorExpired:
-        pit = await store.open_pit(target)
+        pit = await store.open_pit(access, target)
         response = await store.search(body, access, pit=pit, target=target)
     pit = response.get("pit_id", pit)
     hits = response["hits"]["hits"]

@@ -1,10 +1,11 @@
 """The one layer that talks to Elasticsearch.
 
-Every read takes the caller's access context and re-applies the access filter itself,
-so no route or builder can forget it: search, facet counts and histograms (they are
-computed on the filtered query), fetch by id (a filtered search, never a GET), links,
-and exports. Transport failures become `IndexUnavailable` here, so callers see one
-error type whatever the client raised.
+Every read takes the caller's access context and touches only the per-level indices
+it may see (`visible_aliases`), so nothing hidden shapes ranking, suggestions or
+aggregations; it re-applies the access filter as well, so no route or builder can
+forget it: search, facet counts and histograms, fetch by id (a filtered search, never
+a GET), links, and exports. Transport failures become `IndexUnavailable` here, so
+callers see one error type whatever the client raised.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
 from evidence.errors import IndexUnavailable, NotFound
-from evidence.indices import all_alias, registry_index, type_alias
+from evidence.indices import all_alias, registry_index, type_alias, visible_aliases
 from search_api.paging import COMPLETE, PIT_KEEP_ALIVE, every_hit
 from search_api.transport import CursorExpired, translated
 
@@ -25,6 +26,8 @@ __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
 # A search that could not reach every shard (a node just died) fails with 503 instead of
 # answering from part of the evidence: totals and exports must be complete or absent.
 _COMPLETE = COMPLETE
+# A level with no records yet has no index behind its alias: nothing to search there.
+_LEVELS_MAY_BE_EMPTY: dict[str, Any] = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
 def by_id(stable_id: str, exclude: list[str]) -> dict[str, Any]:
@@ -36,7 +39,13 @@ class Store:
     def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
         self._es = es
         self._prefix = prefix
-        self._targets = {"records": all_alias(prefix), "events": type_alias(prefix, "event")}
+        self._kinds = {"records": "records", "events": "event"}
+
+    def _visible(self, target: str, access: AccessContext | None) -> str:
+        """The per-level aliases of `target` the caller may see; none visible reads the
+        public level with a query that matches nothing."""
+        levels = access.visible_levels if access is not None else ["public"]
+        return visible_aliases(self._prefix, self._kinds[target], levels)
 
     async def search(
         self,
@@ -54,7 +63,9 @@ class Store:
                     pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **secured
                 )
             else:
-                response = await self._es.search(index=self._targets[target], **secured)
+                response = await self._es.search(
+                    index=self._visible(target, access), **secured, **_LEVELS_MAY_BE_EMPTY
+                )
         answer: dict[str, Any] = response.body
         return answer
 
@@ -62,11 +73,12 @@ class Store:
         self, bodies: list[dict[str, Any]], access: AccessContext | None, target: str = "records"
     ) -> list[dict[str, Any]]:
         """Several searches in one round trip, each only within what `access` may see."""
+        header = {"index": self._visible(target, access), **_COMPLETE, **_LEVELS_MAY_BE_EMPTY}
         searches: list[dict[str, Any]] = []
         for body in bodies:
-            searches += [_COMPLETE, {**body, "query": restrict(body.get("query"), access)}]
+            searches += [header, {**body, "query": restrict(body.get("query"), access)}]
         async with translated():
-            response = await self._es.msearch(index=self._targets[target], searches=searches)
+            response = await self._es.msearch(searches=searches)
         answers: list[dict[str, Any]] = response.body["responses"]
         failed = [answer["error"] for answer in answers if "error" in answer]
         if failed:
@@ -74,10 +86,13 @@ class Store:
             raise IndexUnavailable(f"Elasticsearch could not answer: {reason}")
         return answers
 
-    async def open_pit(self, target: str = "records") -> str:
+    async def open_pit(self, access: AccessContext | None, target: str = "records") -> str:
+        """A point in time over only the indices `access` may see."""
         async with translated():
             response = await self._es.open_point_in_time(
-                index=self._targets[target], keep_alive=PIT_KEEP_ALIVE
+                index=self._visible(target, access),
+                keep_alive=PIT_KEEP_ALIVE,
+                ignore_unavailable=True,
             )
         return str(response["id"])
 
@@ -100,7 +115,7 @@ class Store:
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching hit, in sort order, through a point in time: no 10,000 ceiling.
         The sort must end in a unique field, so an expired point in time can be replaced."""
-        pit = await self.open_pit()
+        pit = await self.open_pit(access)
         try:
             after = None
             while True:
@@ -113,7 +128,7 @@ class Store:
                     # The point in time outlived its keep-alive (a reader slower than 10
                     # minutes a page): go on from the last row in a new one. Every sort
                     # ends in the unique stable_id, so no row is repeated or skipped.
-                    pit = await self.open_pit()
+                    pit = await self.open_pit(access)
                     response = await self.search(request, access, pit=pit)
                 pit = response.get("pit_id", pit)
                 hits = response["hits"]["hits"]
@@ -130,7 +145,8 @@ class Store:
         cluster; IndexUnavailable when the node is down. Reads no records."""
         async with translated():
             response = await self._es.options(ignore_status=408).cluster.health(
-                index=",".join(self._targets.values()), timeout="1s"
+                index=f"{all_alias(self._prefix)},{type_alias(self._prefix, 'event')}",
+                timeout="1s",
             )
         return str(response["status"])
 

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from elasticsearch import Elasticsearch
+from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 
+from evidence.access import Role
 from evidence.devnode import NodeInfo, ensure_running
 from evidence.settings import Settings
 from indexer.demo import generate
 from indexer.load import LoadOptions, load_bundle
+from search_api.accounts.store import UserStore
 from search_api.app import create_app
 
 T = TypeVar("T")
@@ -138,3 +140,21 @@ def make_client() -> ClientFactory:
         return TestClient(create_app(settings), raise_server_exceptions=False)
 
     return factory
+
+
+def role_headers(settings: Settings) -> dict[Role, dict[str, str]]:
+    """An account named after each signed-in role, and the headers that act as it
+    (a bearer token); a visitor sends none."""
+
+    async def make_users() -> dict[Role, dict[str, str]]:
+        client = AsyncElasticsearch(settings.es_url)
+        users = UserStore(client, settings.index_prefix)
+        headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
+        for role in (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN):
+            await users.add(role.value, role, "a long enough password")
+            _, token = await users.issue_token(role.value)
+            headers[role] = {"Authorization": f"Bearer {token}"}
+        await client.close()
+        return headers
+
+    return run_async(make_users())

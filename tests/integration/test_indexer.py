@@ -6,9 +6,10 @@ import subprocess
 import threading
 from pathlib import Path
 
+import pytest
 from elasticsearch import Elasticsearch
 
-from evidence.indices import INDEX_KINDS, mapping_version
+from evidence.indices import MappingOutdated, load_mapping, mapping_version
 from evidence.settings import Settings
 from indexer.load import load_bundle, rebuild
 from tests.conftest import FIXTURES, TINY_BUNDLE, run_cli
@@ -25,16 +26,24 @@ def _aliases(es: Elasticsearch, prefix: str) -> dict[str, set[str]]:
     return {index: set(entry["aliases"]) for index, entry in found.items()}
 
 
-def test_each_type_gets_a_versioned_index_behind_two_aliases(
+def test_each_kind_and_level_gets_a_versioned_index_behind_its_aliases(
     es: Elasticsearch, tiny_loaded: Settings
 ) -> None:
+    """The tiny bundle holds public and restricted photos: a photo and an event partition
+    for each of those two levels and none for the others, each named by kind, mapping
+    version, generation and level, behind the aliases that callers of each level read."""
     prefix = tiny_loaded.index_prefix
     aliases = _aliases(es, prefix)
-    kinds = {f"{prefix}-{kind}-v{mapping_version(kind)}": kind for kind in INDEX_KINDS}
-    assert {index.rsplit("-", 1)[0] for index in aliases} == set(kinds)
+    assert set(aliases) == {
+        f"{prefix}-{kind}-v{mapping_version(kind)}-0-{level}"
+        for kind in ("photo", "event")
+        for level in ("public", "restricted")
+    }
     for index, names in aliases.items():
-        kind = kinds[index.rsplit("-", 1)[0]]
-        expected = {f"{prefix}-{kind}"} | ({f"{prefix}-records"} if kind != "event" else set())
+        kind, level = index.removeprefix(f"{prefix}-").split("-")[0], index.rsplit("-", 1)[1]
+        expected = {f"{prefix}-{kind}", f"{prefix}-{kind}-{level}"}
+        if kind != "event":
+            expected |= {f"{prefix}-records", f"{prefix}-records-{level}"}
         assert names == expected
     assert _count(es, tiny_loaded) == 5
     assert es.count(index=f"{prefix}-event")["count"] == 5, "one event per photo"
@@ -65,6 +74,52 @@ def test_a_changed_record_is_updated_and_its_custody_grows(
     )["hits"]["hits"][0]["_source"]
     assert hit["findings"] == "SYNTHETIC severe emaciation"
     assert [event["action"] for event in hit["custody"]] == ["ingested", "updated"]
+
+
+def test_a_record_whose_level_changes_moves_to_that_levels_index_with_its_events(
+    es: Elasticsearch, settings: Settings, tmp_path: Path
+) -> None:
+    """A copy left in the old level's index would stay visible to the old level's
+    readers (and count in its term statistics)."""
+    prefix = settings.index_prefix
+    bundle = tmp_path / "tiny"
+    shutil.copytree(TINY_BUNDLE, bundle)
+    load_bundle(es, prefix, bundle)
+    photos = bundle / "photos.csv"
+    lines = photos.read_text().splitlines()
+    first = lines[1].split(",")
+    first[-2] = "sealed"
+    photos.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    report = load_bundle(es, prefix, bundle)
+    assert (report.indexed, report.unchanged, report.warnings) == (1, 4, [])
+    es.indices.refresh(index=f"{prefix}-records,{prefix}-event")
+    where = es.search(index=f"{prefix}-records", query={"term": {"local_id": "T-0001"}})
+    (hit,) = where["hits"]["hits"]
+    assert hit["_index"].endswith("-sealed")
+    assert [event["action"] for event in hit["_source"]["custody"]] == ["ingested", "updated"]
+    events = es.search(index=f"{prefix}-event", query={"term": {"record_id": hit["_id"]}})
+    assert events["hits"]["hits"]
+    assert {event["_index"].rsplit("-", 1)[1] for event in events["hits"]["hits"]} == {"sealed"}
+    public = f"{prefix}-records-public,{prefix}-records-restricted,{prefix}-event-public"
+    for index in public.split(","):
+        found = es.search(index=index, query={"ids": {"values": [hit["_id"]]}})
+        assert found["hits"]["total"]["value"] == 0, index
+        assert es.count(index=index, query={"term": {"record_id": hit["_id"]}})["count"] == 0
+
+
+def test_an_index_that_predates_the_levels_split_asks_for_a_rebuild(
+    es: Elasticsearch, settings: Settings
+) -> None:
+    prefix = settings.index_prefix
+    old = f"{prefix}-photo-v{mapping_version('photo')}-0"
+    body = load_mapping("photo")
+    es.indices.create(index=old, settings=body["settings"], mappings=body["mappings"])
+    es.indices.put_alias(index=old, name=f"{prefix}-photo")
+    with pytest.raises(MappingOutdated, match="one index per level"):
+        load_bundle(es, prefix, TINY_BUNDLE)
+    done = rebuild(es, prefix, [TINY_BUNDLE])
+    assert done.report.indexed == 5
+    assert old in done.deleted
 
 
 def test_broken_bundle_indexes_the_valid_records_and_reports_every_other_one(

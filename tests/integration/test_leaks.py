@@ -20,10 +20,9 @@ from evidence.access import Level, Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
 from indexer.load import load_bundle
-from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.uploads.jobs import UploadJobs
-from tests.conftest import run_async
+from tests.conftest import role_headers, run_async
 
 CODES = {
     Level.PUBLIC: "aaa",
@@ -75,7 +74,8 @@ def _write_bundle(root: Path) -> None:
         (root / "filings" / f"f-{code}.md").write_text(
             f"---\nfiling_id: F-{code}\ncourt: Canary Court {level_canary(level)}\n"
             f"doc_type: order\ndate_issued: 2020-0{level + 1}-01\nconfidentiality: {level.label}\n"
-            f'defendants: [Defendant {level_canary(level)}]\ncites: ["canary:P-aaa"]\n---\n'
+            f"defendants: [Defendant {level_canary(level)}]\n"
+            'cites: ["canary:P-aaa", "canary:P-ddd"]\n---\n'
             f"{level_canary(level)} filing text.\n"
         )
     (root / "photos.csv").write_text("\n".join(rows) + "\n")
@@ -101,18 +101,7 @@ def canary(
     report = load_bundle(es, settings.index_prefix, root)
     assert (report.indexed, report.rejections) == (12, [])
 
-    async def make_users() -> dict[Role, dict[str, str]]:
-        client = AsyncElasticsearch(settings.es_url)
-        users = UserStore(client, settings.index_prefix)
-        headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
-        for role in (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN):
-            await users.add(role.value, role, "a long enough password")
-            _, token = await users.issue_token(role.value)
-            headers[role] = {"Authorization": f"Bearer {token}"}
-        await client.close()
-        return headers
-
-    headers = run_async(make_users())
+    headers = role_headers(settings)
     try:
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield client, headers
@@ -209,6 +198,48 @@ def test_records_pages_and_media_by_id(canary, role: Role) -> None:
             for variant in ("preview", "original"):
                 response = client.get(f"/media/{record_id}/{variant}", headers=headers[role])
                 assert response.status_code == (200 if level <= role.ceiling else 404)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_citations_as_written_name_only_records_the_caller_sees(canary, role: Role) -> None:
+    """Every filing cites the public photo P-aaa and the sealed P-ddd. Showing the
+    citations as written next to the resolved ones told lower roles which cited records
+    are hidden."""
+    client, headers = canary
+    for record_id, level in _all_ids().items():
+        if not record_id.startswith("fi-") or level > role.ceiling:
+            continue
+        record = client.get(f"/api/records/{record_id}", headers=headers[role]).json()
+        written = record["details"].get("cites_as_written", [])
+        resolved = {link["stable_id"] for link in record["cites"]}
+        expected = ["canary:P-aaa"] + (["canary:P-ddd"] if role is Role.ADMIN else [])
+        assert written == expected, (role, record_id)
+        assert resolved == {stable_id("canary", "photo", r.partition(":")[2]) for r in expected}
+        page = client.get(f"/records/{record_id}", headers=headers[role]).text
+        assert ("P-ddd" in page) is (role is Role.ADMIN), (role, record_id)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_person_roles_count_only_persons_the_caller_sees(canary, role: Role) -> None:
+    """Every canary testimony's only person is a protected family member, and every
+    photo's victim name is protected: the role facet and filter used to count them."""
+    client, headers = canary
+    sees_protected = role.ceiling >= Level.CONFIDENTIAL
+    visible_levels = [level for level in Level if level <= role.ceiling]
+    for person_role, record_type in (("family", "testimony"), ("victim", "photo")):
+        body = client.get("/api/search", params={"role": person_role}, headers=headers[role]).json()
+        expected = len(visible_levels) if sees_protected else 0
+        assert body["total"] == expected, (role, person_role)
+        assert all(hit["record_type"] == record_type for hit in body["hits"])
+        facet = next(f for f in body["facets"] if f["name"] == "role") if body["facets"] else None
+        counts = {v["value"]: v["count"] for v in facet["values"]} if facet else {}
+        assert (counts.get(person_role, 0) > 0) is sees_protected, (role, counts)
+    everything = client.get("/api/search", params={"collection": "canary"}, headers=headers[role])
+    role_facet = next(f for f in everything.json()["facets"] if f["name"] == "role")
+    shown = {v["value"] for v in role_facet["values"]}
+    assert shown == (
+        {"alleged_perpetrator", "family", "victim"} if sees_protected else {"alleged_perpetrator"}
+    )
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)

@@ -14,8 +14,7 @@ from elasticsearch import AsyncElasticsearch, Elasticsearch, helpers
 
 from evidence.access import AccessContext, Role
 from evidence.indices import (
-    INDEX_KINDS,
-    ensure_alias,
+    Partitions,
     locks_index,
     registry_index,
     retired_generations,
@@ -106,7 +105,7 @@ def test_two_first_loads_that_race_share_one_index(es: Elasticsearch, settings: 
         client = Elasticsearch(settings.es_url, request_timeout=30)
         try:
             start.wait()
-            found.append(ensure_alias(client, prefix, "photo"))
+            found.append(Partitions.live_ones(client, prefix).index_for("photo", "public"))
         except BaseException as error:
             errors.append(error)
         finally:
@@ -129,22 +128,25 @@ def test_a_rebuild_loads_without_refreshes_or_replicas_and_restores_both(
     during: list[dict[str, str]] = []
 
     def look_at_the_new_generation() -> None:
-        if during:
-            return
+        # Partitions are made when their first records are sent: the tiny bundle's by
+        # the time the second bundle is read.
         building = [
             name
             for name in es.indices.get(index=f"{prefix}-photo-v*").body
             if name not in es.indices.get_alias(name=type_alias(prefix, "photo")).body
         ]
-        settings = es.indices.get_settings(index=building[0])[building[0]]["settings"]["index"]
-        during.append(settings)
+        if building and not during:
+            during.append(
+                es.indices.get_settings(index=building[0])[building[0]]["settings"]["index"]
+            )
 
-    rebuild(es, prefix, [TINY_BUNDLE], look_at_the_new_generation)
+    rebuild(es, prefix, [TINY_BUNDLE, EXAMPLE_BUNDLE], look_at_the_new_generation)
     assert during[0]["refresh_interval"] == "-1"
     assert during[0]["number_of_replicas"] == "0"
     assert during[0]["auto_expand_replicas"] == "false"
-    for kind in INDEX_KINDS:
-        (live,) = es.indices.get_alias(name=type_alias(prefix, kind)).body
+    live_ones = list(es.indices.get_alias(name=f"{prefix}-records,{prefix}-event").body)
+    assert len(live_ones) >= 4, "photos and events at two levels at least"
+    for live in live_ones:
         settings = es.indices.get_settings(index=live)[live]["settings"]["index"]
         assert "refresh_interval" not in settings
         assert settings["auto_expand_replicas"] == "0-1"

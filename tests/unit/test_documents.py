@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from evidence.access import Level
+from evidence.ids import reference_ids
 from indexer.bundle import Collection
-from indexer.documents import Extracted, build_document, content_hash, reference_ids
+from indexer.documents import Extracted, build_document, content_hash
 from indexer.records import FilingIn, TestimonyIn
 from indexer.report import Origin
 from indexer.sources.base import RawRecord
