@@ -15,7 +15,6 @@ import re
 import secrets
 import shutil
 from pathlib import Path
-from typing import BinaryIO
 
 __all__ = [
     "MAX_IMAGE_PIXELS",
@@ -23,7 +22,6 @@ __all__ = [
     "keep_original",
     "megapixels_refusal",
     "sha256_file",
-    "sha256_stream",
     "stored_path",
     "verified_original",
 ]
@@ -38,18 +36,13 @@ class OriginalUnavailable(Exception):
     """The stored original is missing, unreadable, or not the file its name says."""
 
 
-def sha256_stream(handle: BinaryIO) -> str:
-    """Hash an open file in blocks, from where it stands to its end."""
-    digest = hashlib.sha256()
-    for block in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(block)
-    return digest.hexdigest()
-
-
 def sha256_file(path: Path) -> str:
     """Hash a file in blocks; the first thing done to any original."""
+    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        return sha256_stream(handle)
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def megapixels_refusal(width: int, height: int) -> str | None:

@@ -15,6 +15,7 @@ browser until someone chooses to reveal them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +28,6 @@ from evidence.errors import NotFound
 from evidence.originals import (
     OriginalUnavailable,
     megapixels_refusal,
-    sha256_stream,
     stored_path,
     verified_original,
 )
@@ -48,16 +48,17 @@ class Original:
 
 
 def _render(path: Path, sha256: str, blur: bool) -> bytes:
+    """Read the stored file once, check it is what `sha256` names, and only then decode
+    the very bytes that were hashed."""
     try:
-        with path.open("rb") as handle:
-            if sha256_stream(handle) != sha256:
-                raise OriginalUnavailable("the stored file does not match its SHA-256")
-            handle.seek(0)
-            with Image.open(handle) as image:
-                if refusal := megapixels_refusal(image.width, image.height):
-                    raise OriginalUnavailable(refusal)
-                image.draft("RGB", PREVIEW_SIZE)  # JPEG: decode at a reduced scale
-                picture = ImageOps.exif_transpose(image).convert("RGB")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise OriginalUnavailable("the stored file does not match its SHA-256")
+        with Image.open(io.BytesIO(data)) as image:
+            if refusal := megapixels_refusal(image.width, image.height):
+                raise OriginalUnavailable(refusal)
+            image.draft("RGB", PREVIEW_SIZE)  # JPEG: decode at a reduced scale
+            picture = ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise OriginalUnavailable(f"unreadable: {error}") from error
     picture.thumbnail(PREVIEW_SIZE)

@@ -189,6 +189,6 @@ async def record_file(store: Store, stable_id: str, caller: Caller, *, reveal: b
     return RecordFile(
         stable_id,
         str(source["sha256"]),
-        str(source.get("media_type") or "application/octet-stream"),
+        str((source.get("source") or {}).get("media_type") or "application/octet-stream"),
         bool(source.get("graphic", True)),
     )
