@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,8 @@ from PIL import Image, ImageStat
 
 from evidence.access import Role
 from evidence.ids import stable_id
-from evidence.originals import stored_path
+from evidence.indices import type_alias
+from evidence.originals import keep_original, stored_path
 from evidence.settings import Settings
 from indexer.load import LoadOptions, load_bundle
 from search_api.accounts.store import UserStore
@@ -205,3 +207,32 @@ def test_a_preview_is_made_off_the_event_loop(store_settings: Settings, tmp_path
         assert answered.status_code == 200
         assert preview.result(timeout=120).status_code == 200
     assert order == ["healthz answered", "image written"]
+
+
+def test_a_preview_is_never_decoded_from_an_image_over_the_cap(
+    store_settings: Settings, es: Elasticsearch, tmp_path: Path
+) -> None:
+    """A record from an older load, when 200 megapixels were allowed, may name a larger
+    image: its original is still served byte for byte, but no preview is decoded."""
+    photo = {"id": "P-big", "file": "media/big.jpg", "level": "public", "shade": 30}
+    write_photo_bundle(tmp_path / "bundle", "older", [photo])
+    load(store_settings, tmp_path / "bundle")
+    big = tmp_path / "big.png"
+    Image.new("1", (8000, 8000)).save(big)
+    digest = keep_original(store_settings.originals_dir, big)
+    record_id = stable_id("older", "photo", "P-big")
+    es.update(
+        index=type_alias(store_settings.index_prefix, "photo"),
+        id=record_id,
+        doc={"sha256": digest, "source": {"media_type": "image/png"}},
+        refresh=True,
+    )
+    with TestClient(create_app(store_settings), raise_server_exceptions=False) as client:
+        preview = client.get(f"/media/{record_id}/preview")
+        assert preview.status_code == 404
+        assert preview.json() == {"detail": f"No image for {record_id}."}
+        original = client.get(f"/media/{record_id}/original")
+        assert original.status_code == 200 and original.content == big.read_bytes()
+    [event] = audit_events(es, store_settings, "image.unavailable")
+    reason = json.loads(event["params"])["reason"]
+    assert reason == "image is 8000 x 8000 = 64 megapixels; at most 50"
