@@ -95,9 +95,10 @@ async def _unavailable(caller: Caller, image: RecordFile, problem: OriginalUnava
 async def preview(store: Store, originals_dir: Path, stable_id: str, caller: Caller) -> bytes:
     """A small JPEG of the record's image; greyscale and heavily blurred when graphic."""
     image = await record_file(store, stable_id, caller, reveal=False)
-    root = str(originals_dir.resolve())
     try:
-        return await asyncio.to_thread(_cached_preview, root, image.sha256, image.graphic)
+        return await asyncio.to_thread(
+            _cached_preview, str(originals_dir), image.sha256, image.graphic
+        )
     except OriginalUnavailable as problem:
         await _unavailable(caller, image, problem)
 
