@@ -64,8 +64,13 @@ def _extract(
             image = image_info(path)
         except ImageError as error:
             raise _MediaError(str(error)) from error
-        if originals is not None and keep_original(originals, path) != digest:
-            raise _MediaError(f"{record.file} changed while it was being read")
+        if originals is not None:
+            try:
+                kept = keep_original(originals, path)
+            except OSError as error:
+                raise _MediaError(f"cannot be kept in the originals store: {error}") from error
+            if kept != digest:
+                raise _MediaError(f"{record.file} changed while it was being read")
         return Extracted(digest, image, detect_language(record.findings or ""))
     language = (
         None if getattr(record, "language", None) else detect_language("\n".join(raw.pages or []))

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from evidence.originals import (
     OriginalUnavailable,
@@ -17,6 +18,9 @@ from evidence.originals import (
     stored_path,
     verified_original,
 )
+from indexer.bundle import read_collection
+from indexer.pipeline import prepare
+from indexer.report import LoadReport
 
 
 def _source(folder: Path, content: bytes = b"SYNTHETIC image bytes") -> Path:
@@ -77,3 +81,21 @@ def test_only_a_sha256_names_a_stored_file(tmp_path: Path, name: str) -> None:
 def test_a_missing_original_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(OriginalUnavailable, match="not in the originals store"):
         verified_original(tmp_path, "0" * 64)
+
+
+def test_a_store_that_cannot_be_written_rejects_the_photo_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "bundle"
+    _source(root / "media")
+    (root / "collection.yaml").write_text("id: kept\ntitle: Kept\nsynthetic: true\n")
+    (root / "photos.csv").write_text("photo_id,file\nK-1,media/photo.jpg\n")
+    not_a_folder = tmp_path / "originals"
+    not_a_folder.write_text("a file where the store should be")
+    report = LoadReport()
+    Image.new("RGB", (8, 8)).save(root / "media" / "photo.jpg")
+    actions = list(prepare(read_collection(root), "photo", report, originals=not_a_folder))
+    assert actions == []
+    [rejection] = report.rejections
+    assert (rejection.file, rejection.line, rejection.field) == ("photos.csv", 2, "file")
+    assert rejection.reason.startswith("cannot be kept in the originals store: ")
