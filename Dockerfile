@@ -5,8 +5,9 @@ FROM python:3.11-slim
 # owner of its mount point, so creating them here owned by the app's user is what lets
 # it write bundles and uploads (docs/deployment.md).
 RUN useradd --create-home --uid 10001 evidence \
-    && mkdir -p /var/lib/evidence/bundles /var/lib/evidence/uploads \
-    && chown evidence:evidence /var/lib/evidence/bundles /var/lib/evidence/uploads
+    && mkdir -p /var/lib/evidence/bundles /var/lib/evidence/uploads /var/lib/evidence/originals \
+    && chown evidence:evidence /var/lib/evidence/bundles /var/lib/evidence/uploads \
+        /var/lib/evidence/originals
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY evidence ./evidence
@@ -20,6 +21,7 @@ USER evidence
 # The image alone (plain `docker run`) keeps uploads at the same mount point compose uses.
 ENV EVIDENCE_API_HOST=0.0.0.0 \
     EVIDENCE_API_PORT=8000 \
-    EVIDENCE_UPLOADS_DIR=/var/lib/evidence/uploads
+    EVIDENCE_UPLOADS_DIR=/var/lib/evidence/uploads \
+    EVIDENCE_ORIGINALS_DIR=/var/lib/evidence/originals
 EXPOSE 8000
 CMD ["python", "-m", "search_api", "serve"]

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "EVIDENCE_"
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
+DEFAULT_ORIGINALS_DIR = Path("var/originals")
 _URL = TypeAdapter(AnyHttpUrl)
 
 
@@ -64,6 +65,12 @@ class Settings(BaseSettings):
         default=Path("var/uploads"),
         description="Where uploads are kept: originals write-once under their SHA-256, "
         "unpacked bundles, and reports.",
+    )
+    originals_dir: Path = Field(
+        default=DEFAULT_ORIGINALS_DIR,
+        description="The originals store: every media file a loaded record points to, kept "
+        "read-only under its SHA-256. Images are served only from here, and only the file "
+        "whose hash is the record's own.",
     )
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Largest upload accepted, in bytes."

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from evidence.access import Level
+from evidence.yaml_input import ALIASES_REFUSED, YamlAliasRefused, read_bundle_yaml
 
 __all__ = ["BundleError", "Collection", "read_collection"]
 
@@ -33,7 +34,10 @@ def read_collection(root: Path) -> Collection:
     if not path.is_file():
         raise BundleError(f"{root}: no collection.yaml")
     try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        meta = read_bundle_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+    except YamlAliasRefused as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        raise BundleError(f"{path}: {ALIASES_REFUSED} (line {line})") from error
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise BundleError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(meta, dict):

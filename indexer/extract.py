@@ -14,12 +14,13 @@ from pathlib import Path
 import imagehash
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from evidence.originals import megapixels_refusal
+
 __all__ = ["ImageInfo", "detect_language", "image_info"]
 
 # The languages the archives hold; restricting the detector keeps short texts sane.
 LANGUAGES = ["ar", "en", "fr", "de", "es", "nl", "sv", "tr", "fa", "ku"]
 IMAGE_FORMATS = {"JPEG", "PNG", "TIFF", "WEBP"}
-Image.MAX_IMAGE_PIXELS = 200_000_000  # refuse decompression bombs, allow large scans
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,15 @@ class ImageError(Exception):
 
 
 def image_info(path: Path) -> ImageInfo:
+    """What the image says about itself. Its size is read from the header and checked
+    against the cap before any pixel is decoded; Pillow's own decompression-bomb check
+    (at its default limit) still refuses anything far larger while opening."""
     try:
         with Image.open(path) as image:
             if image.format not in IMAGE_FORMATS:
                 raise ImageError(f"unsupported image format {image.format}")
+            if refusal := megapixels_refusal(image.width, image.height):
+                raise ImageError(refusal)
             image.load()
             exif = image.getexif()
             sub = exif.get_ifd(ExifTags.IFD.Exif)

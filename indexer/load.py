@@ -21,7 +21,7 @@ from evidence.indices import (
     retired_generations,
     swap_aliases,
 )
-from evidence.settings import Settings
+from evidence.settings import DEFAULT_ORIGINALS_DIR, Settings
 from indexer.bulk import index_documents
 from indexer.bundle import Collection, read_collection
 from indexer.locks import loading, rebuilding
@@ -45,11 +45,13 @@ Tick = Callable[[], None] | None
 class LoadOptions:
     """How a load runs, not what it loads: worker processes for validation and analysis
     (0: none); how long to wait out an unavailable node (per outage) or another writer;
-    and how long a rebuild waits for searches still reading the old indices."""
+    and how long a rebuild waits for searches still reading the old indices. Photos'
+    files are kept in the originals store at `originals_dir`."""
 
     workers: int = 0
     retry_seconds: float = 300
     drain_seconds: float = 60
+    originals_dir: Path = DEFAULT_ORIGINALS_DIR
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoadOptions:
@@ -57,6 +59,7 @@ class LoadOptions:
             settings.indexer_workers,
             settings.indexer_retry_seconds,
             settings.rebuild_drain_seconds,
+            settings.originals_dir,
         )
 
 
@@ -94,7 +97,7 @@ def _load_into(
         index_documents(
             es,
             targets,
-            prepare(collection, record_type, report, tick, options.workers),
+            prepare(collection, record_type, report, tick, options.workers, options.originals_dir),
             report,
             previous_from=previous.of_kind(record_type),
             copy_unchanged=copy_unchanged,

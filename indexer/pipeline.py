@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from evidence.originals import keep_original, sha256_file
 from indexer.bulk import IndexAction
 from indexer.bundle import Collection
 from indexer.documents import Extracted, build_document
@@ -26,7 +27,6 @@ from indexer.extract import ImageError, detect_language, image_info
 from indexer.records import PhotoIn, RecordIn, known_fields, model_for
 from indexer.report import LoadReport, Origin, Rejection
 from indexer.sources import RawRecord, read_records
-from indexer.sources.base import sha256_file
 
 __all__ = ["prepare"]
 
@@ -52,7 +52,9 @@ def _media_path(collection: Collection, relative: str) -> Path:
     return path
 
 
-def _extract(collection: Collection, raw: RawRecord, record: RecordIn) -> Extracted:
+def _extract(
+    collection: Collection, raw: RawRecord, record: RecordIn, originals: Path | None
+) -> Extracted:
     if isinstance(record, PhotoIn):
         if not record.file:
             return Extracted(language=detect_language(record.findings or ""))
@@ -62,6 +64,13 @@ def _extract(collection: Collection, raw: RawRecord, record: RecordIn) -> Extrac
             image = image_info(path)
         except ImageError as error:
             raise _MediaError(str(error)) from error
+        if originals is not None:
+            try:
+                kept = keep_original(originals, path)
+            except OSError as error:
+                raise _MediaError(f"cannot be kept in the originals store: {error}") from error
+            if kept != digest:
+                raise _MediaError(f"{record.file} changed while it was being read")
         return Extracted(digest, image, detect_language(record.findings or ""))
     language = (
         None if getattr(record, "language", None) else detect_language("\n".join(raw.pages or []))
@@ -96,9 +105,16 @@ class _Checked:
     action: IndexAction | None = None
 
 
-def _check(collection: Collection, record_type: str, item: RawRecord | Rejection) -> _Checked:
-    """Validate, hash, extract and build one record. Pure: no shared state. A record the
-    reader already rejected passes through, so the report keeps file order."""
+def _check(
+    collection: Collection,
+    record_type: str,
+    item: RawRecord | Rejection,
+    originals: Path | None,
+) -> _Checked:
+    """Validate, hash, extract and build one record; a photo's file goes into the
+    `originals` store (none when only validating). No shared state but that
+    content-addressed store. A record the reader already rejected passes through, so
+    the report keeps file order."""
     if isinstance(item, Rejection):
         return _Checked(None, rejections=(item,))
     origin = _with_local_id(item, item.fields, record_type)
@@ -109,7 +125,7 @@ def _check(collection: Collection, record_type: str, item: RawRecord | Rejection
     # `model_for` is typed with the models' private base class; this names the three.
     assert isinstance(record, RecordIn)
     try:
-        extracted = _extract(collection, item, record)
+        extracted = _extract(collection, item, record, originals)
     except _MediaError as error:
         return _Checked(origin, record.local_id, (origin.reject("file", str(error)),))
     document = build_document(collection, item, record, extracted)
@@ -119,9 +135,12 @@ def _check(collection: Collection, record_type: str, item: RawRecord | Rejection
 
 
 def _check_chunk(
-    collection: Collection, record_type: str, chunk: list[RawRecord | Rejection]
+    collection: Collection,
+    record_type: str,
+    chunk: list[RawRecord | Rejection],
+    originals: Path | None,
 ) -> list[_Checked]:
-    return [_check(collection, record_type, item) for item in chunk]
+    return [_check(collection, record_type, item, originals) for item in chunk]
 
 
 def _checked(
@@ -129,18 +148,19 @@ def _checked(
     record_type: str,
     items: Iterable[RawRecord | Rejection],
     workers: int,
+    originals: Path | None,
 ) -> Iterator[_Checked]:
     """`_check` over `items` in order; with workers, in that many processes, a bounded
     number of chunks in flight so memory stays flat however large the bundle."""
     if workers <= 0:
         for item in items:
-            yield _check(collection, record_type, item)
+            yield _check(collection, record_type, item, originals)
         return
     chunks = _batched(items, _WORK_CHUNK)
     first, second = next(chunks, []), next(chunks, None)
     if second is None:
         # Work that fits in one chunk is done here: starting processes costs more.
-        yield from _check_chunk(collection, record_type, first)
+        yield from _check_chunk(collection, record_type, first, originals)
         return
     # Never fork this process: it may be running threads (the API's, the ES client's),
     # and a fork copies the locks they hold. Workers fork from a single-threaded server
@@ -150,7 +170,7 @@ def _checked(
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future[list[_Checked]]] = deque()
         for chunk in chain([first, second], chunks):
-            pending.append(pool.submit(_check_chunk, collection, record_type, chunk))
+            pending.append(pool.submit(_check_chunk, collection, record_type, chunk, originals))
             if len(pending) >= 2 * workers:
                 yield from pending.popleft().result()
         while pending:
@@ -171,8 +191,11 @@ def prepare(
     report: LoadReport,
     tick: Callable[[], None] | None = None,
     workers: int = 0,
+    originals: Path | None = None,
 ) -> Iterator[IndexAction]:
-    """Documents ready to index; rejections and warnings go into `report`.
+    """Documents ready to index; rejections and warnings go into `report`. With
+    `originals`, each photo's file is kept in that originals store, which is where the
+    API serves it from.
 
     Reading, duplicate detection and the report stay in this process and in file order;
     with `workers`, validation, extraction and analysis run in worker processes.
@@ -196,7 +219,7 @@ def prepare(
                 report.warnings.append(f"{item.origin.file}: unknown fields ignored: {fields}")
             yield item
 
-    for checked in _checked(collection, record_type, counted(), workers):
+    for checked in _checked(collection, record_type, counted(), workers, originals):
         if checked.local_id is None or checked.origin is None:
             report.rejections.extend(checked.rejections)
             continue

@@ -4,7 +4,7 @@ other frames of the same body, near-duplicate photos, and the original image fil
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from evidence.errors import NotFound
@@ -14,7 +14,14 @@ from search_api.deps import Caller
 from search_api.models import Link, RecordOut
 from search_api.store import Store, by_id
 
-__all__ = ["RECORD_EXCLUDES", "link_queries", "links_body", "record", "record_file"]
+__all__ = [
+    "RECORD_EXCLUDES",
+    "RecordFile",
+    "link_queries",
+    "links_body",
+    "record",
+    "record_file",
+]
 
 LINK_FIELDS = ["stable_id", "record_type", "title", "date", "phash", "local_id"]
 NEAR_DUPLICATE_BITS = 10
@@ -161,24 +168,36 @@ async def _audited_get(
     return source
 
 
-async def record_file(
-    store: Store, stable_id: str, caller: Caller, *, reveal: bool
-) -> tuple[Path, bool]:
+@dataclass(frozen=True)
+class RecordFile:
+    """The image a photo record names: by content (its SHA-256), never by path."""
+
+    stable_id: str
+    sha256: str
+    media_type: str
+    graphic: bool
+
+
+async def record_file(store: Store, stable_id: str, caller: Caller, *, reveal: bool) -> RecordFile:
     """The image of a photo the caller may see, and whether it is graphic.
 
-    Revealing the original is audited; a blurred preview is not a reveal.
+    Revealing the original is audited; a blurred preview is not a reveal. A record the
+    caller may not see, one that does not exist and one without an image are the same
+    "No image" 404, so the answer tells nothing about records above the caller.
     """
     exclude = ["search_text", "search_stems", "pages", "protected"]
-    if reveal:
-        source = await _audited_get(store, stable_id, caller, "image.reveal", exclude)
-    else:
-        source = await store.get(stable_id, caller.access, exclude=exclude)
-    roots = await store.bundle_roots(source["collection"]) if source.get("file") else []
-    for root in roots:
-        base = Path(root).resolve()
-        path = (base / source["file"]).resolve()
-        if path.is_relative_to(base) and path.is_file():
-            break
-    else:
+    try:
+        if reveal:
+            source = await _audited_get(store, stable_id, caller, "image.reveal", exclude)
+        else:
+            source = await store.get(stable_id, caller.access, exclude=exclude)
+    except NotFound:
+        raise NotFound(f"No image for {stable_id}.") from None
+    if not (source.get("file") and source.get("sha256")):
         raise NotFound(f"No image for {stable_id}.")
-    return path, bool(source.get("graphic", True))
+    return RecordFile(
+        stable_id,
+        str(source["sha256"]),
+        str((source.get("source") or {}).get("media_type") or "application/octet-stream"),
+        bool(source.get("graphic", True)),
+    )

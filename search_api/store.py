@@ -17,8 +17,8 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
 from evidence.errors import IndexUnavailable, NotFound
-from evidence.indices import all_alias, registry_index, type_alias, visible_aliases
-from search_api.paging import COMPLETE, PIT_KEEP_ALIVE, every_hit
+from evidence.indices import all_alias, type_alias, visible_aliases
+from search_api.paging import COMPLETE, PIT_KEEP_ALIVE
 from search_api.transport import CursorExpired, translated
 
 __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
@@ -149,17 +149,3 @@ class Store:
                 timeout="1s",
             )
         return str(response["status"])
-
-    async def bundle_roots(self, collection: str) -> list[str]:
-        """Where a collection's bundles were loaded from, for serving original files:
-        all of them, however many."""
-        registry = registry_index(self._prefix)
-        async with translated():
-            if not await self._es.indices.exists(index=registry):
-                return []
-        body = {
-            "query": {"term": {"collection": collection}},
-            "sort": [{"path": "asc"}],
-            "_source": ["path"],
-        }
-        return [hit["_source"]["path"] async for hit in every_hit(self._es, registry, body)]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evidence.originals import sha256_file
 from indexer.report import Origin, Rejection
 
 __all__ = ["RawRecord", "read_jsonl", "sha256_file"]
@@ -24,15 +24,6 @@ class RawRecord:
     pages: list[str] | None = None
     document: Path | None = field(default=None)
     document_sha256: str | None = None
-
-
-def sha256_file(path: Path) -> str:
-    """Hash a file in blocks; the first thing done to any original."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_jsonl(path: Path, record_type: str) -> Iterator[RawRecord | Rejection]:

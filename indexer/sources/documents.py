@@ -16,6 +16,7 @@ import docx
 import pypdf
 import yaml
 
+from evidence.yaml_input import read_bundle_yaml
 from indexer.report import Origin, Rejection
 from indexer.sources.base import RawRecord, read_jsonl, sha256_file
 
@@ -37,7 +38,7 @@ class _Unreadable(Exception):
 
 def _yaml_mapping(text: str, where: str, first_line: int = 1) -> dict[str, Any]:
     try:
-        value = yaml.safe_load(text)
+        value = read_bundle_yaml(text, where)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = first_line + (mark.line if mark else 0)

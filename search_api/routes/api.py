@@ -11,9 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from search_api import record_service, service
+from search_api import media, record_service, service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
-from search_api.media import preview_jpeg
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
 from search_api.params import ExportParams, SearchParams, TimelineParams
 
@@ -99,18 +98,23 @@ async def export(
 
 
 @router.get("/media/{stable_id}/preview", responses=_NOT_FOUND, response_class=Response)
-async def media_preview(stable_id: str, store: StoreDep, caller: CallerDep) -> Response:
+async def media_preview(
+    stable_id: str, store: StoreDep, caller: CallerDep, settings: SettingsDep
+) -> Response:
     """A small preview; graphic photos come greyscale and blurred."""
-    path, graphic = await record_service.record_file(store, stable_id, caller, reveal=False)
+    jpeg = await media.preview(store, settings.originals_dir, stable_id, caller)
     headers = {"Cache-Control": "private, no-store"}
-    return Response(preview_jpeg(path, blur=graphic), media_type="image/jpeg", headers=headers)
+    return Response(jpeg, media_type="image/jpeg", headers=headers)
 
 
 @router.get("/media/{stable_id}/original", responses=_NOT_FOUND, response_class=FileResponse)
-async def media_original(stable_id: str, store: StoreDep, caller: CallerDep) -> FileResponse:
+async def media_original(
+    stable_id: str, store: StoreDep, caller: CallerDep, settings: SettingsDep
+) -> FileResponse:
     """The original file, byte for byte, for a deliberate reveal."""
-    path, _ = await record_service.record_file(store, stable_id, caller, reveal=True)
-    return FileResponse(path, headers={"Cache-Control": "private, no-store"})
+    found = await media.original(store, settings.originals_dir, stable_id, caller)
+    headers = {"Cache-Control": "private, no-store"}
+    return FileResponse(found.path, media_type=found.media_type, headers=headers)
 
 
 @router.get("/api/timeline", response_model=TimelineResponse, responses=_ERRORS)

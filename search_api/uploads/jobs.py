@@ -21,7 +21,7 @@ from evidence.indices import MappingOutdated, ensure_plain_index, uploads_index
 from evidence.settings import Settings
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
-from indexer.load import load_bundle
+from indexer.load import LoadOptions, load_bundle
 from indexer.locks import WritersBusy
 from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.paging import read_page
@@ -113,7 +113,9 @@ class UploadJobs:
 
         try:
             update({"status": "indexing"})
-            report = load_bundle(es, self._settings.index_prefix, bundle, tick)
+            # Same load path as the CLI; its photos' files go into the originals store.
+            options = LoadOptions(originals_dir=self._settings.originals_dir)
+            report = load_bundle(es, self._settings.index_prefix, bundle, tick, options)
             update(
                 {
                     "status": "done",

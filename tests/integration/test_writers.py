@@ -278,32 +278,3 @@ def test_an_export_goes_on_when_its_point_in_time_expires(
     ids = run_async(export())
     assert ids == sorted(ids)
     assert len(ids) == len(set(ids)) == 5
-
-
-def test_every_bundle_folder_of_a_collection_is_found_for_its_files(
-    es: Elasticsearch, settings: Settings
-) -> None:
-    """Media were looked up under `size=100` bundle folders: the 101st was never tried."""
-    registry = registry_index(settings.index_prefix)
-    registered_bundles(es, settings.index_prefix)  # creates the registry
-    helpers.bulk(
-        es,
-        (
-            {
-                "_index": registry,
-                "_id": f"b{n}",
-                "_source": {"collection": "x", "path": f"/b/{n:03d}"},
-            }
-            for n in range(101)
-        ),
-        refresh=True,
-    )
-
-    async def roots() -> list[str]:
-        client = AsyncElasticsearch(settings.es_url)
-        try:
-            return await Store(client, settings.index_prefix).bundle_roots("x")
-        finally:
-            await client.close()
-
-    assert run_async(roots()) == [f"/b/{n:03d}" for n in range(101)]
