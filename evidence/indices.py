@@ -35,6 +35,7 @@ __all__ = [
     "plain_index_body",
     "registry_index",
     "retired_generations",
+    "sessions_index",
     "swap_aliases",
     "type_alias",
     "uploads_index",
@@ -94,6 +95,11 @@ def registry_index(prefix: str) -> str:
 
 def users_index(prefix: str) -> str:
     return f"{prefix}-users"
+
+
+def sessions_index(prefix: str) -> str:
+    """Web sessions and failed-login back-offs, shared by every API process."""
+    return f"{prefix}-sessions"
 
 
 def chronologies_index(prefix: str) -> str:
