@@ -21,6 +21,7 @@ from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
 from search_api.chronologies.store import ChronologyStore
 from search_api.errors import install_error_handlers
+from search_api.headers import SecurityHeaders
 from search_api.routes import admin, api, health, pages
 from search_api.store import Store
 from search_api.uploads import api as uploads_api
@@ -68,4 +69,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_pages.router)
     app.include_router(health.router)
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     return app
