@@ -28,7 +28,6 @@ from fastapi.testclient import TestClient
 from evidence.access import Role
 from evidence.settings import Settings
 from indexer.load import load_bundle
-from search_api.accounts.sessions import LoginBackoff
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.chronologies import export as chronology_export
@@ -217,6 +216,8 @@ def test_failed_logins_slow_down_only_that_address_for_that_username(
 def test_the_back_off_doubles_with_each_failure_and_a_success_clears_it(
     settings: Settings, es: Elasticsearch
 ) -> None:
+    from search_api.accounts.sessions import LoginBackoff  # new here: old code fails alone
+
     async def waits() -> tuple[list[int], int, int, int]:
         client = AsyncElasticsearch(settings.es_url)
         backoff = LoginBackoff(client, settings.index_prefix)
