@@ -31,6 +31,10 @@ __all__ = ["LoginBackoff", "SessionStore"]
 # A row of failures this old is forgotten: the next failure counts from one again.
 _FORGET_AFTER_MS = 24 * 3600 * 1000
 
+# How often one API process deletes ended sessions and forgotten back-offs.
+_PURGE_EVERY_MS = 3600 * 1000
+_PURGE_BATCH, _PURGE_ROUNDS = 1000, 20
+
 # Attempts racing in from several API processes all count: each failure is written only
 # if nobody wrote in between (sequence numbers), else it is read and counted again.
 _WRITE_ATTEMPTS = 20
@@ -65,9 +69,18 @@ class _SessionsIndex:
 
 
 class SessionStore(_SessionsIndex):
+    def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
+        super().__init__(es, prefix)
+        self._purged_at_ms = 0
+
     @translating
     async def open(self, session: Session) -> None:
+        """Keep the session; at most hourly per process, also delete what has expired."""
         await self._ensure()
+        now = _now_ms(None)
+        if now - self._purged_at_ms >= _PURGE_EVERY_MS:
+            self._purged_at_ms = now
+            await self._purge(now)
         await self._es.create(
             index=self._index,
             id=_digest(session.session_id),
@@ -78,6 +91,36 @@ class SessionStore(_SessionsIndex):
                 "expires": session.expires * 1000,
             },
         )
+
+    async def _purge(self, now: int) -> None:
+        """Ended sessions and forgotten back-offs: ignored already, deleted here so that
+        the index does not grow with every login and every address ever tried."""
+        stale = [
+            {
+                "bool": {
+                    "filter": [{"term": {"kind": "session"}}, {"range": {"expires": {"lt": now}}}]
+                }
+            },
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"kind": "backoff"}},
+                        {"range": {"last_failure": {"lt": now - _FORGET_AFTER_MS}}},
+                    ]
+                }
+            },
+        ]
+        query = {"bool": {"should": stale, "minimum_should_match": 1}}
+        for _ in range(_PURGE_ROUNDS):
+            found = await self._es.search(
+                index=self._index, query=query, size=_PURGE_BATCH, source=False
+            )
+            hits = found["hits"]["hits"]
+            if hits:
+                deletes = [{"delete": {"_index": self._index, "_id": hit["_id"]}} for hit in hits]
+                await self._es.bulk(operations=deletes, refresh=True)
+            if len(hits) < _PURGE_BATCH:
+                return
 
     @translating
     async def live(self, session: Session, now: float | None = None) -> bool:

@@ -430,3 +430,35 @@ def test_the_printable_chronology_allows_no_script_at_all(
     assert "default-src 'none'" in policy and "script-src" not in policy
     assert "frame-ancestors 'none'" in policy
     assert printable.headers["cache-control"] == "no-store"
+
+
+def test_ended_sessions_and_forgotten_back_offs_are_deleted(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """The index does not grow with every login and every address ever tried."""
+    from search_api.accounts.security import new_session
+    from search_api.accounts.sessions import LoginBackoff, SessionStore
+
+    ended, live = new_session("jo", now=time.time() - 9 * 3600), new_session("jo")
+
+    async def open_twice() -> tuple[bool, bool]:
+        client = AsyncElasticsearch(settings.es_url)
+        await SessionStore(client, settings.index_prefix).open(ended)
+        backoff = LoginBackoff(client, settings.index_prefix)
+        await backoff.failed("203.0.113.1", "jo", now=time.time() - 2 * 86_400)
+        await backoff.failed("203.0.113.2", "jo")
+        await client.indices.refresh(index=f"{settings.index_prefix}-sessions")
+        another_process = SessionStore(client, settings.index_prefix)
+        await another_process.open(live)
+        states = await another_process.live(ended, now=0), await another_process.live(live)
+        await client.close()
+        return states
+
+    ended_kept, live_kept = run_async(open_twice())
+    assert (ended_kept, live_kept) == (False, True)
+    es.indices.refresh(index=f"{settings.index_prefix}-sessions")
+    kinds = [
+        hit["_source"]["kind"]
+        for hit in es.search(index=f"{settings.index_prefix}-sessions")["hits"]["hits"]
+    ]
+    assert sorted(kinds) == ["backoff", "session"], "the recent back-off and the live session"
