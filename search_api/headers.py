@@ -55,7 +55,7 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value if name != _POLICY else headers.get(name, value)
-                if not cacheable:
+                if not cacheable and "no-store" not in headers.get("Cache-Control", ""):
                     headers["Cache-Control"] = NO_STORE["Cache-Control"]
             await send(message)
 

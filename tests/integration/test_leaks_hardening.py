@@ -33,7 +33,6 @@ HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
-    "cache-control": "no-store",
 }
 POLICY = (
     "script-src 'self'",
@@ -87,6 +86,8 @@ def _assert_hardened(response: httpx.Response) -> None:
     where = f"{response.request.method} {response.request.url} ({response.status_code})"
     for name, value in HEADERS.items():
         assert response.headers.get(name) == value, f"{name} on {where}"
+    directives = response.headers.get("cache-control", "").replace(" ", "").split(",")
+    assert "no-store" in directives, f"no-store on {where}"
     policy = response.headers.get("content-security-policy", "")
     for directive in POLICY:
         assert directive in policy, f"{directive} on {where}"
