@@ -48,6 +48,7 @@ __all__ = [
     "records_alias",
     "registry_index",
     "retired_generations",
+    "sessions_index",
     "swap_aliases",
     "type_alias",
     "uploads_index",
@@ -109,6 +110,11 @@ def registry_index(prefix: str) -> str:
 
 def users_index(prefix: str) -> str:
     return f"{prefix}-users"
+
+
+def sessions_index(prefix: str) -> str:
+    """Web sessions and failed-login back-offs, shared by every API process."""
+    return f"{prefix}-sessions"
 
 
 def chronologies_index(prefix: str) -> str:

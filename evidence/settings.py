@@ -7,6 +7,7 @@ refused at start-up so a typo cannot silently fall back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -60,6 +61,11 @@ class Settings(BaseSettings):
         min_length=16,
         description="Signs cursors and sessions. Set it in production; the default is new "
         "at every start, so cursors and logins do not survive a restart.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Reverse proxies whose X-Forwarded-For is believed: IP addresses or CIDR "
+        "networks separated by commas. Empty: the client is always the connecting peer.",
     )
     uploads_dir: Path = Field(
         default=Path("var/uploads"),
@@ -134,6 +140,16 @@ class Settings(BaseSettings):
             raise ValueError("give at least one URL")
         return ",".join(str(_URL.validate_python(url)).rstrip("/") for url in urls)
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _ip_networks(cls, value: str) -> str:
+        networks = [
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        ]
+        return ",".join(str(network) for network in networks)
+
     @field_validator("devnode_heap")
     @classmethod
     def _heap_at_most_one_gigabyte(cls, value: str) -> str:
@@ -159,6 +175,11 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown settings in the environment: {', '.join(unknown)}")
         return data
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`trusted_proxies` parsed: whose X-Forwarded-For the API believes."""
+        return tuple(ipaddress.ip_network(part) for part in self.trusted_proxies.split(",") if part)
 
     @property
     def es_hosts(self) -> list[str]:

@@ -14,13 +14,14 @@ from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from search_api.accounts import pages as accounts_pages
 from search_api.accounts.identify import identify
-from search_api.accounts.security import LoginLimiter
+from search_api.accounts.sessions import LoginBackoff, SessionStore
 from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
 from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
 from search_api.chronologies.store import ChronologyStore
 from search_api.errors import install_error_handlers
+from search_api.headers import SecurityHeaders
 from search_api.routes import admin, api, health, pages
 from search_api.store import Store
 from search_api.uploads import api as uploads_api
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         es = async_client(settings, request_timeout=settings.request_timeout, max_retries=2)
         app.state.store = Store(es, settings.index_prefix)
         app.state.users = UserStore(es, settings.index_prefix)
+        app.state.sessions = SessionStore(es, settings.index_prefix)
+        app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.uploads = UploadJobs(es, settings)
@@ -54,7 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.identify = identify
-    app.state.login_limiter = LoginLimiter()
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
@@ -67,4 +69,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_pages.router)
     app.include_router(health.router)
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -67,8 +67,15 @@ def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object
 def serve() -> None:
     """Serve the web app and the JSON API."""
     settings = get_settings()
+    # The app alone decides whose X-Forwarded-For to believe (EVIDENCE_TRUSTED_PROXIES);
+    # uvicorn's own handling would believe any loopback peer, and take any string.
     if settings.api_workers == 1:
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            proxy_headers=False,
+        )
         return
     # Several processes, each building the app from the same environment.
     uvicorn.run(
@@ -77,6 +84,7 @@ def serve() -> None:
         host=settings.api_host,
         port=settings.api_port,
         workers=settings.api_workers,
+        proxy_headers=False,
     )
 
 

@@ -8,6 +8,8 @@ signature, so the core imports no capability package.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
@@ -19,7 +21,17 @@ from evidence.settings import Settings
 from search_api.audit import Auditor
 from search_api.store import Store
 
-__all__ = ["AdminDep", "Caller", "CallerDep", "Identify", "SettingsDep", "StoreDep"]
+__all__ = [
+    "AdminDep",
+    "Caller",
+    "CallerDep",
+    "Identify",
+    "SettingsDep",
+    "StoreDep",
+    "client_address",
+]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Identify(Protocol):
@@ -50,9 +62,48 @@ def get_store(request: Request) -> Store:
     return store
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: list[str], proxies: Sequence[Network]) -> str:
+    """The client's IP address, for the audit log and the login back-off.
+
+    `X-Forwarded-For` is believed only when the peer is one of `proxies`: then the client
+    is its right-most address that is not a trusted proxy (what the outermost trusted
+    proxy saw). Anything else, or an entry that is not an IP address, means the peer.
+    Whatever a client sends, the answer is an IP address (or `unknown` without a peer).
+    """
+    peer_address = _address(peer) if peer else None
+    if peer_address is None:
+        return "unknown"
+
+    def trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address in network for network in proxies)
+
+    if not trusted(peer_address):
+        return str(peer_address)
+    hops = [hop for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            return str(peer_address)
+        if not trusted(address):
+            return str(address)
+    return str(peer_address)
+
+
 async def get_caller(request: Request) -> Caller:
     identify: Identify = request.app.state.identify
-    client = request.client.host if request.client else "unknown"
+    settings: Settings = request.app.state.settings
+    client = client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        settings.trusted_proxy_networks,
+    )
     caller = Caller(await identify(request), client, request.app.state.auditor)
     request.state.caller = caller
     return caller

@@ -23,6 +23,7 @@ from evidence.errors import (
     TooManyAttempts,
     Unauthorized,
 )
+from search_api.headers import NO_STORE, SECURITY_HEADERS
 
 __all__ = ["install_error_handlers", "status_for"]
 
@@ -65,8 +66,14 @@ async def _invalid_parameters(request: Request, error: Exception) -> JSONRespons
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    """Answered outside every middleware (Starlette's outermost layer sends it), so it
+    carries the security headers itself."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse({"detail": "Internal error; it has been logged."}, status_code=500)
+    return JSONResponse(
+        {"detail": "Internal error; it has been logged."},
+        status_code=500,
+        headers=SECURITY_HEADERS | NO_STORE,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ callers see one error type whatever the client raised.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,8 @@ from evidence.errors import IndexUnavailable, NotFound
 from evidence.indices import all_alias, type_alias, visible_aliases
 from search_api.paging import COMPLETE, PIT_KEEP_ALIVE
 from search_api.transport import CursorExpired, translated
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
 
@@ -82,8 +85,9 @@ class Store:
         answers: list[dict[str, Any]] = response.body["responses"]
         failed = [answer["error"] for answer in answers if "error" in answer]
         if failed:
-            reason = failed[0].get("reason", "unknown error")
-            raise IndexUnavailable(f"Elasticsearch could not answer: {reason}")
+            # The node's reason can name its files and folders: logged, never answered.
+            log.error("a search failed on Elasticsearch: %s", failed[0])
+            raise IndexUnavailable("Elasticsearch could not answer; try again shortly.")
         return answers
 
     async def open_pit(self, access: AccessContext | None, target: str = "records") -> str:

@@ -1,4 +1,5 @@
-"""Login and logout for the web app: a form, a signed HttpOnly session cookie, CSRF.
+"""Login and logout for the web app: a form, a signed HttpOnly session cookie naming a
+server-side session, CSRF, and a back-off on failed logins per (address, username).
 
 API clients do not log in: they send `Authorization: Bearer <token>`.
 """
@@ -13,8 +14,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evidence.access import AccessContext
-from evidence.errors import TooManyAttempts
-from search_api.accounts.security import SESSION_COOKIE, SESSION_SECONDS, sign_session
+from search_api.accounts.security import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    new_session,
+    read_session,
+    sign_session,
+)
+from search_api.accounts.sessions import LoginBackoff, SessionStore
 from search_api.deps import CallerDep, SettingsDep
 from search_api.routes.render import render, require_csrf
 
@@ -54,23 +61,34 @@ async def login(
     csrf: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
-    secret = settings.secret_key.get_secret_value()
     require_csrf(request, csrf)
-    limiter = request.app.state.login_limiter
-    if limiter.blocked(caller.client, username):
+    backoff: LoginBackoff = request.app.state.login_backoff
+    wait = await backoff.wait_seconds(caller.client, username)
+    if wait:
         await caller.audit("login", user=username, outcome="rate_limited")
-        raise TooManyAttempts("Too many failed logins; wait five minutes and try again.")
+        minutes = max(1, round(wait / 60))
+        context = {
+            "next": _safe_next(next),
+            "error": f"Too many failed logins from here; wait about {minutes} min and try again.",
+        }
+        refused = render(request, "login.html", context, caller, status=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     user = await request.app.state.users.authenticate(username, password)
     if user is None:
-        limiter.failed(caller.client, username)
+        await backoff.failed(caller.client, username)
         await caller.audit("login", user=username, outcome="failed")
         context = {"next": _safe_next(next), "error": "Wrong username or password."}
         return render(request, "login.html", context, caller, status=401)
+    await backoff.succeeded(caller.client, username)
     await caller.auditor.record("login", AccessContext(user.role, user.username), caller.client)
+    session = new_session(user.username)
+    sessions: SessionStore = request.app.state.sessions
+    await sessions.open(session)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        sign_session(user.username, secret),
+        sign_session(session, settings.secret_key.get_secret_value()),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -88,6 +106,12 @@ async def logout(
 ) -> Response:
     require_csrf(request, csrf)
     await caller.audit("logout")
+    session = read_session(
+        request.cookies.get(SESSION_COOKIE), settings.secret_key.get_secret_value()
+    )
+    if session:
+        sessions: SessionStore = request.app.state.sessions
+        await sessions.close(session)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

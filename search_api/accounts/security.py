@@ -1,10 +1,12 @@
 """Security primitives, pure and small: password and token hashing, signed session
-cookies, and the login rate limiter.
+cookies, and how long failed logins make the next attempt wait.
 
 Passwords use scrypt (standard library). API tokens are 256 random bits, so a plain
 SHA-256 of the token is enough to store; the token itself is shown once and never
-kept. Sessions are HMAC-signed with `EVIDENCE_SECRET_KEY`, as are the CSRF tokens that
-every page's forms carry (`search_api.routes.render`, which renders them).
+kept. Session cookies are HMAC-signed with `EVIDENCE_SECRET_KEY`, as are the CSRF
+tokens that every page's forms carry (`search_api.routes.render`, which renders them);
+a session cookie also names a random session id that must still exist server-side
+(`search_api.accounts.sessions`), so logging out ends it.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import hmac
 import json
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 __all__ = [
+    "DUMMY_PASSWORD_HASH",
     "SESSION_COOKIE",
-    "LoginLimiter",
+    "SESSION_SECONDS",
     "Session",
+    "backoff_seconds",
     "hash_password",
     "hash_token",
+    "new_session",
     "new_token",
     "read_session",
     "sign_session",
@@ -33,6 +37,18 @@ __all__ = [
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 SESSION_COOKIE = "evidence_session"
 SESSION_SECONDS = 8 * 3600
+# The hash of a random password nobody knows, with the same scrypt parameters as every
+# account's: a login for an unknown or disabled user verifies against it, so it costs
+# exactly the work a known user's does and its timing does not tell the two apart.
+DUMMY_PASSWORD_HASH = (
+    "scrypt$26c088b56575073143a1c2f347d97218"
+    "$4da266bc66e31072c64206c0cb134c8262c9b8fe2e44b1b495181627a6c7bcda"
+)
+# The failed login of one (address, username) in a row that brings the first wait; each
+# further failure doubles it, up to the longest.
+FIRST_WAITING_FAILURE = 5
+FIRST_WAIT_SECONDS = 30
+LONGEST_WAIT_SECONDS = 3600
 
 
 def hash_password(password: str) -> str:
@@ -70,12 +86,19 @@ def _mac(secret: str, payload: str) -> str:
 @dataclass(frozen=True)
 class Session:
     username: str
+    session_id: str
     expires: int
 
 
-def sign_session(username: str, secret: str, now: float | None = None) -> str:
+def new_session(username: str, now: float | None = None) -> Session:
+    """A session for `username` under a fresh random id, ending `SESSION_SECONDS` on."""
     expires = int((time.time() if now is None else now) + SESSION_SECONDS)
-    payload = base64.urlsafe_b64encode(json.dumps([username, expires]).encode()).decode()
+    return Session(username, secrets.token_urlsafe(32), expires)
+
+
+def sign_session(session: Session, secret: str) -> str:
+    data = json.dumps([session.username, session.session_id, session.expires]).encode()
+    payload = base64.urlsafe_b64encode(data).decode()
     return f"{payload}.{_mac(secret, 'session:' + payload)}"
 
 
@@ -87,55 +110,20 @@ def read_session(cookie: str | None, secret: str, now: float | None = None) -> S
     if not hmac.compare_digest(_mac(secret, "session:" + payload), mac):
         return None
     try:
-        username, expires = json.loads(base64.urlsafe_b64decode(payload))
+        username, session_id, expires = json.loads(base64.urlsafe_b64decode(payload))
     except (ValueError, TypeError):
         return None
     if expires < (time.time() if now is None else now):
         return None
-    return Session(str(username), int(expires))
+    return Session(str(username), str(session_id), int(expires))
 
 
-class LoginLimiter:
-    """At most `limit` failed logins per client address and per username in `window` s.
-
-    Memory stays flat however many addresses and usernames are tried: a key is dropped
-    once its last failure leaves the window, and beyond `max_keys` the keys that failed
-    least recently go first (one under attack keeps failing, so it stays).
-    """
-
-    def __init__(self, limit: int = 5, window: float = 300.0, max_keys: int = 10_000) -> None:
-        self.limit, self.window, self.max_keys = limit, window, max_keys
-        # The last `limit` failure times per key (enough to tell whether `limit` fall in
-        # the window), keys in the order they last failed: the oldest is always first.
-        self._failures: OrderedDict[str, list[float]] = OrderedDict()
-
-    @staticmethod
-    def _keys(client: str, username: str) -> tuple[str, str]:
-        return f"client:{client}", f"user:{username.lower()}"
-
-    def _forget(self, now: float) -> None:
-        """Drop keys whose window has passed, then the oldest beyond `max_keys`."""
-        horizon = now - self.window
-        while self._failures:
-            latest = next(iter(self._failures.values()))[-1]
-            if latest >= horizon and len(self._failures) <= self.max_keys:
-                return
-            self._failures.popitem(last=False)
-
-    def blocked(self, client: str, username: str, now: float | None = None) -> bool:
-        at = now if now is not None else time.monotonic()
-        self._forget(at)
-        horizon = at - self.window
-        return any(
-            sum(failed_at >= horizon for failed_at in self._failures.get(key, [])) >= self.limit
-            for key in self._keys(client, username)
-        )
-
-    def failed(self, client: str, username: str, now: float | None = None) -> None:
-        at = now if now is not None else time.monotonic()
-        for key in self._keys(client, username):
-            failures = self._failures.setdefault(key, [])
-            failures.append(at)
-            del failures[: -self.limit]
-            self._failures.move_to_end(key)
-        self._forget(at)
+def backoff_seconds(failures: int) -> int:
+    """How long one (address, username) waits after its `failures`-th failed login in a
+    row: nothing for the first four, then 30 s doubling up to an hour. Slow enough to
+    stop guessing, short enough that a colleague's typos do not lock them out for long."""
+    if failures < FIRST_WAITING_FAILURE:
+        return 0
+    doublings = min(failures - FIRST_WAITING_FAILURE, 16)
+    wait: int = FIRST_WAIT_SECONDS << doublings
+    return min(LONGEST_WAIT_SECONDS, wait)

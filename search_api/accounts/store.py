@@ -6,6 +6,7 @@ change writes an audit event; a token is printed once and only its hash is kept.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,13 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import Role
 from evidence.errors import InvalidRequest, NotFound
 from evidence.indices import ensure_plain_index, users_index
-from search_api.accounts.security import hash_password, hash_token, new_token, verify_password
+from search_api.accounts.security import (
+    DUMMY_PASSWORD_HASH,
+    hash_password,
+    hash_token,
+    new_token,
+    verify_password,
+)
 from search_api.paging import every_hit
 from search_api.transport import translating
 
@@ -97,10 +104,17 @@ class UserStore:
 
     @translating
     async def authenticate(self, username: str, password: str) -> User | None:
+        """The active user these credentials belong to, else None.
+
+        Every attempt costs one scrypt, in a worker thread (it blocks for tens of ms): an
+        unknown or disabled user is checked against a dummy hash, so the time a login
+        takes does not tell which usernames exist.
+        """
         source = await self._source(username) if USERNAME.match(username) else None
-        if not source or source.get("disabled"):
-            return None
-        return _user(source) if verify_password(password, source["password_hash"]) else None
+        usable = source is not None and not source.get("disabled")
+        stored = source["password_hash"] if source and usable else DUMMY_PASSWORD_HASH
+        matches = await asyncio.to_thread(verify_password, password, stored)
+        return _user(source) if source and usable and matches else None
 
     @translating
     async def by_token(self, token: str) -> User | None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from search_api.chronologies.export import to_csv, to_docx, to_html, to_json
 from search_api.chronologies.models import Chronology, FactIn, Version
@@ -146,6 +147,13 @@ _FORMATS = {
 }
 
 
+# The printable chronology is a standalone file with its own inline style and no script.
+_PRINTABLE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
 @router.get("/{chronology_id}/export", responses=_ERRORS, response_class=Response)
 async def export(
     chronology_id: str,
@@ -160,4 +168,7 @@ async def export(
     media_type, render = _FORMATS[format]
     disposition = "inline" if format == "html" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{chronology_id}.{format}"'}
-    return Response(render(chronology), media_type=media_type, headers=headers)
+    if format == "html":
+        headers["Content-Security-Policy"] = _PRINTABLE_POLICY
+    body = await run_in_threadpool(render, chronology)
+    return Response(body, media_type=media_type, headers=headers)

@@ -1,5 +1,8 @@
 """Chronologies for court: CSV, JSON, printable HTML and DOCX, every fact cited.
 
+The CSV's cells never start a spreadsheet formula (`search_api.spreadsheet`). Rendering
+blocks (DOCX above all), so the route runs it in a worker thread.
+
 Each fact row carries its date as written and its bounds, status, materiality, and
 every citation as stable id, page and SHA-256. The HTML and DOCX versions end with an
 appendix listing each cited record's hash once, so a reader can verify the files.
@@ -18,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from frontend import TEMPLATES_DIR
 from search_api.chronologies.models import Chronology, Fact
+from search_api.spreadsheet import formula_safe_row
 
 __all__ = ["COLUMNS", "read_csv", "read_docx", "to_csv", "to_docx", "to_html", "to_json"]
 
@@ -83,7 +87,7 @@ def to_csv(chronology: Chronology) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows(rows(chronology))
+    writer.writerows(formula_safe_row(row) for row in rows(chronology))
     return buffer.getvalue()
 
 

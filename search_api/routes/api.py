@@ -15,6 +15,7 @@ from search_api import media, record_service, service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
 from search_api.params import ExportParams, SearchParams, TimelineParams
+from search_api.spreadsheet import formula_safe_row
 
 router = APIRouter(tags=["evidence"])
 
@@ -63,7 +64,7 @@ async def _csv(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
     writer = csv.DictWriter(buffer, fieldnames=list(ExportRow.model_fields))
     writer.writeheader()
     async for row in rows:
-        writer.writerow(row.model_dump())
+        writer.writerow(formula_safe_row(row.model_dump()))
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
