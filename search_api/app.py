@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.pit_chains.close()
             await es.close()
 
     app = FastAPI(

@@ -14,6 +14,7 @@ a bounded number of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 from elasticsearch import AsyncElasticsearch
 from fastapi import Depends, Request
 
-from evidence.errors import InvalidRequest
+from evidence.errors import IndexUnavailable, InvalidRequest
 from search_api.cursor import Cursor
 from search_api.transport import CursorExpired, translated
 
@@ -188,6 +189,15 @@ class PitChains:
             done = self._open.pop((caller, chain), None)
         if done:
             await self._close_all([done.pit])
+
+    async def close(self) -> None:
+        """Close every open point in time: the app is stopping, no cursor will come back
+        to this process."""
+        async with self._lock:
+            pits = [chain.pit for chain in self._open.values()]
+            self._open.clear()
+        with contextlib.suppress(IndexUnavailable):  # a node that is gone closed them
+            await self._close_all(pits)
 
     def _refuse_retired(self, key: tuple[str, str]) -> None:
         if key in self._retired:
