@@ -1,7 +1,8 @@
 """Opaque paging cursors: where the last page ended, for which search, encrypted.
 
 A cursor holds the `search_after` values of the last hit shown, how many hits came
-before the next page, the search it belongs to (`search_key`), and either the id of
+before the next page, the search it belongs to (`search_key`), optionally who may use
+it (`viewer`), and either the id of
 its chain of pages (searches keep chain -> point in time on the server) or, for the
 plain-index listings, the point-in-time id itself. What page one computed and later
 pages only show (the total) rides along, so later pages need not count again.
@@ -46,6 +47,7 @@ class Cursor:
     search: str
     chain: str | None = None
     total: int | None = None
+    viewer: str | None = None
 
 
 def search_key(params_json: str) -> str:
@@ -74,6 +76,7 @@ def encode_cursor(cursor: Cursor, secret: str) -> str:
         "s": cursor.search,
         "c": cursor.chain,
         "t": cursor.total,
+        "v": cursor.viewer,
     }
     plain = json.dumps(
         {k: v for k, v in body.items() if v is not None}, separators=(",", ":")
@@ -97,6 +100,7 @@ def decode_cursor(token: str, secret: str, search: str) -> Cursor:
             search=str(body["s"]),
             chain=_optional_str(body.get("c")),
             total=None if body.get("t") is None else int(body["t"]),
+            viewer=_optional_str(body.get("v")),
         )
     except (InvalidTag, binascii.Error, ValueError, KeyError, TypeError) as error:
         raise InvalidRequest(_NOT_VALID) from error

@@ -161,11 +161,11 @@ async def _paged(
     which another caller must not see.
     """
     access, owner = caller.access, _paging_owner(caller)
-    key = search_key(
-        f"{type(params).__name__}|{access.role.value}|{access.user or ''}|"
-        + params.without_cursor().model_dump_json()
-    )
+    key = search_key(type(params).__name__ + params.without_cursor().model_dump_json())
+    viewer = search_key(f"{access.role.value}|{access.user or ''}")
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
+    if cursor and cursor.viewer != viewer:
+        raise InvalidRequest("The cursor belongs to another search; start this one again.")
     if cursor is None:
         response = await store.search(build(None), access, target=target)
         total = response["hits"]["total"]["value"]
@@ -179,7 +179,7 @@ async def _paged(
     hits = response["hits"]["hits"]
     next_cursor = None
     if hits and offset + len(hits) < total:
-        following = Cursor(hits[-1]["sort"], None, offset + len(hits), key, chain, total)
+        following = Cursor(hits[-1]["sort"], None, offset + len(hits), key, chain, total, viewer)
         next_cursor = encode_cursor(following, secret)
     elif cursor:
         await chains.finish(owner, chain)
@@ -195,7 +195,7 @@ async def _in_chain(
     chain: str,
     target: str,
 ) -> dict[str, Any]:
-    """Search `body` in the chain's point in time; one Elasticsearch let expire is
+    """Search `body` in the chain's point in time; one that Elasticsearch let expire is
     replaced (every sort ends in a unique field, so the page is still exact)."""
 
     async def open_pit() -> str:

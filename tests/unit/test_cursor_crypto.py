@@ -41,8 +41,8 @@ def test_the_same_cursor_encrypts_differently_each_time() -> None:
     assert encode_cursor(cursor, SECRET) != encode_cursor(cursor, SECRET)
 
 
-def test_a_cursor_carries_its_chain_and_total() -> None:
-    cursor = Cursor([1.5, STABLE_ID], None, 20, "k1", new_chain(), 412)
+def test_a_cursor_carries_its_chain_total_and_viewer() -> None:
+    cursor = Cursor([1.5, STABLE_ID], None, 20, "k1", new_chain(), 412, "viewer-hash")
     assert decode_cursor(encode_cursor(cursor, SECRET), SECRET, "k1") == cursor
 
 
