@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 
+from evidence.access import Role
 from evidence.indices import all_alias
 from evidence.settings import Settings
-from tests.conftest import ClientFactory
+from search_api.accounts.store import UserStore
+from tests.conftest import ClientFactory, run_async
 
 PAGE = {"size": 1}
 
@@ -135,3 +138,41 @@ def test_no_cursor_reveals_a_stable_id_or_a_point_in_time(
                 assert stable_id.encode() not in text
                 assert stable_id.split(":")[-1].encode() not in text
             assert b'"p"' not in text and b"pit" not in text.lower()
+
+
+def test_concurrent_replays_of_one_cursor_still_hold_one_point_in_time(
+    es: Elasticsearch, tiny_loaded: Settings, make_client: ClientFactory
+) -> None:
+    with make_client(tiny_loaded) as client:
+        before = _open_contexts(es, tiny_loaded)
+        first = _page(client)
+        _page(client, _page(client)["next_cursor"])  # another chain: what one chain holds
+        one_chain = _open_contexts(es, tiny_loaded) - before
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            pages = list(pool.map(lambda _: _page(client, first["next_cursor"]), range(16)))
+        assert len({page["hits"][0]["stable_id"] for page in pages}) == 1
+        assert _open_contexts(es, tiny_loaded) - before == 2 * one_chain
+
+
+def test_the_cap_counts_each_caller_apart(
+    es: Elasticsearch, tiny_loaded: Settings, make_client: ClientFactory
+) -> None:
+    capped = tiny_loaded.model_copy(update={"pits_per_caller": 1})
+
+    async def journalist_token() -> str:
+        client = AsyncElasticsearch(capped.es_url)
+        users = UserStore(client, capped.index_prefix)
+        await users.add("reporter", Role.JOURNALIST, "a long enough password")
+        _, token = await users.issue_token("reporter")
+        await client.close()
+        return token
+
+    reporter = {"Authorization": f"Bearer {run_async(journalist_token())}"}
+    with make_client(capped) as client:
+        visitor_first = _page(client)
+        visitor_second = _page(client, visitor_first["next_cursor"])
+        reporter_first = client.get("/api/search", params=PAGE, headers=reporter).json()
+        reporter_params = PAGE | {"cursor": reporter_first["next_cursor"]}
+        for _ in range(2):  # the reporter's chain does not close the visitor's
+            assert client.get("/api/search", params=reporter_params, headers=reporter).is_success
+            assert _page(client, visitor_second["next_cursor"])["offset"] == 2
