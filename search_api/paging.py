@@ -176,7 +176,7 @@ class PitChains:
         """Keep the id Elasticsearch answered with: it may change from page to page."""
         async with self._lock:
             if (caller, chain) in self._open:
-                self._open[caller, chain].pit = pit
+                self._open[caller, chain] = _Chain(pit, time.monotonic())
 
     async def expired(self, caller: str, chain: str) -> None:
         """Forget a chain whose point in time Elasticsearch no longer knows."""
