@@ -67,6 +67,14 @@ class Settings(BaseSettings):
         description="Reverse proxies whose X-Forwarded-For is believed: IP addresses or CIDR "
         "networks separated by commas. Empty: the client is always the connecting peer.",
     )
+    pits_per_caller: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Points in time one caller (a user, or a visitor's address) may hold "
+        "open for paging searches and timelines; a further chain of pages closes the "
+        "caller's oldest, whose cursors then ask to start again. Per API process.",
+    )
     uploads_dir: Path = Field(
         default=Path("var/uploads"),
         description="Where uploads are kept: originals write-once under their SHA-256, "

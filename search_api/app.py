@@ -22,6 +22,7 @@ from search_api.chronologies import pages as chronologies_pages
 from search_api.chronologies.store import ChronologyStore
 from search_api.errors import install_error_handlers
 from search_api.headers import SecurityHeaders
+from search_api.paging import PitChains
 from search_api.routes import admin, api, health, pages
 from search_api.store import Store
 from search_api.uploads import api as uploads_api
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         es = async_client(settings, request_timeout=settings.request_timeout, max_retries=2)
         app.state.store = Store(es, settings.index_prefix)
+        app.state.pit_chains = PitChains(app.state.store.close_pit, settings.pits_per_caller)
         app.state.users = UserStore(es, settings.index_prefix)
         app.state.sessions = SessionStore(es, settings.index_prefix)
         app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.pit_chains.close()
             await es.close()
 
     app = FastAPI(

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.access import AccessContext
-from search_api.cursor import Cursor, decode_cursor, encode_cursor, search_key
+from evidence.errors import InvalidRequest
+from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
 from search_api.highlight import MatchTerms, match_terms, snippets
@@ -25,6 +26,7 @@ from search_api.models import (
     TimelineEntry,
     TimelineResponse,
 )
+from search_api.paging import PitChains
 from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
 from search_api.store import CursorExpired, Store
@@ -135,42 +137,94 @@ class _Page:
     next_cursor: str | None
 
 
+def _paging_owner(caller: Caller) -> str:
+    """Whose points in time a chain counts against: the user, or a visitor's address."""
+    user = caller.access.user
+    return f"user:{user}" if user else f"address:{caller.client}"
+
+
 async def _paged(
     store: Store,
     params: SearchParams | TimelineParams,
     build: Callable[[list[Any] | None], dict[str, Any]],
-    access: AccessContext,
+    caller: Caller,
     secret: str,
+    chains: PitChains,
     target: str = "records",
 ) -> _Page:
-    """One page of a search through the cursor: page one needs no snapshot; from page two
-    on a point in time keeps the pages of one search stable, and an expired one is
-    replaced."""
+    """One page of a search through the cursor.
+
+    Page one reads the live indices, counts, and starts a chain. Later pages read the
+    chain's one point in time (so they neither shift nor repeat) and take the total
+    from the cursor instead of counting; `build` decides what they aggregate. A cursor
+    fits only the search, role and user it was made for: it carries page one's total,
+    which another caller must not see.
+    """
+    access, owner = caller.access, _paging_owner(caller)
     key = search_key(type(params).__name__ + params.without_cursor().model_dump_json())
+    viewer = search_key(f"{access.role.value}|{access.user or ''}")
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
-    body = build(cursor.after if cursor else None)
-    pit = (cursor.pit or await store.open_pit(access, target)) if cursor else None
-    try:
-        response = await store.search(body, access, pit=pit, target=target)
-    except CursorExpired:
-        pit = await store.open_pit(access, target)
-        response = await store.search(body, access, pit=pit, target=target)
-    pit = response.get("pit_id", pit)
+    if cursor and cursor.viewer != viewer:
+        raise InvalidRequest("The cursor belongs to another search; start this one again.")
+    if cursor is None:
+        response = await store.search(build(None), access, target=target)
+        total = response["hits"]["total"]["value"]
+        offset, chain = 0, new_chain()
+    else:
+        if cursor.chain is None or cursor.total is None:
+            raise InvalidRequest("The cursor is not valid; start the search again.")
+        total, offset, chain = cursor.total, cursor.offset, cursor.chain
+        body = build(cursor.after) | {"track_total_hits": False}
+        response = await _in_chain(store, body, access, chains, owner, chain, target)
     hits = response["hits"]["hits"]
-    total = response["hits"]["total"]["value"]
-    offset = cursor.offset if cursor else 0
     next_cursor = None
     if hits and offset + len(hits) < total:
-        next_cursor = encode_cursor(Cursor(hits[-1]["sort"], pit, offset + len(hits), key), secret)
-    elif pit:
-        await store.close_pit(pit)
+        following = Cursor(hits[-1]["sort"], None, offset + len(hits), key, chain, total, viewer)
+        next_cursor = encode_cursor(following, secret)
+    elif cursor:
+        await chains.finish(owner, chain)
     return _Page(response, hits, total, offset, next_cursor)
 
 
-async def search(store: Store, params: SearchParams, caller: Caller, secret: str) -> SearchResponse:
+async def _in_chain(
+    store: Store,
+    body: dict[str, Any],
+    access: AccessContext,
+    chains: PitChains,
+    owner: str,
+    chain: str,
+    target: str,
+) -> dict[str, Any]:
+    """Search `body` in the chain's point in time; one that Elasticsearch let expire is
+    replaced (every sort ends in a unique field, so the page is still exact)."""
+
+    async def open_pit() -> str:
+        return await store.open_pit(access, target)
+
+    pit = await chains.pit(owner, chain, open_pit)
+    try:
+        response = await store.search(body, access, pit=pit, target=target)
+    except CursorExpired:
+        await chains.expired(owner, chain)
+        pit = await chains.pit(owner, chain, open_pit)
+        response = await store.search(body, access, pit=pit, target=target)
+    await chains.renew(owner, chain, response.get("pit_id", pit))
+    return response
+
+
+async def search(
+    store: Store, params: SearchParams, caller: Caller, secret: str, chains: PitChains
+) -> SearchResponse:
+    """One page of results; facets and the histogram on page one only (later pages
+    carry page one's total and aggregate nothing)."""
     access = caller.access
     page = await _paged(
-        store, params, lambda after: build_search(params, access, after=after), access, secret
+        store,
+        params,
+        lambda after: build_search(params, access, after=after, with_aggregations=after is None),
+        caller,
+        secret,
+        chains,
     )
     await caller.audit(
         "search",
@@ -187,8 +241,8 @@ async def search(store: Store, params: SearchParams, caller: Caller, secret: str
         total=page.total,
         offset=page.offset,
         hits=[_hit(hit, terms) for hit in page.hits],
-        facets=_facets(aggs, params, links),
-        histogram=_histogram(aggs, params, links),
+        facets=_facets(aggs, params, links) if aggs else [],
+        histogram=_histogram(aggs, params, links) if aggs else None,
         next_cursor=page.next_cursor,
         next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
     )
@@ -244,16 +298,18 @@ async def export_rows(
 
 
 async def timeline(
-    store: Store, params: TimelineParams, caller: Caller, secret: str
+    store: Store, params: TimelineParams, caller: Caller, secret: str, chains: PitChains
 ) -> TimelineResponse:
-    """Events in order, grouped by body, with an overview by year and month."""
+    """Events in order, grouped by body, with an overview by year and month on every
+    page (the page shows it above the events; it is a small histogram of events)."""
     access = caller.access
     page = await _paged(
         store,
         params,
         lambda after: build_timeline(params, access, after=after),
-        access,
+        caller,
         secret,
+        chains,
         target="events",
     )
     events = [hit["_source"] for hit in page.hits]

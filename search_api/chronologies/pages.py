@@ -29,6 +29,7 @@ from search_api.chronologies.models import Fact, FactIn, Version
 from search_api.chronologies.service import ChronologyService
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
+from search_api.paging import ChainsDep
 from search_api.params import TimelineParams
 from search_api.routes.render import render, require_csrf
 from search_api.timeline import by_year_and_month
@@ -142,11 +143,12 @@ async def timeline_page(
     store: StoreDep,
     caller: CallerDep,
     settings: SettingsDep,
+    chains: ChainsDep,
 ) -> HTMLResponse:
     context = {"params": params, "json_url": "/api/timeline" + query_string(params)}
     try:
         result = await service.timeline(
-            store, params, caller, settings.secret_key.get_secret_value()
+            store, params, caller, settings.secret_key.get_secret_value(), chains
         )
         mine = (
             await request.app.state.chronologies.list(caller.access) if caller.access.user else []

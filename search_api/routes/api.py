@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from search_api import media, record_service, service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
+from search_api.paging import ChainsDep
 from search_api.params import ExportParams, SearchParams, TimelineParams
 from search_api.spreadsheet import formula_safe_row
 
@@ -35,9 +36,11 @@ async def search(
     store: StoreDep,
     caller: CallerDep,
     settings: SettingsDep,
+    chains: ChainsDep,
 ) -> SearchResponse:
     """Search every collection the caller may see, with facets, a date histogram and a cursor."""
-    return await service.search(store, params, caller, settings.secret_key.get_secret_value())
+    secret = settings.secret_key.get_secret_value()
+    return await service.search(store, params, caller, secret, chains)
 
 
 @router.get("/api/records/{stable_id}", response_model=RecordOut, responses=_ERRORS | _NOT_FOUND)
@@ -124,6 +127,8 @@ async def timeline(
     store: StoreDep,
     caller: CallerDep,
     settings: SettingsDep,
+    chains: ChainsDep,
 ) -> TimelineResponse:
     """Dated events in order (fuzzy dates, undated last), frames of a body grouped."""
-    return await service.timeline(store, params, caller, settings.secret_key.get_secret_value())
+    secret = settings.secret_key.get_secret_value()
+    return await service.timeline(store, params, caller, secret, chains)

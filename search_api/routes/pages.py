@@ -12,6 +12,7 @@ from search_api import record_service, service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
+from search_api.paging import ChainsDep
 from search_api.params import SearchParams
 from search_api.routes.render import render
 from search_api.urls import query_string
@@ -26,6 +27,7 @@ async def search_page(
     store: StoreDep,
     caller: CallerDep,
     settings: SettingsDep,
+    chains: ChainsDep,
 ) -> HTMLResponse:
     base = {
         "params": params,
@@ -36,7 +38,7 @@ async def search_page(
     }
     secret = settings.secret_key.get_secret_value()
     try:
-        results = await service.search(store, params, caller, secret)
+        results = await service.search(store, params, caller, secret, chains)
     except EvidenceError as error:
         return render(
             request, "search.html", base | {"error": str(error)}, caller, status_for(error)

@@ -4,9 +4,7 @@ list and the upload list page through every document instead of stopping at a si
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -24,6 +22,8 @@ from evidence.settings import Settings
 from search_api.accounts.security import hash_password
 from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
+from search_api.cursor import decode_cursor, search_key
+from search_api.routes.admin import AuditParams
 from search_api.uploads.jobs import UploadJobs
 from tests.conftest import ClientFactory, run_async
 
@@ -215,10 +215,10 @@ def test_the_audit_api_pages_by_cursor_through_events_sharing_a_millisecond(
     )
 
 
-def _point_in_time_of(cursor: str) -> str:
-    """The point-in-time id inside a cursor (its signed payload is base64 JSON)."""
-    payload = cursor.partition(".")[0]
-    return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["p"])
+def _point_in_time_of(cursor: str, settings: Settings, params: AuditParams) -> str:
+    """The point-in-time id inside an audit cursor, decrypted with the app's key."""
+    key = search_key("audit" + params.model_dump_json(exclude={"cursor", "size"}))
+    return str(decode_cursor(cursor, settings.secret_key.get_secret_value(), key).pit)
 
 
 def test_a_bad_foreign_or_expired_audit_cursor_is_a_400_with_a_message(
@@ -242,7 +242,7 @@ def test_a_bad_foreign_or_expired_audit_cursor_is_a_400_with_a_message(
         assert foreign.status_code == 400
         assert "belongs to another search" in foreign.json()["detail"]
         token = cursor.json()["next_cursor"]
-        es.close_point_in_time(id=_point_in_time_of(token))
+        es.close_point_in_time(id=_point_in_time_of(token, settings, AuditParams(user="witness")))
         expired = client.get(
             "/api/audit", params={"user": "witness", "size": 7, "cursor": token}, headers=admin
         )

@@ -11,16 +11,15 @@ SECRET = "s" * 32
 def test_cursor_round_trips_and_is_url_safe() -> None:
     cursor = Cursor(after=[3.2, "ph-abc"], pit="PIT==/+", offset=40, search="k1")
     token = encode_cursor(cursor, SECRET)
-    assert all(ch.isalnum() or ch in "-_." for ch in token)
+    assert all(ch.isalnum() or ch in "-_" for ch in token)
     assert decode_cursor(token, SECRET, "k1") == cursor
 
 
 def test_a_tampered_or_foreign_cursor_is_refused() -> None:
     token = encode_cursor(Cursor([1], None, 20, "k1"), SECRET)
-    payload, _, signature = token.partition(".")
-    forged = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + signature
+    flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     with pytest.raises(InvalidRequest, match="not valid"):
-        decode_cursor(forged, SECRET, "k1")
+        decode_cursor(flipped, SECRET, "k1")
     with pytest.raises(InvalidRequest, match="not valid"):
         decode_cursor(token, "t" * 32, "k1")
     with pytest.raises(InvalidRequest, match="another search"):
