@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Caesar–Atlas evidence index",
         version="0.1.0",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load scripts from a CDN and inline, which the
+        # Content-Security-Policy forbids: the description is at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.identify = identify
