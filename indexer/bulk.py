@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 
+from indexer.ceiling import Writer, actor, lowering_event, refusal
 from indexer.report import LoadReport, Origin, Rejection
 
 __all__ = ["CHUNK", "GaveUp", "IndexAction", "index_documents"]
@@ -104,8 +105,8 @@ def _short(cause: object) -> str:
     return str(cause).splitlines()[0][:200]
 
 
-def _event(action: str, now: str, detail: str) -> dict[str, str]:
-    return {"at": now, "action": action, "actor": "indexer", "detail": detail}
+def _event(action: str, now: str, detail: str, writer: Writer | None) -> dict[str, str]:
+    return {"at": now, "action": action, "actor": actor(writer), "detail": detail}
 
 
 def _chunks(actions: Iterable[IndexAction]) -> Iterator[list[IndexAction]]:
@@ -119,7 +120,7 @@ def _previous(
 ) -> dict[str, dict[str, Any]]:
     if index is None:
         return {}
-    fields = ["content_hash", "custody", "indexed_at", "event_ids"]
+    fields = ["content_hash", "custody", "indexed_at", "event_ids", "confidentiality"]
     found = patience.call(lambda: es.mget(index=index, ids=ids, source_includes=fields))
     return {doc["_id"]: doc["_source"] for doc in found["docs"] if doc.get("found")}
 
@@ -131,8 +132,10 @@ def _changed_only(
     previous_from: str | None,
     copy_unchanged: bool,
     patience: Patience,
+    writer: Writer | None = None,
 ) -> Iterator[list[IndexAction]]:
-    """A chunk at a time, what needs indexing, with custody set; unchanged are counted."""
+    """A chunk at a time, what needs indexing, with custody set; unchanged are counted,
+    and records above the writer's ceiling (`indexer.ceiling`) rejected, untouched."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if previous_from is not None:
         compare_with = previous_from
@@ -144,9 +147,13 @@ def _changed_only(
         changed: list[IndexAction] = []
         for document, origin, events in chunk:
             before = previous.get(document["stable_id"])
+            level = before.get("confidentiality") if before else None
+            if refused := refusal(writer, level, document["confidentiality"]):
+                report.rejections.append(origin.reject("confidentiality", refused))
+                continue
             where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
             if before is None:
-                document["custody"] = [_event("ingested", now, where)]
+                document["custody"] = [_event("ingested", now, where, writer)]
                 document["indexed_at"] = now
             elif before.get("content_hash") == document["content_hash"]:
                 if not copy_unchanged:
@@ -155,7 +162,13 @@ def _changed_only(
                 document["custody"] = before.get("custody", [])
                 document["indexed_at"] = before.get("indexed_at", now)
             else:
-                document["custody"] = [*before.get("custody", []), _event("updated", now, where)]
+                lowered = lowering_event(writer, level, document["confidentiality"], now)
+                updated = _event("updated", now, where, writer)
+                document["custody"] = [
+                    *before.get("custody", []),
+                    updated,
+                    *filter(None, [lowered]),
+                ]
                 document["indexed_at"] = now
                 stale = set(before.get("event_ids", [])) - set(document["event_ids"])
                 events = [*events, *({"delete": event_id} for event_id in sorted(stale))]
@@ -241,12 +254,15 @@ def index_documents(
     previous_from: str | None = None,
     copy_unchanged: bool = False,
     patience_seconds: float = 300,
+    writer: Writer | None = None,
 ) -> None:
     """Bulk-index records into `index` and their events into `events_index`, comparing
     with `previous_from` (an alias or index); events a changed record lost are deleted.
+    An uploader's `writer` is held to its ceiling, record by record.
     Survives the node going away for up to `patience_seconds` at a time."""
     patience = Patience(es, report, patience_seconds)
-    for chunk in _changed_only(es, actions, report, previous_from, copy_unchanged, patience):
+    changed = _changed_only(es, actions, report, previous_from, copy_unchanged, patience, writer)
+    for chunk in changed:
         origins = {document["stable_id"]: origin for document, origin, _ in chunk}
         operations = [
             operation

@@ -27,6 +27,7 @@ from evidence.indices import (
 from evidence.settings import Settings
 from indexer.bulk import index_documents
 from indexer.bundle import Collection, read_collection
+from indexer.ceiling import Writer
 from indexer.locks import loading, rebuilding
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
@@ -48,11 +49,13 @@ Tick = Callable[[], None] | None
 class LoadOptions:
     """How a load runs, not what it loads: worker processes for validation and analysis
     (0: none); how long to wait out an unavailable node (per outage) or another writer;
-    and how long a rebuild waits for searches still reading the old indices."""
+    how long a rebuild waits for searches still reading the old indices; and who writes
+    (an uploader, held to their ceiling by `indexer.ceiling`; None: the trusted CLI)."""
 
     workers: int = 0
     retry_seconds: float = 300
     drain_seconds: float = 60
+    writer: Writer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoadOptions:
@@ -103,6 +106,7 @@ def _load_into(
             previous_from=previous[record_type],
             copy_unchanged=copy_unchanged,
             patience_seconds=options.retry_seconds,
+            writer=options.writer,
         )
     return report.from_bundle(collection.root)
 
