@@ -24,6 +24,7 @@ __all__ = [
     "all_alias",
     "audit_index",
     "chronologies_index",
+    "collections_index",
     "create_generation",
     "ensure_alias",
     "ensure_plain_index",
@@ -98,6 +99,11 @@ def users_index(prefix: str) -> str:
 
 def chronologies_index(prefix: str) -> str:
     return f"{prefix}-chronologies"
+
+
+def collections_index(prefix: str) -> str:
+    """Who owns each collection created by an upload, and who else may upload to it."""
+    return f"{prefix}-collections"
 
 
 def uploads_index(prefix: str) -> str:
