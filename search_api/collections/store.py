@@ -7,31 +7,20 @@ document: only admins upload to them, until an admin grants someone else the rig
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from evidence.errors import NotFound
+from evidence.errors import Conflict, NotFound
 from evidence.indices import all_alias, collections_index, ensure_plain_index, registry_index
 from search_api.paging import every_hit
 from search_api.transport import translating
 
 __all__ = ["CollectionStore"]
 
-_ADD_WRITER = """
-if (ctx._source.writers == null) { ctx._source.writers = []; }
-if (ctx._source.writers.contains(params.username)) { ctx.op = 'noop'; }
-else { ctx._source.writers.add(params.username); ctx._source.updated = params.now; }
-"""
-_REMOVE_WRITER = """
-boolean changed = false;
-if (ctx._source.writers != null && ctx._source.writers.removeIf(w -> w == params.username)) {
-  changed = true;
-}
-if (params.username.equals(ctx._source.owner)) { ctx._source.remove('owner'); changed = true; }
-if (changed) { ctx._source.updated = params.now; } else { ctx.op = 'noop'; }
-"""
+_ATTEMPTS = 5
 
 
 def _now() -> str:
@@ -90,38 +79,69 @@ class CollectionStore:
         )
         return response.meta.status != 409
 
+    async def _change(
+        self, collection_id: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+    ) -> bool:
+        """Apply `change` to the collection's document (None: there is none yet) with
+        optimistic concurrency, again on a conflict; False if it changed nothing."""
+        await self._ensure()
+        for _ in range(_ATTEMPTS):
+            found = await self._es.options(ignore_status=404).get(
+                index=self._index, id=collection_id
+            )
+            source = found.body.get("_source") if found.body.get("found") else None
+            changed = change(None if source is None else dict(source))
+            if changed is None:
+                return False
+            if source is None:
+                written = await self._es.options(ignore_status=409).index(
+                    index=self._index,
+                    id=collection_id,
+                    document=changed,
+                    op_type="create",
+                    refresh="wait_for",
+                )
+            else:
+                written = await self._es.options(ignore_status=409).index(
+                    index=self._index,
+                    id=collection_id,
+                    document=changed,
+                    if_seq_no=found.body["_seq_no"],
+                    if_primary_term=found.body["_primary_term"],
+                    refresh="wait_for",
+                )
+            if written.meta.status != 409:
+                return True
+        raise Conflict(f"Collection {collection_id} kept changing; try again.")
+
     @translating
     async def grant(self, collection_id: str, username: str) -> bool:
         """Let `username` upload to the collection; False if they already could."""
-        await self._ensure()
         now = _now()
-        response = await self._es.update(
-            index=self._index,
-            id=collection_id,
-            script={"source": _ADD_WRITER, "params": {"username": username, "now": now}},
-            upsert={
-                "collection": collection_id,
-                "writers": [username],
-                "created": now,
-                "updated": now,
-            },
-            retry_on_conflict=5,
-            refresh="wait_for",
-        )
-        return bool(response["result"] != "noop")
+
+        def add(source: dict[str, Any] | None) -> dict[str, Any] | None:
+            if source is None:
+                source = {"collection": collection_id, "writers": [], "created": now}
+            if username == source.get("owner") or username in source["writers"]:
+                return None
+            return source | {"writers": [*source["writers"], username], "updated": now}
+
+        return await self._change(collection_id, add)
 
     @translating
     async def revoke(self, collection_id: str, username: str) -> None:
         """Take the right to upload to the collection from `username`, owner or writer."""
-        await self._ensure()
-        response = await self._es.options(ignore_status=404).update(
-            index=self._index,
-            id=collection_id,
-            script={"source": _REMOVE_WRITER, "params": {"username": username, "now": _now()}},
-            retry_on_conflict=5,
-            refresh="wait_for",
-        )
-        if response.meta.status == 404 or response.body["result"] == "noop":
+
+        def remove(source: dict[str, Any] | None) -> dict[str, Any] | None:
+            if source is None:
+                return None
+            writers = [writer for writer in source["writers"] if writer != username]
+            if writers == source["writers"] and source.get("owner") != username:
+                return None
+            kept = {k: v for k, v in source.items() if not (k == "owner" and v == username)}
+            return kept | {"writers": writers, "updated": _now()}
+
+        if not await self._change(collection_id, remove):
             raise NotFound(f"{username} has no upload right on collection {collection_id}.")
 
     @translating
