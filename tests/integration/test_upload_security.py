@@ -124,7 +124,8 @@ BAD_TEXT = "SYNTHETIC replacement by an uploader"
 
 @pytest.fixture
 def sealed_x(site: Site) -> dict[str, Any]:
-    """Finding 1's starting point: an admin's upload of a sealed testimony into `xx` (collection ids have two characters at least)."""
+    """Finding 1's starting point: an admin's upload of a sealed testimony into `xx`
+    (the finding's `x`: collection ids have two characters at least)."""
     job = site.uploaded("ada", bundle_of("xx", "T-1", "sealed", SEALED_TEXT))
     assert (job["status"], job["indexed"]) == ("done", 1), job
     record = site.testimony("xx", "T-1")
