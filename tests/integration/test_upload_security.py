@@ -171,6 +171,20 @@ def test_a_granted_investigator_cannot_overwrite_or_downgrade_a_sealed_record(si
     assert_unchanged(site, sealed_x)
 
 
+def test_a_rebuild_loads_an_upload_as_its_uploader_again(site, sealed_x, tmp_path):
+    """The registry keeps who wrote each bundle: a rebuild, which reloads every bundle,
+    must not apply what the uploader's own load refused."""
+    granted = run_cli("search_api", site.settings, "collections", "grant", "xx", "ivan")
+    assert granted.returncode == 0, granted.stderr
+    job = site.uploaded("ivan", bundle_of("xx", "T-1", "public", BAD_TEXT))
+    assert job["rejected"] == 1
+    report = tmp_path / "rejections.ndjson"
+    rebuilt = run_cli("indexer", site.settings, "rebuild", "--report", str(report))
+    assert rebuilt.returncode == 1 and "rejected 1" in rebuilt.stdout, rebuilt.stderr
+    assert CANNOT_WRITE in report.read_text()
+    assert_unchanged(site, sealed_x)
+
+
 def test_an_admin_downgrade_is_applied_and_kept_in_custody(site, sealed_x):
     job = site.uploaded("ada", bundle_of("xx", "T-1", "restricted", SEALED_TEXT))
     assert (job["indexed"], job["rejected"]) == (1, 0), job
