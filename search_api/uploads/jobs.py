@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 REPORT_LIMIT = 1000
 LISTING_PAGE = 100
-# Kept for admins reading the index, never answered: where the bundle lies in the store.
+# Kept for admins reading the index, never answered: where the bundle lies on the server.
 _INTERNAL = ["bundle"]
 
 
@@ -54,7 +54,13 @@ class UploadJobs:
 
     @translating
     async def create(
-        self, owner: str, filename: str, sha256: str, size: int, collection: str, bundle: Path
+        self,
+        owner: str,
+        filename: str,
+        sha256: str,
+        size: int,
+        bundle: Path,
+        collection: str | None = None,
     ) -> str:
         await ensure_plain_index(self._es, self._index, "uploads")
         job_id = "up-" + secrets.token_hex(8)
@@ -67,7 +73,7 @@ class UploadJobs:
             "created": _now(),
             "updated": _now(),
             "collection": collection,
-            "bundle": self._in_store(bundle),
+            "bundle": str(bundle),
             "read": 0,
             "indexed": 0,
             "unchanged": 0,
@@ -77,9 +83,6 @@ class UploadJobs:
         }
         await self._es.index(index=self._index, id=job_id, document=document, refresh="wait_for")
         return job_id
-
-    def _in_store(self, path: Path) -> str:
-        return path.relative_to(Path(self._settings.uploads_dir).resolve()).as_posix()
 
     def _without_paths(self, text: str, bundle: Path) -> str:
         """`text` with the bundle's and the store's server paths taken out."""

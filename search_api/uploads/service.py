@@ -163,7 +163,7 @@ async def accept(
         raise
     jobs: UploadJobs = request.app.state.uploads
     uploader = caller.access.user or ""
-    job_id = await jobs.create(uploader, filename, sha256, size, collection_id, root)
+    job_id = await jobs.create(uploader, filename, sha256, size, root, collection_id)
     await caller.audit(
         "upload",
         params={
