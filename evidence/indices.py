@@ -37,6 +37,7 @@ __all__ = [
     "all_alias",
     "audit_index",
     "chronologies_index",
+    "collections_index",
     "ensure_plain_index",
     "ensure_plain_index_sync",
     "ensure_registry",
@@ -119,6 +120,11 @@ def sessions_index(prefix: str) -> str:
 
 def chronologies_index(prefix: str) -> str:
     return f"{prefix}-chronologies"
+
+
+def collections_index(prefix: str) -> str:
+    """Who owns each collection created by an upload, and who else may upload to it."""
+    return f"{prefix}-collections"
 
 
 def uploads_index(prefix: str) -> str:

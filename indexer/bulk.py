@@ -24,6 +24,7 @@ import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 
 from evidence.indices import Partitions
+from indexer.ceiling import Writer, actor, lowering_event, refusal
 from indexer.report import LoadReport, Origin, Rejection
 
 __all__ = ["CHUNK", "GaveUp", "IndexAction", "index_documents"]
@@ -106,8 +107,8 @@ def _short(cause: object) -> str:
     return str(cause).splitlines()[0][:200]
 
 
-def _event(action: str, now: str, detail: str) -> dict[str, str]:
-    return {"at": now, "action": action, "actor": "indexer", "detail": detail}
+def _event(action: str, now: str, detail: str, writer: Writer | None) -> dict[str, str]:
+    return {"at": now, "action": action, "actor": actor(writer), "detail": detail}
 
 
 def _chunks(actions: Iterable[IndexAction]) -> Iterator[list[IndexAction]]:
@@ -178,8 +179,10 @@ def _changed_only(
     partitions: Partitions,
     copy_unchanged: bool,
     patience: Patience,
+    writer: Writer | None = None,
 ) -> Iterator[list[_Planned]]:
-    """A chunk at a time, what needs indexing, with custody set; unchanged are counted."""
+    """A chunk at a time, what needs indexing, with custody set; unchanged are counted,
+    and records above the writer's ceiling (`indexer.ceiling`) rejected, untouched."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for chunk in _chunks(actions):
         ids = [doc["stable_id"] for doc, _, _ in chunk]
@@ -187,10 +190,14 @@ def _changed_only(
         changed: list[_Planned] = []
         for document, origin, events in chunk:
             before = previous.get(document["stable_id"])
+            level = before.source.get("confidentiality") if before else None
+            if refused := refusal(writer, level, document["confidentiality"]):
+                report.rejections.append(origin.reject("confidentiality", refused))
+                continue
             where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
             planned = _Planned(document, origin, events)
             if before is None:
-                document["custody"] = [_event("ingested", now, where)]
+                document["custody"] = [_event("ingested", now, where, writer)]
                 document["indexed_at"] = now
             elif before.source.get("content_hash") == document["content_hash"]:
                 if not copy_unchanged:
@@ -199,8 +206,10 @@ def _changed_only(
                 document["custody"] = before.source.get("custody", [])
                 document["indexed_at"] = before.source.get("indexed_at", now)
             else:
+                lowered = lowering_event(writer, level, document["confidentiality"], now)
+                updated = _event("updated", now, where, writer)
                 custody = before.source.get("custody", [])
-                document["custody"] = [*custody, _event("updated", now, where)]
+                document["custody"] = [*custody, updated, *filter(None, [lowered])]
                 document["indexed_at"] = now
                 planned.deletes = _stale(before, document, partitions)
             changed.append(planned)
@@ -289,14 +298,16 @@ def index_documents(
     previous_from: list[str] | None = None,
     copy_unchanged: bool = False,
     patience_seconds: float = 300,
+    writer: Writer | None = None,
 ) -> None:
     """Bulk-index records and their events, each into the partition of its level,
     comparing with the indices `previous_from` (a kind's partitions); a record that
     changed level leaves its old partition, and events a changed record lost are
-    deleted. Survives the node going away for up to `patience_seconds` at a time."""
+    deleted. An uploader's `writer` is held to its ceiling, record by record. Survives
+    the node going away for up to `patience_seconds` at a time."""
     patience = Patience(es, report, patience_seconds)
     planned_chunks = _changed_only(
-        es, actions, report, previous_from or [], partitions, copy_unchanged, patience
+        es, actions, report, previous_from or [], partitions, copy_unchanged, patience, writer
     )
     for chunk in planned_chunks:
         origins = {planned.document["stable_id"]: planned.origin for planned in chunk}

@@ -5,25 +5,29 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from evidence.access import Level
 from evidence.indices import (
     RECORD_TYPES,
     Partitions,
     ensure_registry,
     finish_bulk_load,
     new_generation,
+    plain_index_body,
+    registry_index,
     retired_generations,
     swap_aliases,
 )
 from evidence.settings import DEFAULT_ORIGINALS_DIR, Settings
 from indexer.bulk import index_documents
 from indexer.bundle import Collection, read_collection
+from indexer.ceiling import Writer
 from indexer.locks import loading, rebuilding
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
@@ -45,13 +49,15 @@ Tick = Callable[[], None] | None
 class LoadOptions:
     """How a load runs, not what it loads: worker processes for validation and analysis
     (0: none); how long to wait out an unavailable node (per outage) or another writer;
-    and how long a rebuild waits for searches still reading the old indices. Photos'
-    files are kept in the originals store at `originals_dir`."""
+    how long a rebuild waits for searches still reading the old indices; where photos'
+    files are kept (the originals store at `originals_dir`); and who writes (an
+    uploader, held to their ceiling by `indexer.ceiling`; None: the trusted CLI)."""
 
     workers: int = 0
     retry_seconds: float = 300
     drain_seconds: float = 60
     originals_dir: Path = DEFAULT_ORIGINALS_DIR
+    writer: Writer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoadOptions:
@@ -102,17 +108,38 @@ def _load_into(
             previous_from=previous.of_kind(record_type),
             copy_unchanged=copy_unchanged,
             patience_seconds=options.retry_seconds,
+            writer=options.writer,
         )
     return report.from_bundle(collection.root)
 
 
-def _register(es: Elasticsearch, prefix: str, collection: Collection, report: LoadReport) -> None:
+def _registry_id(root: Path) -> str:
+    return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
+
+
+def _register(
+    es: Elasticsearch,
+    prefix: str,
+    collection: Collection,
+    report: LoadReport,
+    writer: Writer | None,
+) -> None:
+    """Note the bundle for rebuilds, with who wrote it: a rebuild loads an upload as
+    its uploader again, held to the same ceiling."""
     registry = ensure_registry(es, prefix)
     path = str(collection.root.resolve())
+    written_by = {}
+    if writer is not None:
+        # A registry made before writers were recorded gains the field (additive).
+        es.indices.put_mapping(
+            index=registry, properties=plain_index_body("bundles")["mappings"]["properties"]
+        )
+        written_by = {"writer": {"username": writer.username, "ceiling": writer.ceiling.label}}
     es.index(
         index=registry,
-        id=hashlib.sha256(path.encode()).hexdigest()[:32],
-        document={
+        id=_registry_id(collection.root),
+        document=written_by
+        | {
             "collection": collection.id,
             "path": path,
             "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -124,6 +151,13 @@ def _register(es: Elasticsearch, prefix: str, collection: Collection, report: Lo
         },
         refresh=True,  # one small write per load, and the next rebuild must find it
     )
+
+
+def _registered_writer(es: Elasticsearch, prefix: str, root: Path) -> Writer | None:
+    """Who wrote a registered bundle: an uploader, or None for the trusted CLI."""
+    found = es.options(ignore_status=404).get(index=registry_index(prefix), id=_registry_id(root))
+    writer = found.get("_source", {}).get("writer") if found.get("found") else None
+    return None if writer is None else Writer(writer["username"], Level.parse(writer["ceiling"]))
 
 
 def load_bundle(
@@ -143,7 +177,7 @@ def load_bundle(
         report = _load_into(es, collection, targets, targets, False, tick, options)
         if targets.indices:
             es.indices.refresh(index=",".join(targets.indices.values()))
-        _register(es, prefix, collection, report)
+        _register(es, prefix, collection, report, options.writer)
     return report
 
 
@@ -198,6 +232,7 @@ def rebuild(
     and exports keep reading it after: old indices are deleted once nothing holds them
     open. Loads wait while a rebuild runs, so nothing they write is lost at the swap.
     Custody history and first-indexed times are carried over from the old generation.
+    An uploaded bundle is loaded as its uploader again, held to the same ceiling.
     """
     with rebuilding(es, prefix, options.retry_seconds):
         _delete_idle(es, retired_generations(es, prefix))
@@ -207,8 +242,10 @@ def rebuild(
         try:
             for root in roots:
                 collection = read_collection(root)
-                report = _load_into(es, collection, targets, previous, True, tick, options)
-                _register(es, prefix, collection, report)
+                writer = _registered_writer(es, prefix, root)
+                as_written = replace(options, writer=writer)
+                report = _load_into(es, collection, targets, previous, True, tick, as_written)
+                _register(es, prefix, collection, report, writer)
                 total.merge(report)
             finish_bulk_load(es, targets)
         except BaseException:

@@ -20,6 +20,7 @@ from search_api.audit import Auditor
 from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
 from search_api.chronologies.store import ChronologyStore
+from search_api.collections.store import CollectionStore
 from search_api.errors import install_error_handlers
 from search_api.headers import SecurityHeaders
 from search_api.paging import PitChains
@@ -27,6 +28,7 @@ from search_api.routes import admin, api, health, pages
 from search_api.store import Store
 from search_api.uploads import api as uploads_api
 from search_api.uploads import pages as uploads_pages
+from search_api.uploads.guard import UploadGuard
 from search_api.uploads.jobs import UploadJobs
 
 __all__ = ["create_app"]
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.uploads = UploadJobs(es, settings)
+        app.state.collections = CollectionStore(es, settings.index_prefix)
         app.state.tasks = set()
         try:
             yield
@@ -76,5 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_pages.router)
     app.include_router(health.router)
     install_error_handlers(app)
+    # Uploads are refused from their headers, before their body is read; the last added
+    # runs first, so even those refusals carry the security headers.
+    app.add_middleware(UploadGuard)
     app.add_middleware(SecurityHeaders)
     return app

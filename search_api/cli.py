@@ -1,4 +1,5 @@
-"""`python -m search_api`: serve the app, and manage users and API tokens."""
+"""`python -m search_api`: serve the app, manage users and API tokens, and who may
+upload to which collection."""
 
 from __future__ import annotations
 
@@ -14,17 +15,20 @@ import uvicorn
 
 from evidence.access import AccessContext, Role
 from evidence.clients import async_client
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, InvalidRequest, NotFound
 from evidence.settings import get_settings
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.audit import Auditor
+from search_api.collections.store import CollectionStore
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
 users_cli = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+collections_cli = typer.Typer(help="Who may upload to which collection.", no_args_is_help=True)
+cli.add_typer(collections_cli, name="collections")
 
 T = TypeVar("T")
 
@@ -43,12 +47,22 @@ def _cli_admin() -> AccessContext:
 
 def _run(action: str, work: Callable[[UserStore], Awaitable[T]], **audit: object) -> T:
     """Run one user-store change with an audit event; errors become a message and exit 1."""
+    return _run_with_collections(action, lambda users, _: work(users), **audit)
+
+
+def _run_with_collections(
+    action: str,
+    work: Callable[[UserStore, CollectionStore], Awaitable[T]],
+    **audit: object,
+) -> T:
+    """`_run` for work that also reads or changes who may upload to collections."""
 
     async def go() -> T:
         settings = get_settings()
         es = async_client(settings, request_timeout=settings.request_timeout)
         try:
-            result = await work(UserStore(es, settings.index_prefix))
+            prefix = settings.index_prefix
+            result = await work(UserStore(es, prefix), CollectionStore(es, prefix))
             if action:
                 auditor = Auditor(es, settings.index_prefix)
                 await auditor.record(action, _cli_admin(), "cli", params=dict(audit))
@@ -139,3 +153,43 @@ def revoke(
         token=token_id,
     )
     typer.echo(f"revoked {'token ' + token_id if token_id else 'account'} of {username}")
+
+
+@collections_cli.command("grant")
+def grant(collection: str, username: str) -> None:
+    """Let an investigator or admin upload to a collection (admins already may)."""
+
+    async def work(users: UserStore, collections: CollectionStore) -> bool:
+        user = await users.get(username)
+        if user is None:
+            raise NotFound(f"No account {username}.")
+        if user.role.ceiling < Role.INVESTIGATOR.ceiling:
+            raise InvalidRequest(f"{username} is a {user.role.value}; only investigators upload.")
+        return await collections.grant(collection, username)
+
+    granted = _run_with_collections(
+        "admin.collection_grant", work, collection=collection, username=username
+    )
+    typer.echo(f"{username} {'may now' if granted else 'already may'} upload to {collection}")
+
+
+@collections_cli.command("revoke")
+def revoke_upload(collection: str, username: str) -> None:
+    """Take the right to upload to a collection from its owner or a granted account."""
+    _run_with_collections(
+        "admin.collection_revoke",
+        lambda _, collections: collections.revoke(collection, username),
+        collection=collection,
+        username=username,
+    )
+    typer.echo(f"{username} may no longer upload to {collection}")
+
+
+@collections_cli.command("list")
+def list_collections() -> None:
+    """Collections created by uploads or granted, with owner and granted accounts.
+    Collections loaded only by `python -m indexer load` are not listed: admins own them."""
+    for entry in _run_with_collections("", lambda _, collections: collections.list()):
+        owner = entry.get("owner") or "(admins)"
+        writers = ", ".join(entry.get("writers") or []) or "-"
+        typer.echo(f"{entry['collection']}\towner: {owner}\tgranted: {writers}")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from search_api.models import ErrorOut
 from search_api.uploads.jobs import UploadJobs
-from search_api.uploads.service import SenderDep, UploaderDep, accept
+from search_api.uploads.service import UploaderDep, accept
 
 router = APIRouter()
 
@@ -17,6 +17,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut},
     401: {"model": ErrorOut},
     403: {"model": ErrorOut},
+    411: {"model": ErrorOut},
     413: {"model": ErrorOut},
     503: {"model": ErrorOut},
 }
@@ -25,7 +26,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/api/uploads", status_code=202, responses=_ERRORS, tags=["uploads"])
 async def upload_api(
     request: Request,
-    caller: SenderDep,
+    caller: UploaderDep,
     file: Annotated[UploadFile, File()],
     collection: Annotated[str | None, Form(max_length=41)] = None,
     record_type: Annotated[Literal["testimony", "filing", "photo"] | None, Form()] = None,

@@ -1,10 +1,14 @@
 """Upload jobs: an accepted upload is validated and indexed in the background, through
 the same code path as `python -m indexer load`, and its progress and per-record report
-are kept in `{prefix}-uploads` for the uploader (and admins) to read.
+are kept in `{prefix}-uploads` for the uploader (and admins) to read. The load runs as
+the uploader (`indexer.ceiling`): records above their ceiling are rejected one by one.
+Nothing shown names a path on the server: the bundle's place in the upload store stays
+in the job document, out of every answer, and messages name files inside the bundle.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import asdict
@@ -21,6 +25,7 @@ from evidence.indices import MappingOutdated, ensure_plain_index, uploads_index
 from evidence.settings import Settings
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
+from indexer.ceiling import Writer
 from indexer.load import LoadOptions, load_bundle
 from indexer.locks import WritersBusy
 from search_api.cursor import decode_cursor, encode_cursor, search_key
@@ -29,8 +34,12 @@ from search_api.transport import translating
 
 __all__ = ["UploadJobs"]
 
+log = logging.getLogger(__name__)
+
 REPORT_LIMIT = 1000
 LISTING_PAGE = 100
+# Kept for admins reading the index, never answered: where the bundle lies on the server.
+_INTERNAL = ["bundle"]
 
 
 def _now() -> str:
@@ -44,7 +53,15 @@ class UploadJobs:
         self._index = uploads_index(settings.index_prefix)
 
     @translating
-    async def create(self, owner: str, filename: str, sha256: str, size: int, bundle: Path) -> str:
+    async def create(
+        self,
+        owner: str,
+        filename: str,
+        sha256: str,
+        size: int,
+        bundle: Path,
+        collection: str | None = None,
+    ) -> str:
         await ensure_plain_index(self._es, self._index, "uploads")
         job_id = "up-" + secrets.token_hex(8)
         document = {
@@ -55,6 +72,7 @@ class UploadJobs:
             "status": "queued",
             "created": _now(),
             "updated": _now(),
+            "collection": collection,
             "bundle": str(bundle),
             "read": 0,
             "indexed": 0,
@@ -66,9 +84,20 @@ class UploadJobs:
         await self._es.index(index=self._index, id=job_id, document=document, refresh="wait_for")
         return job_id
 
+    def _without_paths(self, text: str, bundle: Path) -> str:
+        """`text` with the bundle's and the store's server paths taken out."""
+        store = str(Path(self._settings.uploads_dir).resolve())
+        return (
+            text.replace(f"{bundle}/", "")
+            .replace(str(bundle), "the bundle")
+            .replace(store, "the upload store")
+        )
+
     @translating
     async def get(self, access: AccessContext, job_id: str) -> dict[str, Any]:
-        response = await self._es.options(ignore_status=404).get(index=self._index, id=job_id)
+        response = await self._es.options(ignore_status=404).get(
+            index=self._index, id=job_id, source_excludes=_INTERNAL
+        )
         source = response.body.get("_source") if response.body.get("found") else None
         if source is None or (source["owner"] != access.user and access.role is not Role.ADMIN):
             raise NotFound(f"No upload {job_id}.")
@@ -89,14 +118,15 @@ class UploadJobs:
         body = {
             "query": query,
             "sort": [{"created": "desc"}],
-            "_source": {"excludes": ["rejections"]},
+            "_source": {"excludes": ["rejections", *_INTERNAL]},
         }
         page = await read_page(self._es, self._index, body, LISTING_PAGE, after, key)
         jobs = [hit["_source"] | {"id": hit["_id"]} for hit in page.hits]
         return jobs, encode_cursor(page.next, secret) if page.next else None
 
-    def run(self, job_id: str, bundle: Path) -> None:
-        """Validate and index (in a worker thread); every outcome ends in the job document."""
+    def run(self, job_id: str, bundle: Path, uploader: AccessContext) -> None:
+        """Validate and index as `uploader` (in a worker thread); every outcome ends in the
+        job document."""
         es = loader_client(self._settings)
         last = 0.0
         progress = {"read": 0}
@@ -113,9 +143,10 @@ class UploadJobs:
 
         try:
             update({"status": "indexing"})
-            # Same load path as the CLI; its photos' files go into the originals store.
-            options = LoadOptions(originals_dir=self._settings.originals_dir)
+            writer = Writer.of(uploader.user or "", uploader.role)
+            options = LoadOptions(originals_dir=self._settings.originals_dir, writer=writer)
             report = load_bundle(es, self._settings.index_prefix, bundle, tick, options)
+            hide = self._without_paths
             update(
                 {
                     "status": "done",
@@ -126,9 +157,10 @@ class UploadJobs:
                     # The job is the bundle: its server-side path is not the uploader's business.
                     "rejections": [
                         {k: v for k, v in asdict(r).items() if k != "bundle"}
+                        | {"reason": hide(r.reason, bundle)}
                         for r in report.rejections[:REPORT_LIMIT]
                     ],
-                    "warnings": report.warnings[:100],
+                    "warnings": [hide(warning, bundle) for warning in report.warnings[:100]],
                     "message": f"{report.summary()}"
                     + (
                         f" (first {REPORT_LIMIT} rejections shown)"
@@ -140,9 +172,10 @@ class UploadJobs:
         except (BundleError, MappingOutdated, WritersBusy, GaveUp) as error:
             # Said to the uploader as it is: a broken bundle, or a rebuild or outage that
             # outlasted the wait; uploading again later loads it.
-            update({"status": "failed", "message": str(error)})
-        except Exception as error:  # the job must end in a state the uploader can read
-            update({"status": "failed", "message": f"indexing stopped: {error}"})
+            update({"status": "failed", "message": self._without_paths(str(error), bundle)})
+        except Exception:  # the job must end in a state the uploader can read
+            log.exception("upload %s: indexing stopped", job_id)
+            update({"status": "failed", "message": "indexing stopped on an error; it is logged"})
             raise
         finally:
             es.close()

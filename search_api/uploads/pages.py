@@ -13,7 +13,7 @@ from evidence.errors import EvidenceError
 from search_api.deps import CallerDep
 from search_api.errors import status_for
 from search_api.routes.render import json_twin, render, require_csrf
-from search_api.uploads.service import SenderDep, UploaderDep, accept
+from search_api.uploads.service import UploaderDep, accept
 
 router = APIRouter()
 
@@ -44,7 +44,7 @@ async def uploads_page(
 @router.post("/uploads", include_in_schema=False)
 async def upload_form(
     request: Request,
-    caller: SenderDep,
+    caller: UploaderDep,
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form(max_length=128)],
 ) -> Response:

@@ -1,33 +1,47 @@
 """Accepting an upload, for the API and the upload page alike: investigators and admins
-only.
+only, each into the collections they may write (`search_api.collections`).
 
-The body is streamed to a staging file with a size limit (a declared Content-Length
-over the limit is refused before reading), checked (`archive.py`), kept write-once
-under its SHA-256, unpacked into its own bundle folder, and indexed in the background
-(`jobs.py`). Every upload, accepted or refused, is audited.
+Who is asking and how large the body says it is are checked from the headers by
+`search_api.uploads.guard` before any byte of the body is read. The body is then
+copied to a staging file with a size limit; a zip is checked entry by entry and its
+`collection.yaml` read in memory, and only once the uploader may write that collection
+is it unpacked into its own bundle folder. The original is kept write-once under its
+SHA-256, and the bundle indexed in the background (`jobs.py`) as the uploader, held to
+their ceiling. Disk, zip and hashing work runs in worker threads, never on the event
+loop. Every upload, accepted or refused, is audited.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import shutil
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import yaml
 from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
-from evidence.errors import EvidenceError, Forbidden, InvalidRequest, TooLarge
+from evidence.errors import EvidenceError, Forbidden, TooLarge
+from search_api.collections.service import require_upload_right
 from search_api.deps import Caller, CallerDep
-from search_api.uploads.archive import UploadRefused, keep_original, safe_extract, sniff_ok
+from search_api.uploads.archive import (
+    UploadRefused,
+    inspect_archive,
+    keep_original,
+    safe_extract,
+    sniff_ok,
+)
 from search_api.uploads.jobs import UploadJobs
 
-__all__ = ["SenderDep", "UploaderDep", "accept"]
+__all__ = ["UploaderDep", "accept"]
 
 _FOLDERS = {"testimony": "testimonies", "filing": "filings", "photo": "media"}
+# The collection ids `indexer.bundle` accepts, checked here before any right is claimed.
+_COLLECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
 
 async def get_uploader(caller: CallerDep) -> Caller:
@@ -40,37 +54,24 @@ async def get_uploader(caller: CallerDep) -> Caller:
 UploaderDep = Annotated[Caller, Depends(get_uploader)]
 
 
-async def get_sender(request: Request, caller: UploaderDep) -> Caller:
-    """An uploader whose declared size is within the limit, checked before reading."""
-    limit = request.app.state.settings.upload_max_bytes
-    declared = request.headers.get("content-length")
-    if declared is None:
-        raise InvalidRequest("Send the upload with a Content-Length.")
-    if int(declared) > limit + 64 * 1024:
-        raise TooLarge(f"The upload is larger than the limit of {limit} bytes.")
-    return caller
-
-
-SenderDep = Annotated[Caller, Depends(get_sender)]
-
-
-async def _stage(upload: UploadFile, staging: Path, limit: int) -> int:
+def _stage(source: IO[bytes], staging: Path, limit: int) -> tuple[int, bytes]:
+    """Copy the body to `staging`, up to `limit` bytes; its size and first bytes."""
     staging.parent.mkdir(parents=True, exist_ok=True)
-    size = 0
+    size, head = 0, b""
     with staging.open("xb") as out:
-        while block := await upload.read(1 << 20):
+        while block := source.read(1 << 20):
+            head = head or block[:4096]
             size += len(block)
             if size > limit:
                 raise TooLarge(f"The upload is larger than the limit of {limit} bytes.")
             out.write(block)
-    return size
+    return size, head
 
 
-def _find_root(unpacked: Path) -> Path:
-    roots = [p.parent for p in unpacked.rglob("collection.yaml")]
-    if len(roots) != 1:
-        raise UploadRefused("The archive must hold exactly one collection.yaml (one bundle).")
-    return roots[0]
+def _checked_collection(collection_id: str) -> str:
+    if not _COLLECTION_ID.match(collection_id):
+        raise UploadRefused(f"collection id {collection_id!r} must match {_COLLECTION_ID.pattern}")
+    return collection_id
 
 
 def _single_file_bundle(
@@ -96,6 +97,21 @@ def _single_file_bundle(
     return bundle
 
 
+def _metadata(metadata: str | None) -> dict[str, Any]:
+    try:
+        fields = json.loads(metadata or "{}")
+    except json.JSONDecodeError as error:
+        raise UploadRefused(f"metadata is not valid JSON: {error.msg}") from error
+    if not isinstance(fields, dict):
+        raise UploadRefused("metadata must be a JSON object of fields.")
+    return fields
+
+
+def _discard(staged: Path, bundle: Path) -> None:
+    staged.unlink(missing_ok=True)
+    shutil.rmtree(bundle, ignore_errors=True)
+
+
 async def accept(
     request: Request,
     caller: Caller,
@@ -104,50 +120,61 @@ async def accept(
     record_type: str | None,
     metadata: str | None,
 ) -> dict[str, Any]:
-    """Stage, check, keep and unpack one upload, then start its indexing job."""
+    """Check the right to the collection, stage, check, keep and unpack one upload, then
+    start its indexing job as the uploader."""
     settings = request.app.state.settings
+    collections = request.app.state.collections
     store = Path(settings.uploads_dir).resolve()
     token = secrets.token_hex(8)
     staged = store / "staging" / token
     bundle = store / "bundles" / token
     filename = Path(upload.filename or "upload").name
+    limit = settings.upload_max_bytes
     try:
-        size = await _stage(upload, staged, settings.upload_max_bytes)
-        with staged.open("rb") as handle:
-            head = handle.read(4096)
         if record_type is None:
+            size, head = await asyncio.to_thread(_stage, upload.file, staged, limit)
             if not head.startswith(b"PK\x03\x04"):
                 raise UploadRefused(f"{filename} is not a zip archive.")
-            safe_extract(staged, bundle)
-            root = _find_root(bundle)
+            bundled = await asyncio.to_thread(inspect_archive, staged)
+            collection_id = _checked_collection(bundled.collection_id)
+            await require_upload_right(collections, caller.access, collection_id)
+            await asyncio.to_thread(safe_extract, staged, bundle)
+            root = bundle / bundled.root
         else:
             if not (collection and record_type in _FOLDERS):
                 raise UploadRefused("A single file needs collection, record_type and metadata.")
+            collection_id = _checked_collection(collection)
+            fields = _metadata(metadata)
+            await require_upload_right(collections, caller.access, collection_id)
+            size, head = await asyncio.to_thread(_stage, upload.file, staged, limit)
             if not sniff_ok(filename, head):
                 raise UploadRefused(
                     f"{filename} is not the type its name says, or not a type bundles hold."
                 )
-            try:
-                fields = json.loads(metadata or "{}")
-            except json.JSONDecodeError as error:
-                raise UploadRefused(f"metadata is not valid JSON: {error.msg}") from error
-            if not isinstance(fields, dict):
-                raise UploadRefused("metadata must be a JSON object of fields.")
-            root = _single_file_bundle(staged, filename, bundle, collection, record_type, fields)
-        sha256 = keep_original(staged, store / "originals")
+            root = await asyncio.to_thread(
+                _single_file_bundle, staged, filename, bundle, collection_id, record_type, fields
+            )
+        sha256 = await asyncio.to_thread(keep_original, staged, store / "originals")
     except EvidenceError as error:
-        staged.unlink(missing_ok=True)
-        shutil.rmtree(bundle, ignore_errors=True)
+        await asyncio.to_thread(_discard, staged, bundle)
         await caller.audit(
             "upload", outcome="refused", params={"filename": filename, "reason": str(error)}
         )
         raise
     jobs: UploadJobs = request.app.state.uploads
-    job_id = await jobs.create(caller.access.user or "", filename, sha256, size, root)
+    uploader = caller.access.user or ""
+    job_id = await jobs.create(uploader, filename, sha256, size, root, collection_id)
     await caller.audit(
-        "upload", params={"filename": filename, "sha256": sha256, "size": size, "job": job_id}
+        "upload",
+        params={
+            "filename": filename,
+            "collection": collection_id,
+            "sha256": sha256,
+            "size": size,
+            "job": job_id,
+        },
     )
-    task = asyncio.create_task(asyncio.to_thread(jobs.run, job_id, root))
+    task = asyncio.create_task(asyncio.to_thread(jobs.run, job_id, root, caller.access))
     request.app.state.tasks.add(task)
     task.add_done_callback(request.app.state.tasks.discard)
     return {"id": job_id, "status": "queued", "sha256": sha256, "size": size}
