@@ -9,5 +9,5 @@ models.py    the JSON contract
 errors.py    the one place exceptions become HTTP status codes
 
 Capabilities beyond search are packages that import the core, never the reverse:
-chronologies/, uploads/ and accounts/. `app.py` wires them all.
+chronologies/, uploads/, collections/ and accounts/. `app.py` wires them all.
 """

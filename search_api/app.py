@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +21,7 @@ from search_api.audit import Auditor
 from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
 from search_api.chronologies.store import ChronologyStore
+from search_api.collections.service import require_upload_right
 from search_api.collections.store import CollectionStore
 from search_api.errors import install_error_handlers
 from search_api.headers import SecurityHeaders
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.uploads = UploadJobs(es, settings)
         app.state.collections = CollectionStore(es, settings.index_prefix)
+        app.state.require_upload_right = partial(require_upload_right, app.state.collections)
         app.state.tasks = set()
         try:
             yield

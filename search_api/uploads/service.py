@@ -26,7 +26,6 @@ from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
 from evidence.errors import EvidenceError, Forbidden, TooLarge
-from search_api.collections.service import require_upload_right
 from search_api.deps import Caller, CallerDep
 from search_api.uploads.archive import (
     UploadRefused,
@@ -123,7 +122,8 @@ async def accept(
     """Check the right to the collection, stage, check, keep and unpack one upload, then
     start its indexing job as the uploader."""
     settings = request.app.state.settings
-    collections = request.app.state.collections
+    # Who may write where is the collections package's; app.py wires it in.
+    require_upload_right = request.app.state.require_upload_right
     store = Path(settings.uploads_dir).resolve()
     token = secrets.token_hex(8)
     staged = store / "staging" / token
@@ -137,7 +137,7 @@ async def accept(
                 raise UploadRefused(f"{filename} is not a zip archive.")
             bundled = await asyncio.to_thread(inspect_archive, staged)
             collection_id = _checked_collection(bundled.collection_id)
-            await require_upload_right(collections, caller.access, collection_id)
+            await require_upload_right(caller.access, collection_id)
             await asyncio.to_thread(safe_extract, staged, bundle)
             root = bundle / bundled.root
         else:
@@ -145,7 +145,7 @@ async def accept(
                 raise UploadRefused("A single file needs collection, record_type and metadata.")
             collection_id = _checked_collection(collection)
             fields = _metadata(metadata)
-            await require_upload_right(collections, caller.access, collection_id)
+            await require_upload_right(caller.access, collection_id)
             size, head = await asyncio.to_thread(_stage, upload.file, staged, limit)
             if not sniff_ok(filename, head):
                 raise UploadRefused(
