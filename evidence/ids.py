@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
-__all__ = ["reference_ids", "stable_id"]
+__all__ = ["COLLECTION_ID", "reference_ids", "stable_id"]
 
+# What a collection id may be: it names indices, folders and URLs.
+COLLECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 _TYPE_PREFIX = {"photo": "ph", "testimony": "te", "filing": "fi"}
 
 

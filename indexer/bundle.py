@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from evidence.access import Level
+from evidence.ids import COLLECTION_ID
 from evidence.yaml_input import ALIASES_REFUSED, YamlAliasRefused, read_bundle_yaml
 
 __all__ = ["BundleError", "Collection", "read_collection"]
-
-_COLLECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
 
 class BundleError(Exception):
@@ -43,8 +41,8 @@ def read_collection(root: Path) -> Collection:
     if not isinstance(meta, dict):
         raise BundleError(f"{path}: expected a mapping of fields")
     collection_id = str(meta.get("id", ""))
-    if not _COLLECTION_ID.match(collection_id):
-        raise BundleError(f"{path}: field id {collection_id!r} must match {_COLLECTION_ID.pattern}")
+    if not COLLECTION_ID.match(collection_id):
+        raise BundleError(f"{path}: field id {collection_id!r} must match {COLLECTION_ID.pattern}")
     if not str(meta.get("title", "")).strip():
         raise BundleError(f"{path}: field title is required")
     try:

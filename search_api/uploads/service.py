@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import secrets
 import shutil
 from pathlib import Path
@@ -26,6 +25,7 @@ from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
 from evidence.errors import EvidenceError, Forbidden, TooLarge
+from evidence.ids import COLLECTION_ID
 from search_api.deps import Caller, CallerDep
 from search_api.uploads.archive import (
     UploadRefused,
@@ -40,7 +40,6 @@ __all__ = ["UploaderDep", "accept"]
 
 _FOLDERS = {"testimony": "testimonies", "filing": "filings", "photo": "media"}
 # The collection ids `indexer.bundle` accepts, checked here before any right is claimed.
-_COLLECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
 
 async def get_uploader(caller: CallerDep) -> Caller:
@@ -68,8 +67,8 @@ def _stage(source: IO[bytes], staging: Path, limit: int) -> tuple[int, bytes]:
 
 
 def _checked_collection(collection_id: str) -> str:
-    if not _COLLECTION_ID.match(collection_id):
-        raise UploadRefused(f"collection id {collection_id!r} must match {_COLLECTION_ID.pattern}")
+    if not COLLECTION_ID.match(collection_id):
+        raise UploadRefused(f"collection id {collection_id!r} must match {COLLECTION_ID.pattern}")
     return collection_id
 
 
