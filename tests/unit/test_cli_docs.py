@@ -24,6 +24,7 @@ PLACES = {
     ("indexer",): ("README.md", "Loading data"),
     ("search_api", "serve"): ("README.md", "The two commands"),
     ("search_api", "users"): ("README.md", "Accounts"),
+    ("search_api", "collections"): ("README.md", "Accounts"),
 }
 
 
