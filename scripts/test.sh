@@ -10,4 +10,7 @@ NEED_BROWSER=1 bash scripts/setup.sh
 .venv/bin/mypy  # what it checks, and how, is in pyproject.toml
 .venv/bin/python -m evidence.devnode start
 # Coverage over the whole suite, subprocesses included; the floor is in pyproject.toml.
-exec .venv/bin/pytest --cov --cov-report=term "$@"
+# Two workers, a test file each at a time: most of a test's time is spent waiting on
+# Elasticsearch (refreshes, index creation), so two overlap well on two cores. Every
+# test has its own index prefix, so they never meet.
+exec .venv/bin/pytest -n 2 --dist loadfile --cov --cov-report=term "$@"

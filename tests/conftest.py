@@ -142,19 +142,45 @@ def make_client() -> ClientFactory:
     return factory
 
 
-def role_headers(settings: Settings) -> dict[Role, dict[str, str]]:
-    """An account named after each signed-in role, and the headers that act as it
-    (a bearer token); a visitor sends none."""
+def bearer_headers(
+    settings: Settings, accounts: dict[str, Role], password: str = "a long enough password"
+) -> dict[str, dict[str, str]]:
+    """Create `accounts` (name -> role) and the headers that act as each (a bearer token).
+    All at once: each write waits for the index's next refresh, so one by one they
+    would wait a second each."""
 
-    async def make_users() -> dict[Role, dict[str, str]]:
+    async def make() -> dict[str, dict[str, str]]:
         client = AsyncElasticsearch(settings.es_url)
         users = UserStore(client, settings.index_prefix)
-        headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
-        for role in (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN):
-            await users.add(role.value, role, "a long enough password")
-            _, token = await users.issue_token(role.value)
-            headers[role] = {"Authorization": f"Bearer {token}"}
-        await client.close()
-        return headers
+        try:
+            await asyncio.gather(*(users.add(n, r, password) for n, r in accounts.items()))
+            tokens = await asyncio.gather(*(users.issue_token(name) for name in accounts))
+        finally:
+            await client.close()
+        return {
+            name: {"Authorization": f"Bearer {token}"}
+            for name, (_, token) in zip(accounts, tokens, strict=True)
+        }
 
-    return run_async(make_users())
+    return run_async(make())
+
+
+# The longest files start first, so two workers (`scripts/test.sh` runs `-n 2`) end
+# together instead of one finishing a long file alone.
+LONGEST_FIRST = ("test_faults.py", "test_deep_paging.py", "test_fuzz.py", "test_cli.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
+def role_headers(settings: Settings) -> dict[Role, dict[str, str]]:
+    """An account named after each signed-in role, and the headers that act as it; a
+    visitor sends none."""
+    signed_in = (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN)
+    made = bearer_headers(settings, {role.value: role for role in signed_in})
+    return {Role.PUBLIC: {}} | {role: made[role.value] for role in signed_in}

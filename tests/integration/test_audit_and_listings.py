@@ -25,7 +25,7 @@ from search_api.audit import Auditor
 from search_api.cursor import decode_cursor, search_key
 from search_api.routes.admin import AuditParams
 from search_api.uploads.jobs import UploadJobs
-from tests.conftest import ClientFactory, run_async
+from tests.conftest import ClientFactory, bearer_headers, run_async
 
 PASSWORD = "a long enough password"
 JOURNALIST = AccessContext(Role.JOURNALIST, "jo")
@@ -35,18 +35,7 @@ JOURNALIST = AccessContext(Role.JOURNALIST, "jo")
 def tokens(settings: Settings, es: Elasticsearch) -> dict[str, dict[str, str]]:
     """Bearer headers for an admin (`root`) and an investigator (`inv`)."""
 
-    async def issue() -> dict[str, dict[str, str]]:
-        client = AsyncElasticsearch(settings.es_url)
-        users = UserStore(client, settings.index_prefix)
-        headers = {}
-        for name, role in (("root", Role.ADMIN), ("inv", Role.INVESTIGATOR)):
-            await users.add(name, role, PASSWORD)
-            _, token = await users.issue_token(name)
-            headers[name] = {"Authorization": f"Bearer {token}"}
-        await client.close()
-        return headers
-
-    return run_async(issue())
+    return bearer_headers(settings, {"root": Role.ADMIN, "inv": Role.INVESTIGATOR}, PASSWORD)
 
 
 def _bulk_create(es: Elasticsearch, index: str, kind: str, documents: list[dict[str, Any]]) -> None:

@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.settings import Settings
 from indexer.load import load_bundle
-from search_api.accounts.store import UserStore
-from tests.conftest import ClientFactory, run_async
+from tests.conftest import ClientFactory, bearer_headers
 from tests.integration.test_leaks import _all_ids, _assert_clean, _write_bundle
 
 ROLES = list(Role)
@@ -38,20 +37,13 @@ def canary_callers(
     report = load_bundle(es, settings.index_prefix, root)
     assert (report.indexed, report.rejections) == (12, [])
 
-    async def make_users() -> Callers:
-        client = AsyncElasticsearch(settings.es_url)
-        users = UserStore(client, settings.index_prefix)
-        callers: Callers = {"public": (Role.PUBLIC, {})}
-        accounts = [(role.value, role) for role in ROLES if role is not Role.PUBLIC]
-        for name, role in [*accounts, ("journalist2", Role.JOURNALIST)]:
-            await users.add(name, role, "a long enough password")
-            _, token = await users.issue_token(name)
-            callers[name] = (role, {"Authorization": f"Bearer {token}"})
-        await client.close()
-        return callers
-
+    accounts = {role.value: role for role in ROLES if role is not Role.PUBLIC}
+    accounts["journalist2"] = Role.JOURNALIST
+    made = bearer_headers(settings, accounts)
+    callers: Callers = {"public": (Role.PUBLIC, {})}
+    callers |= {name: (role, made[name]) for name, role in accounts.items()}
     try:
-        yield settings, run_async(make_users())
+        yield settings, callers
     finally:
         es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_prefix}-*")))
         es.close()

@@ -12,16 +12,15 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.access import Level, Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
 from indexer.load import load_bundle
-from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from tests.conftest import run_async
+from tests.conftest import bearer_headers
 from tests.integration.test_leaks import _all_ids, _write_bundle, level_canary
 
 PASSWORD = "a long enough password"
@@ -56,19 +55,11 @@ def hardened(
     report = load_bundle(es, settings.index_prefix, root)
     assert (report.indexed, report.rejections) == (12, [])
 
-    async def make_users() -> dict[Role, dict[str, str]]:
-        client = AsyncElasticsearch(settings.es_url)
-        users = UserStore(client, settings.index_prefix)
-        headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
-        for role in ACCOUNTS:
-            await users.add(role.value, role, PASSWORD)
-            _, token = await users.issue_token(role.value)
-            headers[role] = {"Authorization": f"Bearer {token}"}
-        await client.close()
-        return headers
-
+    made = bearer_headers(settings, {role.value: role for role in ACCOUNTS}, PASSWORD)
+    headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
+    headers |= {role: made[role.value] for role in ACCOUNTS}
     try:
-        yield settings, run_async(make_users()), root
+        yield settings, headers, root
     finally:
         es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_prefix}-*")))
         es.close()

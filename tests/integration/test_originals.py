@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 from PIL import Image, ImageStat
 
@@ -25,9 +25,8 @@ from evidence.indices import type_alias
 from evidence.originals import keep_original, stored_path
 from evidence.settings import Settings
 from indexer.load import LoadOptions, load_bundle
-from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from tests.conftest import run_async
+from tests.conftest import role_headers
 
 SEALED_ID = stable_id("shared", "photo", "P-sealed")
 PUBLIC_ID = stable_id("shared", "photo", "P-public")
@@ -56,25 +55,6 @@ def load(settings: Settings, root: Path) -> None:
     finally:
         es.close()
     assert report.rejections == [], report.rejections
-
-
-def role_headers(settings: Settings) -> dict[Role, dict[str, str]]:
-    """Bearer tokens for one account of each role; the public role has none."""
-
-    async def make_users() -> dict[Role, dict[str, str]]:
-        client = AsyncElasticsearch(settings.es_url)
-        try:
-            users = UserStore(client, settings.index_prefix)
-            headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
-            for role in (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN):
-                await users.add(role.value, role, "a long enough password")
-                _, token = await users.issue_token(role.value)
-                headers[role] = {"Authorization": f"Bearer {token}"}
-            return headers
-        finally:
-            await client.close()
-
-    return run_async(make_users())
 
 
 def audit_events(es: Elasticsearch, settings: Settings, action: str) -> list[dict[str, Any]]:

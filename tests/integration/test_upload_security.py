@@ -23,10 +23,9 @@ from evidence.access import Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
 from indexer.ceiling import CANNOT_WRITE, LOWERING_IS_FOR_ADMINS, Writer, lowering_event, refusal
-from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.collections.store import CollectionStore
-from tests.conftest import run_async, run_cli
+from tests.conftest import bearer_headers, run_async, run_cli
 
 PASSWORD = "a long enough password"
 ACCOUNTS = {
@@ -77,18 +76,7 @@ class Site:
 
 
 def make_accounts(settings: Settings) -> dict[str, dict[str, str]]:
-    async def tokens() -> dict[str, dict[str, str]]:
-        es = AsyncElasticsearch(settings.es_url)
-        users = UserStore(es, settings.index_prefix)
-        headers = {"public": {}}
-        for username, role in ACCOUNTS.items():
-            await users.add(username, role, PASSWORD)
-            token = (await users.issue_token(username))[1]
-            headers[username] = {"Authorization": f"Bearer {token}"}
-        await es.close()
-        return headers
-
-    return run_async(tokens())
+    return {"public": {}} | bearer_headers(settings, ACCOUNTS, PASSWORD)
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.settings import Settings
-from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from tests.conftest import TINY_BUNDLE, run_async
+from tests.conftest import TINY_BUNDLE, bearer_headers
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-bundle"
 
@@ -33,19 +32,8 @@ def store_settings(settings: Settings, es: Elasticsearch, tmp_path: Path) -> Set
 
 @pytest.fixture
 def client(store_settings: Settings) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    async def tokens() -> dict[str, dict[str, str]]:
-        es = AsyncElasticsearch(store_settings.es_url)
-        users = UserStore(es, store_settings.index_prefix)
-        headers = {}
-        for role in (Role.INVESTIGATOR, Role.JOURNALIST):
-            await users.add(role.value, role, "a long enough password")
-            headers[role.value] = {
-                "Authorization": f"Bearer {(await users.issue_token(role.value))[1]}"
-            }
-        await es.close()
-        return headers
-
-    headers = run_async(tokens())
+    roles = (Role.INVESTIGATOR, Role.JOURNALIST)
+    headers = bearer_headers(store_settings, {role.value: role for role in roles})
     with TestClient(create_app(store_settings), raise_server_exceptions=False) as test_client:
         yield test_client, headers
 
