@@ -165,8 +165,8 @@ def bearer_headers(
     return run_async(make())
 
 
-# The longest files start first, so two workers (`scripts/test.sh` runs `-n 2`) end
-# together instead of one finishing a long file alone.
+# The longest files start first, so two workers (`scripts/test.sh` runs `-n 2` with
+# `--no-loadscope-reorder`) end together instead of one finishing a long file alone.
 LONGEST_FIRST = ("test_faults.py", "test_deep_paging.py", "test_fuzz.py", "test_cli.py")
 
 
