@@ -12,6 +12,5 @@ NEED_BROWSER=1 bash scripts/setup.sh
 # Coverage over the whole suite, subprocesses included; the floor is in pyproject.toml.
 # Two workers, a test file each at a time: most of a test's time is spent waiting on
 # Elasticsearch (refreshes, index creation), so two overlap well on two cores. Every
-# test has its own index prefix, so they never meet. Files go out in collection order,
-# which tests/conftest.py starts with the longest (xdist would sort them by size).
-exec .venv/bin/pytest -n 2 --dist loadfile --no-loadscope-reorder --cov --cov-report=term "$@"
+# test has its own index prefix, so they never meet.
+exec .venv/bin/pytest -n 2 --dist loadfile --cov --cov-report=term "$@"

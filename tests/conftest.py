@@ -165,19 +165,6 @@ def bearer_headers(
     return run_async(make())
 
 
-# The longest files start first, so two workers (`scripts/test.sh` runs `-n 2` with
-# `--no-loadscope-reorder`) end together instead of one finishing a long file alone.
-LONGEST_FIRST = ("test_faults.py", "test_deep_paging.py", "test_fuzz.py", "test_cli.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)
-
-
 def role_headers(settings: Settings) -> dict[Role, dict[str, str]]:
     """An account named after each signed-in role, and the headers that act as it; a
     visitor sends none."""
