@@ -4,8 +4,6 @@ point in time, and none can be read."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +16,7 @@ from evidence.access import Role
 from evidence.settings import Settings
 from indexer.load import load_bundle
 from tests.conftest import ClientFactory, bearer_headers
+from tests.integration.test_cursor_chains import _decodings, _open_contexts
 from tests.integration.test_leaks import _all_ids, _assert_clean, _write_bundle
 
 ROLES = list(Role)
@@ -47,11 +46,6 @@ def canary_callers(
     finally:
         es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_prefix}-*")))
         es.close()
-
-
-def _open_contexts(es: Elasticsearch, settings: Settings) -> int:
-    stats = es.indices.stats(index=f"{settings.index_prefix}-*", metric="search")
-    return int(stats["_all"]["total"]["search"]["open_contexts"])
 
 
 def _page(client: TestClient, headers: dict[str, str], cursor: str | None = None) -> Any:
@@ -104,17 +98,6 @@ def test_replaying_a_cursor_opens_no_further_point_in_time(
             assert _open_contexts(es, settings) == before
     finally:
         es.close()
-
-
-def _decodings(token: str) -> list[bytes]:
-    found = []
-    for piece in [token, *token.split(".")]:
-        for decode in (base64.urlsafe_b64decode, base64.b64decode):
-            try:
-                found.append(decode(piece + "=" * (-len(piece) % 4)))
-            except (binascii.Error, ValueError):
-                continue
-    return found
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
