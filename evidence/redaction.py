@@ -36,7 +36,7 @@ from functools import lru_cache
 from evidence.analysis import word_spans
 from evidence.names import name_keys
 
-__all__ = ["Kind", "NearMiss", "Protected", "Redaction", "Redactor", "WITHHELD"]
+__all__ = ["WITHHELD", "Kind", "NearMiss", "Protected", "Redaction", "Redactor"]
 
 WITHHELD = "[withheld]"
 
@@ -277,11 +277,12 @@ class Redactor:
             merged.append(redaction)
         return merged
 
-    def redact(self, text: str) -> str:
-        """`text` with every protected span replaced by `[withheld]`."""
+    def redact(self, text: str, found: Sequence[Redaction] | None = None) -> str:
+        """`text` with every protected span (`found`, else `find(text)`) replaced by
+        `[withheld]`."""
         pieces: list[str] = []
         position = 0
-        for redaction in self.find(text):
+        for redaction in self.find(text) if found is None else found:
             pieces += [text[position : redaction.start], WITHHELD]
             position = redaction.end
         return "".join(pieces) + text[position:] if pieces else text
@@ -289,12 +290,13 @@ class Redactor:
     def redact_all(self, texts: Sequence[str]) -> list[str]:
         return [self.redact(text) for text in texts]
 
-    def near_misses(self, text: str) -> list[NearMiss]:
-        """Words that resemble a part of a protected name but were not withheld."""
+    def near_misses(self, text: str, withheld: Sequence[Redaction] | None = None) -> list[NearMiss]:
+        """Words that resemble a part of a protected name but were not withheld
+        (`withheld`: what `find(text)` gave, when the caller has it already)."""
         if not self._names or not text:
             return []
         words = _words(text)
-        withheld = self.find(text)
+        withheld = self.find(text) if withheld is None else withheld
         misses: dict[int, NearMiss] = {}
         for word in words:
             if any(r.start <= word.start < r.end for r in withheld):
@@ -303,7 +305,9 @@ class Redactor:
                 reason = self._miss_reason(word, name)
                 if reason and word.start not in misses:
                     form = text[word.start : word.end]
-                    misses[word.start] = NearMiss(word.start, word.end, form, reason, name.protected)
+                    misses[word.start] = NearMiss(
+                        word.start, word.end, form, reason, name.protected
+                    )
         return sorted(misses.values(), key=lambda m: m.start)
 
     @staticmethod
@@ -354,4 +358,3 @@ class Redactor:
         if len(name.parts) == 1:
             return True
         return name.match(word, name.parts[-1]) is not None
-

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from evidence.analysis import analysed_text, stemmed_text
 from evidence.dates import FuzzyDate, Precision
 from evidence.gazetteer import load_gazetteer
 from evidence.ids import reference_ids, stable_id
 from evidence.names import name_keys
+from evidence.redaction import Kind, Protected, Redactor
 from indexer.bundle import Collection
 from indexer.extract import ImageInfo
-from indexer.records import FilingIn, PhotoIn, RecordIn, TestimonyIn
+from indexer.records import FilingIn, PersonIn, PhotoIn, RecordIn, TestimonyIn
+from indexer.report import Withheld
 from indexer.sources.base import RawRecord
 
-__all__ = ["Extracted", "build_document", "content_hash", "phash_bands"]
+__all__ = ["Built", "Extracted", "build_document", "content_hash", "phash_bands"]
 
 PUBLIC_ROLES = {"alleged_perpetrator"}
 VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash", "event_ids"}
@@ -51,8 +52,16 @@ class _Parts:
     protected_persons: list[dict[str, str]]
     places: list[str]
     public_text: list[str | None]
-    protected_strings: list[str]
+    protected: list[Protected]
     specific: dict[str, Any]
+    public_aliases: list[str] = field(default_factory=list)
+
+
+class Built(NamedTuple):
+    """A record's document, and what was withheld from its public text where."""
+
+    document: dict[str, Any]
+    review: list[Withheld]
 
 
 def phash_bands(phash: str) -> list[str]:
@@ -82,6 +91,8 @@ def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
     title = " · ".join(p for p in (f"Photo {record.photo_id}", label, when and when.text) if p)
     image = extracted.image
     victims = [{"name": record.victim_name, "role": "victim"}] if record.victim_name else []
+    protected = [Protected(record.victim_name, "victim_name")] if record.victim_name else []
+    protected += _aliases(record.victim_aliases, "victim_aliases")
     return _Parts(
         title=title,
         date=when,
@@ -89,8 +100,8 @@ def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
         public_persons=[],
         protected_persons=victims,
         places=[],
-        public_text=[record.detainee_no, record.report_no, record.findings, *record.tags],
-        protected_strings=[record.victim_name] if record.victim_name else [],
+        public_text=[record.detainee_no, record.report_no],
+        protected=protected,
         specific={
             "file": record.file,
             "body_id": record.body_id,
@@ -117,19 +128,36 @@ def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
     )
 
 
-def _split_persons(record: TestimonyIn) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    public: list[dict[str, str]] = []
-    protected: list[dict[str, str]] = []
-    for person in record.persons:
-        shown = person.role in PUBLIC_ROLES or (
-            person.role == "victim" and "publication" in record.consent
-        )
-        (public if shown else protected).append({"name": person.name, "role": person.role})
-    return public, protected
+def _aliases(aliases: list[str], field_name: str) -> list[Protected]:
+    return [Protected(alias, f"{field_name}[{i}]") for i, alias in enumerate(aliases)]
+
+
+def _is_public(person: PersonIn, record: TestimonyIn) -> bool:
+    return person.role in PUBLIC_ROLES or (
+        person.role == "victim" and "publication" in record.consent
+    )
+
+
+def _testimony_protected(record: TestimonyIn) -> list[Protected]:
+    """Every value withheld from a testimony's public text, named by its input field."""
+    protected = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
+    protected += _aliases(record.witness_aliases, "witness_aliases")
+    if record.witness_contact:
+        protected.append(Protected(record.witness_contact, "witness_contact", Kind.CONTACT))
+    if record.interview_place and record.protected_place:
+        protected.append(Protected(record.interview_place, "interview_place", Kind.PLACE))
+    for i, person in enumerate(record.persons):
+        if not _is_public(person, record):
+            protected.append(Protected(person.name, f"persons[{i}].name"))
+            protected += _aliases(person.aliases, f"persons[{i}].aliases")
+    return protected
 
 
 def _testimony(record: TestimonyIn) -> _Parts:
-    public, protected = _split_persons(record)
+    public = [{"name": p.name, "role": p.role} for p in record.persons if _is_public(p, record)]
+    protected = [
+        {"name": p.name, "role": p.role} for p in record.persons if not _is_public(p, record)
+    ]
     public_names = {p["name"] for p in public}
     event_dates = [event.date for event in record.events if event.date]
     facilities = list(
@@ -138,11 +166,6 @@ def _testimony(record: TestimonyIn) -> _Parts:
         )
     )
     place = record.interview_place
-    protected_strings = [s for s in (record.witness_name, record.witness_contact) if s] + [
-        p["name"] for p in protected
-    ]
-    if place and record.protected_place:
-        protected_strings.append(place)
     when = record.interview_date
     title = f"Testimony of {record.witness_pseudonym}" + (f" · {when.text}" if when else "")
     events = [
@@ -162,12 +185,11 @@ def _testimony(record: TestimonyIn) -> _Parts:
         public_persons=public,
         protected_persons=protected,
         places=[place] if place and not record.protected_place else [],
-        public_text=[
-            record.witness_pseudonym,
-            record.interviewer_org,
-            *(event.description for event in record.events),
+        public_text=[],
+        protected=_testimony_protected(record),
+        public_aliases=[
+            alias for p in record.persons if _is_public(p, record) for alias in p.aliases
         ],
-        protected_strings=protected_strings,
         specific={
             "witness_pseudonym": record.witness_pseudonym,
             "interviewer_org": record.interviewer_org,
@@ -194,7 +216,7 @@ def _filing(record: FilingIn) -> _Parts:
         protected_persons=[],
         places=[],
         public_text=[record.court, record.case_no, kind, record.outcome, *record.charges],
-        protected_strings=[],
+        protected=[],
         specific={
             "court": record.court,
             "jurisdiction": record.jurisdiction,
@@ -211,9 +233,55 @@ def _filing(record: FilingIn) -> _Parts:
     )
 
 
-def _redactor(strings: list[str]) -> re.Pattern[str] | None:
-    unique = sorted({s for s in strings if len(s) >= 3}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(s) for s in unique), re.IGNORECASE) if unique else None
+# Free text a record's own fields carry, withheld from like its pages. Structural values
+# (ids, numbers, enums, dates, hashes) are not names and stay as they are.
+_FREE_TEXT = ("findings", "witness_pseudonym", "interviewer_org")
+
+
+@dataclass
+class _Withholding:
+    """A record's redactor, noting each span it withholds and each near miss."""
+
+    redactor: Redactor
+    raw: RawRecord
+    local_id: str
+    review: list[Withheld] = field(default_factory=list)
+
+    def text(self, where: str, text: str, page: int | None = None) -> str:
+        if not self.redactor or not text:
+            return text
+        found = self.redactor.find(text)
+        origin = self.raw.origin
+        row = (origin.file, origin.line, self.local_id, where, page)
+        self.review += [
+            Withheld(
+                "withheld", *row, r.start, r.form, r.rule, r.protected.field, r.protected.value
+            )
+            for r in found
+        ]
+        self.review += [
+            Withheld(
+                "near miss", *row, m.start, m.form, m.reason, m.protected.field, m.protected.value
+            )
+            for m in self.redactor.near_misses(text, found)
+        ]
+        return self.redactor.redact(text, found) if found else text
+
+    def fields(self, specific: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """`specific` with its free text withheld, and the originals of what changed."""
+        public = dict(specific)
+        for name in _FREE_TEXT:
+            if isinstance(public.get(name), str):
+                public[name] = self.text(name, public[name])
+        if public.get("tags"):
+            public["tags"] = [self.text(f"tags[{i}]", t) for i, t in enumerate(public["tags"])]
+        if public.get("events"):
+            public["events"] = [
+                event | {"description": self.text(f"events[{i}].description", event["description"])}
+                for i, event in enumerate(public["events"])
+            ]
+        changed = {k: specific[k] for k in public if public[k] != specific[k]}
+        return public, changed
 
 
 def _field_values(analyser: Any, texts: Sequence[str | None]) -> list[str]:
@@ -233,10 +301,19 @@ def content_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _free_text(specific: dict[str, Any]) -> list[str]:
+    """The free text of a type's own fields, as stored (withheld where it had to be)."""
+    texts = [specific[name] for name in _FREE_TEXT if isinstance(specific.get(name), str)]
+    texts += specific.get("tags") or []
+    texts += [event["description"] for event in specific.get("events") or []]
+    return texts
+
+
 def build_document(
     collection: Collection, raw: RawRecord, record: RecordIn, extracted: Extracted
-) -> dict[str, Any]:
-    """The full document for one record; `indexed_at` and `custody` are added at bulk time."""
+) -> Built:
+    """The full document for one record and its review rows; `indexed_at` and `custody`
+    are added at bulk time."""
     if isinstance(record, PhotoIn):
         parts = _photo(record, extracted)
     elif isinstance(record, TestimonyIn):
@@ -245,21 +322,24 @@ def build_document(
         parts = _filing(record)
     gazetteer = load_gazetteer()
     facilities = [gazetteer.facilities[f] for f in parts.facilities]
-    specific = dict(parts.specific)
+    withholding = _Withholding(Redactor(parts.protected), raw, record.local_id)
+    protected = {k: v for k, v in parts.specific.get("protected", {}).items() if v}
+    specific, unredacted = withholding.fields(
+        {k: v for k, v in parts.specific.items() if k != "protected"}
+    )
+    title = withholding.text("title", parts.title)
+    if title != parts.title:
+        unredacted["title"] = parts.title
     branch_nos = {f.branch_no for f in facilities if f.branch_no}
     if specific.get("branch_no"):
         branch_nos.add(specific["branch_no"])
-    redact = _redactor(parts.protected_strings)
-    if redact and specific.get("events"):
-        specific["events"] = [
-            event | {"description": redact.sub("[withheld]", event["description"])}
-            for event in specific["events"]
-        ]
     pages = raw.pages or []
-    public_pages = [redact.sub("[withheld]", page) if redact else page for page in pages]
-    protected = {k: v for k, v in specific.pop("protected", {}).items() if v}
+    public_pages = [withholding.text("pages", page, n) for n, page in enumerate(pages, start=1)]
     if parts.protected_persons:
         protected["persons"] = parts.protected_persons
+    aliases = [p.value for p in parts.protected if "aliases[" in p.field]
+    if aliases:
+        protected["aliases"] = aliases
     # Every role, for the role facet of those who see protected persons: one field, so a
     # record with a role among both kinds of person counts once.
     every_role = {p["role"] for p in parts.public_persons + parts.protected_persons}
@@ -267,19 +347,28 @@ def build_document(
         protected["person_roles"] = sorted(every_role)
     if public_pages != pages:
         protected["pages"] = [{"n": n, "text": t} for n, t in enumerate(pages, start=1)]
-    if parts.protected_strings or "pages" in protected:
-        private_text = [*parts.protected_strings, *(pages if "pages" in protected else [])]
+    if unredacted:
+        protected["unredacted"] = unredacted
+    protected_values = [p.value for p in parts.protected]
+    private_text = [
+        *protected_values,
+        *(pages if "pages" in protected else []),
+        *(_free_text(unredacted) if unredacted else []),
+    ]
+    if private_text:
         protected["search_text"] = _field_values(analysed_text, private_text)
         protected["search_stems"] = _field_values(stemmed_text, private_text)
     # A branch number written on a body names the branch: its names find the photo too.
     branches = [b for no in sorted(branch_nos) if (b := gazetteer.by_branch(no))]
     public_text = [
-        parts.title,
+        title,
         *(name for f in dict.fromkeys([*facilities, *branches]) for name in f.names),
         *sorted(branch_nos),
         *parts.places,
         *(p["name"] for p in parts.public_persons),
-        *(redact.sub("[withheld]", t) if redact and t else t for t in parts.public_text),
+        *parts.public_aliases,
+        *parts.public_text,
+        *_free_text(specific),
         *public_pages,
     ]
     # Not `or`: Level.PUBLIC is 0, and a record marked public must stay public.
@@ -296,15 +385,17 @@ def build_document(
     names = [
         *(name for f in dict.fromkeys([*facilities, *branches]) for name in f.names),
         *(p["name"] for p in parts.public_persons),
+        *parts.public_aliases,
     ]
-    if parts.protected_strings:
-        protected["name_keys"] = _name_key_values(parts.protected_strings)
+    protected_names = [p.value for p in parts.protected if p.kind is not Kind.CONTACT]
+    if protected_names:
+        protected["name_keys"] = _name_key_values(protected_names)
     document: dict[str, Any] = {
         "stable_id": stable_id(collection.id, raw.record_type, record.local_id),
         "record_type": raw.record_type,
         "collection": collection.id,
         "local_id": record.local_id,
-        "title": parts.title,
+        "title": title,
         "synthetic": collection.synthetic,
         "confidentiality": level.label,
         "graphic": graphic,
@@ -336,4 +427,4 @@ def build_document(
         **specific,
     }
     document["content_hash"] = content_hash(document)
-    return document
+    return Built(document, withholding.review)

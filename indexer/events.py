@@ -28,8 +28,11 @@ def _event(
     kind: str,
     date: dict[str, Any] | None,
     description: str,
+    full_description: str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
+    """One event; `full_description` is the description before protected names were
+    withheld from it, kept under `protected` for the roles that may read it."""
     event_id = f"{document['stable_id']}-{seq}"
     first_page = 1 if document.get("pages") else None
     event = {
@@ -57,14 +60,26 @@ def _event(
     text = [description, document["title"], event.get("court"), event.get("case_no")]
     event["search_text"] = [value for t in text if t and (value := analysed_text(t))]
     event["search_stems"] = [value for t in text if t and (value := stemmed_text(t))]
-    protected = document.get("protected", {}).get("persons")
-    event["protected"] = {"persons": protected} if protected else {}
+    protected: dict[str, Any] = {}
+    if persons := document.get("protected", {}).get("persons"):
+        protected["persons"] = persons
+    if full_description and full_description != description:
+        protected["description"] = full_description
+        protected["search_text"] = analysed_text(full_description)
+        protected["search_stems"] = stemmed_text(full_description)
+    event["protected"] = protected
     return event
+
+
+def _unredacted(document: dict[str, Any]) -> dict[str, Any]:
+    unredacted: dict[str, Any] = document.get("protected", {}).get("unredacted", {})
+    return unredacted
 
 
 def _photo(document: dict[str, Any]) -> list[dict[str, Any]]:
     body = document.get("body_id")
     what = document.get("findings") or "no findings recorded"
+    full = _unredacted(document).get("findings")
     group = f"{document['collection']}:{body}" if body else None
     event = _event(
         document,
@@ -72,6 +87,7 @@ def _photo(document: dict[str, Any]) -> list[dict[str, Any]]:
         "photographed",
         document.get("date"),
         f"Photographed ({document['local_id']}): {what}",
+        f"Photographed ({document['local_id']}): {full}" if full else None,
     )
     if group:
         event["group_key"] = group
@@ -90,6 +106,7 @@ def _testimony(document: dict[str, Any]) -> list[dict[str, Any]]:
         )
     ]
     public = {p["name"] for p in document.get("persons", [])}
+    full = {e["seq"]: e["description"] for e in _unredacted(document).get("events", [])}
     for item in document.get("events", []):
         events.append(
             _event(
@@ -98,6 +115,7 @@ def _testimony(document: dict[str, Any]) -> list[dict[str, Any]]:
                 "testimony_event",
                 item.get("date"),
                 item["description"],
+                full.get(item["seq"]),
                 facilities=item.get("facilities") or document.get("facilities", []),
                 persons=[
                     p

@@ -25,7 +25,7 @@ from indexer.documents import Extracted, build_document
 from indexer.events import timeline_events
 from indexer.extract import ImageError, detect_language, image_info
 from indexer.records import PhotoIn, RecordIn, known_fields, model_for
-from indexer.report import LoadReport, Origin, Rejection
+from indexer.report import LoadReport, Origin, Rejection, Withheld
 from indexer.sources import RawRecord, read_records
 
 __all__ = ["prepare"]
@@ -103,6 +103,7 @@ class _Checked:
     local_id: str | None = None
     rejections: tuple[Rejection, ...] = ()
     action: IndexAction | None = None
+    review: tuple[Withheld, ...] = ()
 
 
 def _check(
@@ -128,10 +129,12 @@ def _check(
         extracted = _extract(collection, item, record, originals)
     except _MediaError as error:
         return _Checked(origin, record.local_id, (origin.reject("file", str(error)),))
-    document = build_document(collection, item, record, extracted)
+    document, review = build_document(collection, item, record, extracted)
     events = timeline_events(document)
     document["event_ids"] = [event["event_id"] for event in events]
-    return _Checked(origin, record.local_id, action=(document, origin, events))
+    return _Checked(
+        origin, record.local_id, action=(document, origin, events), review=tuple(review)
+    )
 
 
 def _check_chunk(
@@ -233,4 +236,5 @@ def prepare(
             report.rejections.extend(checked.rejections)
             continue
         assert checked.action is not None
+        report.review.extend(checked.review)
         yield checked.action

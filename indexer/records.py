@@ -151,6 +151,7 @@ class PhotoIn(_Record):
         BeforeValidator(_blank_to_none),
     ] = None
     victim_name: Text = None
+    victim_aliases: TextList = []
     findings: Text = None
     tags: TextList = []
     graphic: Flag = None
@@ -165,6 +166,7 @@ class PersonIn(BaseModel):
 
     name: Required
     role: PersonRole
+    aliases: TextList = []
 
 
 class EventIn(BaseModel):
@@ -186,6 +188,7 @@ class TestimonyIn(_Document):
     testimony_id: Required
     witness_pseudonym: Required
     witness_name: Text = None
+    witness_aliases: TextList = []
     witness_contact: Text = None
     interview_date: Date = None
     interview_place: Text = None

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-__all__ = ["LoadReport", "Origin", "Rejection"]
+__all__ = ["LoadReport", "Origin", "Rejection", "Withheld"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,26 @@ class Rejection:
     reason: str
     local_id: str | None = None
     bundle: str = ""  # file paths are relative to it; set once the bundle is done
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """One span withheld from the public text of a record, or a near miss: a word that
+    resembles a protected name but was left, for a person to confirm. Names protected
+    values, so the review report is for admins only."""
+
+    kind: str  # "withheld" or "near miss"
+    file: str
+    line: int
+    local_id: str
+    field: str  # where in the record: `pages`, `findings`, `tags[1]`, `events[2].description`
+    page: int | None
+    offset: int
+    form: str  # the words as the text has them
+    rule: str  # the rule that withheld them, or why a near miss was not withheld
+    protected_field: str  # `witness_name`, `persons[0].aliases[1]`, ...
+    protected_value: str
+    bundle: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class LoadReport:
     unchanged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    review: list[Withheld] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -55,6 +76,7 @@ class LoadReport:
         """Name the bundle on every rejection: `photos.csv` line 3 is ambiguous once
         several bundles share one report."""
         self.rejections = [replace(r, bundle=str(bundle)) for r in self.rejections]
+        self.review = [replace(w, bundle=str(bundle)) for w in self.review]
         return self
 
     def merge(self, other: LoadReport) -> None:
@@ -63,6 +85,7 @@ class LoadReport:
         self.unchanged += other.unchanged
         self.rejections += other.rejections
         self.warnings += other.warnings
+        self.review += other.review
 
     def summary(self) -> str:
         return (

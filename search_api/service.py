@@ -31,7 +31,7 @@ from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
 from search_api.store import CursorExpired, Store
 from search_api.syntax import parse_query
-from search_api.timeline import build_timeline, group_events
+from search_api.timeline import build_timeline, group_events, readable_event
 from search_api.urls import Links, query_string
 
 __all__ = ["EXPORT_FIELDS", "export_rows", "search", "timeline"]
@@ -312,7 +312,7 @@ async def timeline(
         chains,
         target="events",
     )
-    events = [hit["_source"] for hit in page.hits]
+    events = [readable_event(hit["_source"], access) for hit in page.hits]
     aggs = page.response.get("aggregations", {})
     await caller.audit(
         "timeline",

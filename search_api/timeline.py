@@ -16,7 +16,13 @@ from search_api.params import TimelineParams
 from search_api.query import text_query_for
 from search_api.syntax import parse_query
 
-__all__ = ["TIMELINE_SORT", "build_timeline", "by_year_and_month", "group_events"]
+__all__ = [
+    "TIMELINE_SORT",
+    "build_timeline",
+    "by_year_and_month",
+    "group_events",
+    "readable_event",
+]
 
 TIMELINE_SORT: list[dict[str, Any]] = [
     {"date.earliest": {"order": "asc", "missing": "_last"}},
@@ -67,7 +73,7 @@ def build_timeline(
         "size": params.size,
         "track_total_hits": True,
         "sort": TIMELINE_SORT,
-        "_source": {"excludes": ["search_text", "search_stems", "protected"]},
+        "_source": {"excludes": _hidden_fields(access)},
         "aggs": {
             "years": {
                 "date_histogram": {
@@ -91,6 +97,23 @@ def build_timeline(
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def _hidden_fields(access: AccessContext) -> list[str]:
+    """Index-only fields never leave; `protected` only reaches roles that may read it."""
+    if access.sees_protected_fields:
+        return ["search_text", "search_stems", "protected.search_text", "protected.search_stems"]
+    return ["search_text", "search_stems", "protected"]
+
+
+def readable_event(source: dict[str, Any], access: AccessContext) -> dict[str, Any]:
+    """An event as the caller may read it: the full description for roles that see
+    protected fields, the one with protected names withheld for everyone else."""
+    event = {k: v for k, v in source.items() if k != "protected"}
+    full = (source.get("protected") or {}).get("description")
+    if full and access.sees_protected_fields:
+        event["description"] = full
+    return event
 
 
 def group_events(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -27,6 +27,7 @@ from search_api.chronologies.models import (
 from search_api.chronologies.store import ChronologyStore
 from search_api.deps import Caller
 from search_api.store import Store
+from search_api.timeline import readable_event
 
 __all__ = ["ChronologyService"]
 
@@ -182,7 +183,7 @@ class ChronologyService:
         hits = (await self.store.search(body, self.caller.access, target="events"))["hits"]["hits"]
         if not hits:
             raise NotFound(f"No event {event_id}.")
-        event = hits[0]["_source"]
+        event = readable_event(hits[0]["_source"], self.caller.access)
         citation = event["citation"]
         fact_in = FactIn(
             date=(event.get("date") or {}).get("text"),

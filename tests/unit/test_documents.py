@@ -35,7 +35,7 @@ TRANSCRIPT = ["My name is Rami Invented. I met Samir Invented in Gaziantep.", "S
 def _testimony(**changes: object) -> dict:
     record = TestimonyIn.model_validate(TESTIMONY | changes)
     raw = RawRecord("testimony", Origin("testimonies/t1.md", 1), {}, TRANSCRIPT)
-    return build_document(COLLECTION, raw, record, Extracted(language="en"))
+    return build_document(COLLECTION, raw, record, Extracted(language="en")).document
 
 
 def test_protected_strings_never_reach_public_fields_or_text() -> None:
@@ -92,7 +92,7 @@ def test_filing_cites_keep_what_was_written_and_the_ids_it_may_denote() -> None:
         }
     )
     raw = RawRecord("filing", Origin("filings/f.md", 1), {}, ["Page one", "Page two"])
-    doc = build_document(COLLECTION, raw, record, Extracted())
+    doc = build_document(COLLECTION, raw, record, Extracted()).document
     assert doc["cites"] == ["caesar:0001"]
     assert sorted(doc["cites_ids"]) == sorted(reference_ids("caesar:0001"))
     assert len(doc["cites_ids"]) == 3
