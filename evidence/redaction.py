@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from enum import StrEnum
 from functools import lru_cache
 
@@ -50,7 +51,12 @@ _CONTACT_SEPARATORS = r"[\s\-.()/]*"
 _CONTACT_CHARS = re.compile(r"[\w@]")
 _MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) match only exactly
 _MIN_WEAK = 4  # a lower-case key match joins a run only from this length (not `had`)
-_NEAR_KEY = 3  # near misses are looked for only for keys this long
+_NEAR_KEY = 4  # one-letter near misses are looked for only for keys this long
+_NEAR_SPELLING = 0.8  # a lower-case word this close in letters to a part is a near miss
+# Arabic words that fold into a name (`على` "on" into `علي` Ali): never withheld alone.
+_FUNCTION_WORDS = {"على", "إلى", "الى", "حتى", "لدى", "متى", "من", "في", "عن", "مع", "ما"}
+# Inside Arabic script, long vowels and hamza seats vary between spellings of one name.
+_ARABIC_VOWELS = re.compile("[اويىءأإآئؤ]")
 
 
 class Kind(StrEnum):
@@ -98,8 +104,10 @@ class _Word:
     norm: str  # folded, article and proclitic left on
     bare: str  # folded, article removed
     keys: frozenset[str]
+    skeletons: frozenset[str]  # Arabic words: letters without vowels, per variant
     arabic: bool
     capitalised: bool
+    function_word: bool
     article_start: int  # where a preceding article begins, else `start`
 
 
@@ -108,6 +116,7 @@ class _Part:
     bare: str
     key: str
     arabic: bool
+    skeleton: str
 
 
 def _strip_article(token: str) -> str:
@@ -118,18 +127,33 @@ def _strip_article(token: str) -> str:
     return token
 
 
-@lru_cache(maxsize=65_536)
-def _token_keys(token: str) -> frozenset[str]:
-    """Every key a written word may stand for: as written, without a fused article, and
-    (Arabic) without a one-letter proclitic."""
+def _variants(token: str) -> set[str]:
+    """A written word as it stands, without a fused article, and (Arabic) without a
+    one-letter proclitic."""
     variants = {token, _strip_article(token)}
     if _ARABIC.search(token) and len(token) >= 4:
         if token[0] in _PROCLITICS:
-            variants.add(token[1:])
+            variants |= {token[1:], _strip_article(token[1:])}
         if token.startswith("لل"):
             variants.add(token[2:])
-    keys = {key for variant in variants for key in name_keys(variant)}
-    return frozenset(keys)
+    return variants
+
+
+@lru_cache(maxsize=65_536)
+def _token_keys(token: str) -> frozenset[str]:
+    """Every key a written word may stand for."""
+    return frozenset(key for variant in _variants(token) for key in name_keys(variant))
+
+
+def _skeleton(token: str) -> str:
+    return _ARABIC_VOWELS.sub("", token[0]) + _ARABIC_VOWELS.sub("", token[1:]) if token else ""
+
+
+@lru_cache(maxsize=65_536)
+def _token_skeletons(token: str) -> frozenset[str]:
+    if not _ARABIC.search(token):
+        return frozenset()
+    return frozenset(_skeleton(variant) for variant in _variants(token))
 
 
 def _words(text: str) -> list[_Word]:
@@ -149,8 +173,10 @@ def _words(text: str) -> list[_Word]:
                 token,
                 _strip_article(token),
                 _token_keys(token),
+                _token_skeletons(token),
                 bool(_ARABIC.search(token)),
                 text[start].isupper(),
+                text[start:end] in _FUNCTION_WORDS,
                 pending_article if pending_article is not None else start,
             )
         )
@@ -166,7 +192,8 @@ def _parts(value: str) -> list[_Part]:
                 continue
             bare = _strip_article(token)
             arabic = bool(_ARABIC.search(token))
-            parts.extend(_Part(bare, key, arabic) for key in name_keys(token))
+            skeleton = _skeleton(bare) if arabic else ""
+            parts.extend(_Part(bare, key, arabic, skeleton) for key in name_keys(token))
     return parts
 
 
@@ -198,6 +225,8 @@ class _Name:
             return "exact"
         if len(part.key) < _MIN_KEY or part.key not in word.keys:
             return None
+        if word.arabic and part.arabic and part.skeleton not in word.skeletons:
+            return None  # one script: the letters decide (شهادة is not شحادة)
         if word.arabic or word.capitalised:
             return "key"
         return "weak" if len(word.bare) >= _MIN_WEAK else None
@@ -312,10 +341,15 @@ class Redactor:
 
     @staticmethod
     def _miss_reason(word: _Word, name: _Name) -> str | None:
+        if word.function_word:
+            return None
         for part in name.parts:
             how = name.match(word, part)
             if how == "weak":
-                return f"lower-case word with the key of {part.bare!r}"
+                similar = SequenceMatcher(None, word.bare, part.bare).ratio() >= _NEAR_SPELLING
+                if word.arabic == part.arabic and similar:
+                    return f"lower-case word spelt like {part.bare!r}"
+                continue
             if how is not None and name.protected.kind is Kind.NAME:
                 return f"{part.bare!r} alone, not beside another part of the name"
             if how is not None:
@@ -354,7 +388,10 @@ class Redactor:
 
     @staticmethod
     def _alone(name: _Name, word: _Word) -> bool:
-        """A lone word is withheld when it is the whole name or its last part."""
+        """A lone word is withheld when it is the whole name or its last part, and not
+        a function word that folds into one."""
+        if word.function_word:
+            return False
         if len(name.parts) == 1:
             return True
         return name.match(word, name.parts[-1]) is not None

@@ -387,6 +387,12 @@ def build_document(
         *(p["name"] for p in parts.public_persons),
         *parts.public_aliases,
     ]
+    if parts.protected:
+        # What was withheld, so text written later about this record (a chronology's
+        # facts and quotes) can be withheld from the same readers by the same rules.
+        protected["withheld"] = [
+            {"value": p.value, "field": p.field, "kind": p.kind.value} for p in parts.protected
+        ]
     protected_names = [p.value for p in parts.protected if p.kind is not Kind.CONTACT]
     if protected_names:
         protected["name_keys"] = _name_key_values(protected_names)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from evidence.access import AccessContext
 from evidence.errors import InvalidRequest, NotFound
+from evidence.redaction import Kind, Protected, Redactor
 from search_api.chronologies.models import (
     Chronology,
     Citation,
@@ -34,11 +36,42 @@ __all__ = ["ChronologyService"]
 Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def _withheld_from(fact: Fact, records: dict[str, dict[str, Any]]) -> Fact:
+    """The fact with the protected names of the records it cites withheld from its
+    text, quotes and note: for readers below investigator, whoever wrote it."""
+    redactor = Redactor(
+        Protected(row["value"], row["field"], Kind(row["kind"]))
+        for citation in fact.citations
+        for row in records[citation.stable_id].get("protected", {}).get("withheld", [])
+    )
+    if not redactor:
+        return fact
+    citations = [
+        c.model_copy(update={"quote": redactor.redact(c.quote) if c.quote else c.quote})
+        for c in fact.citations
+    ]
+    return fact.model_copy(
+        update={
+            "text": redactor.redact(fact.text),
+            "note": redactor.redact(fact.note) if fact.note else fact.note,
+            "citations": citations,
+        }
+    )
+
+
 def _shape(
-    chronology_id: str, source: dict[str, Any], version: Version, visible: set[str]
+    chronology_id: str,
+    source: dict[str, Any],
+    version: Version,
+    records: dict[str, dict[str, Any]],
+    access: AccessContext,
 ) -> Chronology:
+    """The chronology as `access` may read it: facts citing records it cannot see are
+    counted, not shown; below investigator, protected names are withheld."""
     facts = [Fact.model_validate(fact) for fact in source.get("facts", [])]
-    shown = [f for f in facts if all(c.stable_id in visible for c in f.citations)]
+    shown = [f for f in facts if all(c.stable_id in records for c in f.citations)]
+    if not access.sees_protected_fields:
+        shown = [_withheld_from(f, records) for f in shown]
     return Chronology(
         id=chronology_id,
         title=source["title"],
@@ -100,18 +133,19 @@ class ChronologyService:
         body = {
             "query": {"ids": {"values": sorted(ids)}},
             "size": len(ids),
-            "_source": ["stable_id", "title", "sha256"],
+            # `protected.withheld` only serves to withhold names; it is never shown.
+            "_source": ["stable_id", "title", "sha256", "protected.withheld"],
         }
         hits = (await self.store.search(body, self.caller.access))["hits"]["hits"]
         return {hit["_id"]: hit["_source"] for hit in hits}
 
     async def open(self, chronology_id: str) -> Chronology:
         source, version = await self.chronologies.load(self.caller.access, chronology_id)
-        visible = set(await self._visible(_cited(source)))
+        records = await self._visible(_cited(source))
         await self.caller.audit(
-            "chronology.view", record_ids=sorted(visible), params={"chronology": chronology_id}
+            "chronology.view", record_ids=sorted(records), params={"chronology": chronology_id}
         )
-        return _shape(chronology_id, source, version, visible)
+        return _shape(chronology_id, source, version, records, self.caller.access)
 
     async def current_version(self, chronology_id: str) -> Version:
         return (await self.chronologies.load(self.caller.access, chronology_id))[1]
@@ -136,8 +170,8 @@ class ChronologyService:
         changed = change(source)
         new_version = await self.chronologies.save(chronology_id, changed, version)
         await self.caller.audit(action, params={"chronology": chronology_id} | audit)
-        visible = set(await self._visible(_cited(changed)))
-        return _shape(chronology_id, changed, new_version, visible)
+        records = await self._visible(_cited(changed))
+        return _shape(chronology_id, changed, new_version, records, self.caller.access)
 
     async def rename(self, chronology_id: str, version: Version, title: str) -> Chronology:
         if not title.strip():
