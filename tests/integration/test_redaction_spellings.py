@@ -168,3 +168,66 @@ def test_investigators_read_every_form_as_written(app) -> None:
         assert json.dumps(form, ensure_ascii=False)[1:-1] in pages, form
     assert LATIN_WITNESS_FORMS[1] in timeline
     assert VICTIM_FORMS[1] in timeline
+
+
+def _chronology_with(client: TestClient, headers: dict[str, str], fact: dict[str, object]) -> str:
+    chronology_id = client.post("/api/chronologies", json={"title": "T"}, headers=headers).json()
+    version = client.get(f"/api/chronologies/{chronology_id['id']}", headers=headers).json()
+    added = client.post(
+        f"/api/chronologies/{chronology_id['id']}/facts",
+        json={"version": version["version"], "fact": fact},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+    return str(chronology_id["id"])
+
+
+def test_chronology_facts_and_quotes_withhold_the_cited_records_names_below_investigator(
+    app,
+) -> None:
+    """A quote typed with the name in it, citing the record: the journalist who reads the
+    chronology (and its exports) gets it withheld; an investigator keeps it."""
+    client, headers = app
+    quote = f"{LATIN_WITNESS_FORMS[0]} / {LATIN_WITNESS_FORMS[2]} / {ALIAS}"
+    fact = {
+        "date": "2013-02",
+        "text": f"{LATIN_WITNESS_FORMS[1]} was arrested",
+        "note": f"ask {ARABIC_FAMILY_FORMS[0]}",
+        "citations": [{"stable_id": RECORDS[0], "quote": quote}],
+    }
+    for role in (Role.JOURNALIST, Role.INVESTIGATOR):
+        chronology_id = _chronology_with(client, headers[role], fact)
+        outputs = [client.get(f"/api/chronologies/{chronology_id}", headers=headers[role]).text]
+        outputs += [
+            client.get(
+                f"/api/chronologies/{chronology_id}/export",
+                params={"format": fmt},
+                headers=headers[role],
+            ).text
+            for fmt in ("csv", "json", "html")
+        ]
+        everything = "\n".join(outputs)
+        shown = [
+            w for w in ("Katranabi", "Qatrannabi", "Zaydoun", "Barghouthli") if w in everything
+        ]
+        if role is Role.JOURNALIST:
+            assert shown == [], f"journalist reads {shown}"
+            assert all("[withheld]" in output for output in outputs)
+        else:
+            assert len(shown) == 4, f"investigator reads only {shown}"
+
+
+def test_an_investigator_adding_a_timeline_event_keeps_its_full_description(app) -> None:
+    client, headers = app
+    investigator = headers[Role.INVESTIGATOR]
+    timeline = client.get("/api/timeline", params={"q": "arrested"}, headers=investigator).json()
+    (event,) = [e for entry in timeline["entries"] for e in entry["events"]]
+    chronology_id = client.post("/api/chronologies", json={"title": "E"}, headers=investigator)
+    cid = chronology_id.json()["id"]
+    version = client.get(f"/api/chronologies/{cid}", headers=investigator).json()["version"]
+    added = client.post(
+        f"/api/chronologies/{cid}/events",
+        json={"version": version, "event_id": event["event_id"]},
+        headers=investigator,
+    ).json()
+    assert added["facts"][0]["text"] == f"{LATIN_WITNESS_FORMS[1]} arrested"
