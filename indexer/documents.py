@@ -330,6 +330,14 @@ def build_document(
     title = withholding.text("title", parts.title)
     if title != parts.title:
         unredacted["title"] = parts.title
+    # A file may be named after the witness (`testimonies/rana-al-ahmad.md`).
+    source = {
+        "file": withholding.text("source.file", raw.origin.file),
+        "line": raw.origin.line,
+        "media_type": extracted.image.media_type if extracted.image else None,
+    }
+    if source["file"] != raw.origin.file:
+        unredacted["source"] = source | {"file": raw.origin.file}
     branch_nos = {f.branch_no for f in facilities if f.branch_no}
     if specific.get("branch_no"):
         branch_nos.add(specific["branch_no"])
@@ -416,11 +424,7 @@ def build_document(
         # protected.persons, so a role filter cannot single out records by them.
         "person_roles": sorted({p["role"] for p in parts.public_persons}),
         "sha256": extracted.file_sha256 or raw.document_sha256,
-        "source": {
-            "file": raw.origin.file,
-            "line": raw.origin.line,
-            "media_type": extracted.image.media_type if extracted.image else None,
-        },
+        "source": source,
         "pages": [
             {"n": n, "text": t, "terms": analysed_text(t)}
             for n, t in enumerate(public_pages, start=1)
