@@ -44,8 +44,9 @@ WITHHELD = "[withheld]"
 _ARTICLES = {"al", "el", "ul", "ال"}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _PROCLITICS = "وفبلك"
-# What may stand between two words of one name: spaces, hyphens, commas ("Ahmad, Rana").
-_GLUE = re.compile(r"[\s\-\u2010-\u2015,]*")
+# What may stand between two words of one name: spaces, hyphens, commas ("Ahmad, Rana"),
+# underscores (file names).
+_GLUE = re.compile(r"[\s\-\u2010-\u2015,_]*")
 _CONTACT_SEPARATORS = r"[\s\-.()/]*"
 # A contact is matched on its letters, digits and `@`: `+963 944-12` is `963944` `12`.
 _CONTACT_CHARS = re.compile(r"[\w@]")
@@ -159,7 +160,8 @@ def _token_skeletons(token: str) -> frozenset[str]:
 def _words(text: str) -> list[_Word]:
     words: list[_Word] = []
     pending_article: int | None = None
-    for start, end, tokens in word_spans(text):
+    # `_` joins words in file names (`Rana_Ahmad.md`); a space of the same length keeps offsets.
+    for start, end, tokens in word_spans(text.replace("_", " ")):
         if not tokens:
             continue
         token = tokens[0]

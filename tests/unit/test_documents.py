@@ -6,7 +6,8 @@ from evidence.access import Level
 from evidence.ids import reference_ids
 from indexer.bundle import Collection
 from indexer.documents import Extracted, build_document, content_hash
-from indexer.records import FilingIn, TestimonyIn
+from indexer.events import timeline_events
+from indexer.records import FilingIn, PhotoIn, TestimonyIn
 from indexer.report import Origin
 from indexer.sources.base import RawRecord
 
@@ -106,3 +107,48 @@ def test_a_record_marked_public_stays_public_in_a_restricted_collection() -> Non
     assert _testimony(confidentiality="public")["confidentiality"] == "public"
     assert _testimony(confidentiality="sealed")["confidentiality"] == "sealed"
     assert _testimony()["confidentiality"] == "restricted"
+
+
+def _photo(**fields: object) -> tuple[dict, list]:
+    record = PhotoIn.model_validate({"photo_id": "P-1"} | fields)
+    raw = RawRecord("photo", Origin("photos/Tammam_Shkhaybar.jsonl", 3), {}, None)
+    built = build_document(COLLECTION, raw, record, Extracted())
+    return built.document, built.review
+
+
+def test_photo_findings_tags_and_file_name_withhold_the_victim_in_any_spelling() -> None:
+    doc, review = _photo(
+        victim_name="Tammam Shkhaybar",
+        victim_aliases=["Abu Nidal"],
+        findings="Card reads تمام شخيبر; brother of Abu Nidal",
+        tags=["Shkhaybar", "card"],
+    )
+    assert doc["findings"] == "Card reads [withheld]; brother of [withheld]"
+    assert doc["tags"] == ["[withheld]", "card"]
+    assert doc["source"]["file"] == "photos/[withheld].jsonl"
+    public = str({k: v for k, v in doc.items() if k != "protected"}).lower()
+    assert not {"shkhaybar", "شخيبر", "nidal"} & set(public.replace("'", " ").split())
+    unredacted = doc["protected"]["unredacted"]
+    assert unredacted["findings"].startswith("Card reads تمام شخيبر")
+    assert unredacted["tags"] == ["Shkhaybar", "card"]
+    assert doc["protected"]["aliases"] == ["Abu Nidal"]
+    assert {(r.field, r.form, r.protected_field) for r in review if r.kind == "withheld"} >= {
+        ("findings", "تمام شخيبر", "victim_name"),
+        ("findings", "Abu Nidal", "victim_aliases[0]"),
+        ("tags[0]", "Shkhaybar", "victim_name"),
+    }
+    (event,) = timeline_events(doc)
+    assert "[withheld]" in event["description"]
+    assert "تمام شخيبر" in event["protected"]["description"]
+
+
+def test_testimony_events_keep_their_full_description_for_investigators_only() -> None:
+    doc = _testimony(
+        events=[{"date": "2012-08", "description": "Rami Invented's arrest in Gaziantep"}]
+    )
+    assert doc["events"][0]["description"] == "[withheld]'s arrest in [withheld]"
+    events = timeline_events(doc)
+    assert events[1]["description"] == "[withheld]'s arrest in [withheld]"
+    assert events[1]["protected"]["description"] == "Rami Invented's arrest in Gaziantep"
+    assert "gaziantep" in events[1]["protected"]["search_text"].split()
+    assert "gaziantep" not in " ".join(events[1]["search_text"]).split()
