@@ -6,23 +6,33 @@ Each word of a text is reduced to the cross-script name keys of `evidence.names`
 (consonant skeletons) and compared with the parts of each protected name:
 
 - a run of two or more adjacent words that each match a different part of one name is
-  withheld (`full name` when it covers every part in order, else `partial name`): this
-  is how a given name is caught, beside another part of the name;
+  withheld (`full name` when it covers every part, else `partial name`): this is how a
+  given name is caught, beside another part of the name;
 - a word matching the last part of a name of two or more parts is withheld alone
   (`surname`), as is a word matching a one-part name or alias (`single name`);
-- the article (`al-`, `el-`, `ال`, fused as in `Alahmad`) and Arabic proclitics (`و`,
-  `ب`, `ل`, `ف`, `ك`) are ignored, a possessive `'s` stays outside the match.
+- the article (`al-`, `el-`, `ال`, fused as in `Alahmad`, assimilated as in `ar-Rahman`)
+  and Arabic proclitics (`و`, `ب`, `ل`, `ف`, `ك`) are ignored, a possessive `'s` stays
+  outside the match;
+- an `Abd` compound counts as two parts however it is written (`Abdul Rahman`,
+  `Abdulrahman`, `عبد الرحمن`, `عبدالرحمن`), one part may be written as two words
+  (`Qatran Nabi` for `Qatrannabi`) and two parts as one (`Nasreddine`).
 
 A word matches a part exactly (same letters once case, diacritics and letter variants are
-folded) or by key. A key match on its own is strong only for a capitalised Latin word or
-an Arabic one: `had` shares its skeleton with `Haddad` and is left alone unless it stands
-next to another part of the name. Places match only as a whole run; contacts (telephone
-numbers, addresses) match on their letters and digits, whatever separates them.
+folded) or by key; a final ta marbuta counts with or without its `h` (`فاطمة`, `Fatima`).
+A key match on its own is strong only for a capitalised Latin word, an Arabic one, or a
+lower-case word whose key has four consonants or more (`katranabi`): `had` and `head`
+share the skeleton of `Haddad` and are left alone unless they stand next to another part
+of the name. Two Arabic spellings match strongly only when their letters agree once long
+vowels are dropped (`هذا` is not `حداد`), a one-consonant name (`Ali`, `Abu`) only as a
+whole word, and common function words (`هذا`, `Der`) and `على` (which folds to `علي`)
+never on their own. Places match only as a whole run; contacts (telephone numbers,
+addresses) match on their letters and digits, in either digit script, whatever
+separates them.
 
 The rules prefer withholding too much: investigators always read the full text, and the
 review report (`python -m indexer redactions`) lists every withheld span and every near
-miss (a word whose key is one letter from a part, or a given name standing alone) for a
-person to confirm or to answer with an alias.
+miss (a word whose key is one letter from a part, a lower-case word with a part's key, or
+a given name standing alone) for a person to confirm or to answer with an alias.
 """
 
 from __future__ import annotations
@@ -31,12 +41,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import pairwise
 
-from evidence.analysis import word_spans
+from evidence.analysis import normalise, word_spans
 from evidence.names import name_keys
 
-__all__ = ["Kind", "NearMiss", "Protected", "Redaction", "Redactor", "WITHHELD"]
+__all__ = ["WITHHELD", "Kind", "NearMiss", "Protected", "Redaction", "Redactor"]
 
 WITHHELD = "[withheld]"
 
@@ -48,8 +59,30 @@ _GLUE = re.compile(r"[\s\-\u2010-\u2015,]*")
 _CONTACT_SEPARATORS = r"[\s\-.()/]*"
 # A contact is matched on its letters, digits and `@`: `+963 944-12` is `963944` `12`.
 _CONTACT_CHARS = re.compile(r"[\w@]")
-_MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) match only exactly
+# Arabic-Indic and Eastern Arabic-Indic digits: a number is the same in either script.
+_DIGIT_FORMS = {str(d): f"{d}{chr(0x660 + d)}{chr(0x6F0 + d)}" for d in range(10)}
+_ASCII_DIGITS = str.maketrans(
+    {chr(0x660 + d): str(d) for d in range(10)} | {chr(0x6F0 + d): str(d) for d in range(10)}
+)
+# The article assimilated to a sun letter, written before a hyphen: `ar-Rahman`, `ad-Din`.
+_SUN_ARTICLE = re.compile(r"[aeu](sh|th|dh|[tdrzsnl])")
+_ARABIC_ABD = "عبدال"  # fused `عبدالرحمن`: `عبد` and `الرحمن`, as the keys split `Abdulrahman`
+_ARABIC_VOWELS = re.compile("[اويىءئؤ]")
+# Words that share a key with common names (`هذا`, `أحد` and `Haddad`; `Der` and
+# `Daraawi`) but are never one: they join a run beside a name, never stand for one.
+_COMMON_WORDS = """
+هذا هذه ذلك تلك هؤلاء الذي التي الذين أحد إحدى واحد واحدة إلى في من عن مع بعد
+قبل كان كانت حتى لكن ثم قد لم لن ما لا هو هي هم نحن أنا عند حين بين كل بعض غير ضد
+حول خلال منذ أمام فوق تحت دون أي أو إذا إن أن
+all the he she his her him had has have head here there they them then their this that
+was were who why what when where with from after before said told and but for not
+der die das den dem des ein eine er sie es wir ich man und mit von bei nach
+le la les un une il elle ils nous de du des dans sur par pour avec est
+"""
+_ALEF_MAQSURA = "\u0649"  # folded to yeh: `على` (on) and `علي` (Ali) differ only in it
+_MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) alone only join a run beside a stronger match
 _MIN_WEAK = 4  # a lower-case key match joins a run only from this length (not `had`)
+_MIN_LOWER_KEY = 4  # a lower-case word matches alone by a key this long (`katranabi`)
 _NEAR_KEY = 3  # near misses are looked for only for keys this long
 
 
@@ -98,16 +131,21 @@ class _Word:
     norm: str  # folded, article and proclitic left on
     bare: str  # folded, article removed
     keys: frozenset[str]
+    skeletons: frozenset[str]  # Arabic letters without vowels, article and proclitic
     arabic: bool
     capitalised: bool
+    common: bool  # a function word (`هذا`, `Der`): never a name on its own
+    maqsura: bool  # written with a final alef maqsura
     article_start: int  # where a preceding article begins, else `start`
 
 
 @dataclass(frozen=True)
 class _Part:
     bare: str
-    key: str
+    keys: frozenset[str]
+    skeleton: str
     arabic: bool
+    maqsura: bool
 
 
 def _strip_article(token: str) -> str:
@@ -118,55 +156,121 @@ def _strip_article(token: str) -> str:
     return token
 
 
+def _with_final_h(keys: Iterable[str]) -> frozenset[str]:
+    """Each key, and without a final `h`: the ta marbuta is read as heh (`فاطمة` is
+    `ftmh`), while `Fatima` has no `h`."""
+    keys = set(keys)
+    return frozenset(keys | {key[:-1] for key in keys if len(key) >= 2 and key.endswith("h")})
+
+
+def _pieces(token: str) -> list[tuple[str, str]]:
+    """The (key, Arabic skeleton) of each piece of one written word: two for an `Abd`
+    compound (`Abdulrahman`, `عبدالرحمن`), else one or none."""
+    if token.startswith(_ARABIC_ABD) and len(token) > len(_ARABIC_ABD) + 1:
+        return [*_pieces(token[:3]), *_pieces(token[3:])]
+    keys = name_keys(token)
+    if len(keys) != 1:
+        return [(key, "") for key in keys]
+    return [(keys[0], _skeleton(token))]
+
+
+def _skeleton(token: str) -> str:
+    """An Arabic word's letters without the article and long vowels: finer than the
+    key, which also merges letters only a Latin spelling confuses (`هذا` and `حداد`)."""
+    if not _ARABIC.search(token):
+        return ""
+    word = _strip_article(token)
+    # A final yeh stays: the nisba `الحلبي` (from Aleppo) is not the city `حلب`.
+    return word[:1] + _ARABIC_VOWELS.sub("", word[1:-1]) + word[-1:].replace("\u0627", "")
+
+
 @lru_cache(maxsize=65_536)
-def _token_keys(token: str) -> frozenset[str]:
-    """Every key a written word may stand for: as written, without a fused article, and
-    (Arabic) without a one-letter proclitic."""
+def _token_keys(token: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """Every key (and Arabic skeleton) a written word may stand for: as written, without
+    a fused article, and (Arabic) without a one-letter proclitic; one pair per piece of
+    an `Abd` compound."""
     variants = {token, _strip_article(token)}
     if _ARABIC.search(token) and len(token) >= 4:
         if token[0] in _PROCLITICS:
             variants.add(token[1:])
         if token.startswith("لل"):
             variants.add(token[2:])
-    keys = {key for variant in variants for key in name_keys(variant)}
-    return frozenset(keys)
+    pieces = [_pieces(variant) for variant in variants]
+    compound = max(pieces, key=len)
+    if len(compound) >= 2:
+        return tuple((_with_final_h([key]), frozenset([skeleton])) for key, skeleton in compound)
+    every = [piece for variant in pieces for piece in variant]
+    return ((_with_final_h(key for key, _ in every), frozenset(sk for _, sk in every if sk)),)
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    return frozenset(normalise(word) for word in _COMMON_WORDS.split())
+
+
+def _sun_article(text: str, spans: Sequence[tuple[int, int, tuple[str, ...]]], i: int) -> bool:
+    """`ar` in `ar-Rahman`: an article, when a hyphen joins it to a word that starts
+    with its consonant."""
+    _, end, tokens = spans[i]
+    match = _SUN_ARTICLE.fullmatch(tokens[0])
+    if match is None or i + 1 >= len(spans) or text[end : end + 1] not in {"-", "\u2010"}:
+        return False
+    following = spans[i + 1][2]
+    return bool(following) and following[0].startswith(match.group(1))
 
 
 def _words(text: str) -> list[_Word]:
+    """The words of a text, articles folded into the word after them; an `Abd` compound
+    (`Abdulrahman`, `عبدالرحمن`) is two words at the same place, like `Abdul Rahman`."""
     words: list[_Word] = []
     pending_article: int | None = None
-    for start, end, tokens in word_spans(text):
+    spans = word_spans(text)
+    for i, (start, end, tokens) in enumerate(spans):
         if not tokens:
             continue
         token = tokens[0]
-        if token in _ARTICLES:
+        if token in _ARTICLES or _sun_article(text, spans, i):
             pending_article = start
             continue
-        words.append(
-            _Word(
-                start,
-                end,
-                token,
-                _strip_article(token),
-                _token_keys(token),
-                bool(_ARABIC.search(token)),
-                text[start].isupper(),
-                pending_article if pending_article is not None else start,
-            )
+        arabic = bool(_ARABIC.search(token))
+        # `على` (on) folds to `علي` (Ali): the letter as written tells them apart.
+        common = token in _common_words() or (
+            arabic and token[0] in _PROCLITICS and token[1:] in _common_words()
         )
+        for keys, skeletons in _token_keys(token):
+            words.append(
+                _Word(
+                    start,
+                    end,
+                    token,
+                    _strip_article(token),
+                    keys,
+                    skeletons,
+                    arabic,
+                    text[start].isupper(),
+                    common,
+                    text[end - 1] == _ALEF_MAQSURA,
+                    pending_article if pending_article is not None else start,
+                )
+            )
         pending_article = None
     return words
 
 
 def _parts(value: str) -> list[_Part]:
     parts: list[_Part] = []
-    for _, _, tokens in word_spans(value.replace("-", " ")):
+    spans = word_spans(value)
+    for i, (_, end, tokens) in enumerate(spans):
         for token in tokens:
-            if token in _ARTICLES or token.isdigit():
+            if token in _ARTICLES or token.isdigit() or _sun_article(value, spans, i):
                 continue
             bare = _strip_article(token)
             arabic = bool(_ARABIC.search(token))
-            parts.extend(_Part(bare, key, arabic) for key in name_keys(token))
+            maqsura = value[end - 1] == _ALEF_MAQSURA
+            parts.extend(
+                _Part(bare, _with_final_h([key]), skeleton, arabic, maqsura)
+                for key, skeleton in _pieces(token)
+            )
     return parts
 
 
@@ -185,22 +289,48 @@ def _edit_distance_one(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def _joined(first: Iterable[str], second: Iterable[str]) -> frozenset[str]:
+    """The keys of two pieces written as one word (`Qatran` `Nabi`: `Qatrannabi`)."""
+    return frozenset(
+        a + b[1:] if a and b and a[-1] == b[0] else a + b for a in first for b in second
+    )
+
+
 class _Name:
     """One protected name or place, as parts to match words against."""
 
     def __init__(self, protected: Protected) -> None:
         self.protected = protected
         self.parts = _parts(protected.value)
+        # Two adjacent parts as one word (`Nasreddine`), when neither key is a single letter.
+        self.joins = [
+            (index, first.bare + second.bare, _joined(first.keys, second.keys))
+            for index, (first, second) in enumerate(pairwise(self.parts))
+            if min(map(len, first.keys | second.keys)) >= _MIN_KEY
+        ]
+        # What a word must share with the name to be worth a closer look.
+        self.bares = {part.bare for part in self.parts} | {bare for _, bare, _ in self.joins}
+        self.keys = frozenset().union(
+            *(part.keys for part in self.parts), *(k for *_, k in self.joins)
+        )
+        self.prefixes = frozenset(key[:n] for key in self.keys for n in range(_MIN_KEY, len(key)))
 
     def match(self, word: _Word, part: _Part) -> str | None:
-        """`exact`, `key` (strong) or `weak`; None when the word is not this part."""
-        if word.bare == part.bare or word.norm == part.bare:
+        """`exact`, `key` (strong), `weak` or `short`; None when the word is not this part.
+
+        Two Arabic spellings must share their skeleton to match strongly, and a common
+        word only ever joins a run."""
+        same_letters = word.bare == part.bare or word.norm == part.bare
+        if same_letters and not word.common and word.maqsura == part.maqsura:
             return "exact"
-        if len(part.key) < _MIN_KEY or part.key not in word.keys:
-            return None
-        if word.arabic or word.capitalised:
+        how = _strength(word, part.keys & word.keys)
+        if how == "short" and _whole_short_name(word, part):
             return "key"
-        return "weak" if len(word.bare) >= _MIN_WEAK else None
+        if how == "key" and word.common:
+            return "short"
+        if how == "key" and word.arabic and part.arabic and part.skeleton not in word.skeletons:
+            return "weak"
+        return how
 
     def spelling(self, words: Sequence[_Word], matches: Sequence[str]) -> str:
         if all(m == "exact" for m in matches):
@@ -208,10 +338,74 @@ class _Name:
         scripts = {w.arabic for w in words} | {p.arabic for p in self.parts}
         return "other script" if len(scripts) > 1 else "other spelling"
 
+    def step(
+        self, text: str, words: Sequence[_Word], j: int, used: set[int]
+    ) -> tuple[int, list[int], str] | None:
+        """How word `j` continues a run: (words it takes, parts it takes, how it matched).
 
-def _runs(text: str, words: list[_Word], name: _Name) -> Iterable[tuple[int, int, list[str]]]:
-    """Maximal runs of adjacent words each matching a different part of `name`:
-    (first word, last word + 1, how each matched)."""
+        One word for one part; one word for two parts written together (`Nasreddine`
+        for `Nasr al-Din`); two words for one part written apart (`Qatran Nabi`)."""
+        word = words[j]
+        if word.norm in self.bares or word.bare in self.bares or word.keys & self.keys:
+            for index, part in enumerate(self.parts):
+                if index not in used and (how := self.match(word, part)):
+                    return 1, [index], how
+            for index, bare, keys in self.joins:
+                if index in used or index + 1 in used or word.common:
+                    continue
+                if word.bare == bare:
+                    return 1, [index, index + 1], "exact"
+                if how := _strength(word, word.keys & keys):
+                    return 1, [index, index + 1], how
+        if j + 1 >= len(words) or word.common or not (word.keys & self.prefixes):
+            return None
+        after = words[j + 1]
+        if after.start == word.start or after.common or not _adjacent(text, word, after):
+            return None
+        if min(map(len, after.keys), default=0) < _MIN_KEY:
+            return None
+        keys = _joined(word.keys, after.keys)
+        for index, part in enumerate(self.parts):
+            if index in used:
+                continue
+            if word.bare + after.bare == part.bare:
+                return 2, [index], "exact"
+            if how := _strength(word, keys & part.keys):
+                return 2, [index], how
+        return None
+
+
+def _whole_short_name(word: _Word, part: _Part) -> bool:
+    """`علي`, `وعلي` or `Aly` for `Ali`: a one-consonant name matches on its own only as
+    a whole word of three letters or more (not `لي`, `ولي`), spelt with the same final
+    letter (not `على`)."""
+    if word.common or word.maqsura != part.maqsura:
+        return False
+    forms = [word.bare]
+    if word.arabic and word.bare[0] in _PROCLITICS:
+        forms.append(word.bare[1:])
+    return any(len(form) >= 3 and part.keys.intersection(name_keys(form)) for form in forms)
+
+
+def _strength(word: _Word, shared: frozenset[str]) -> str | None:
+    """How strongly a word matches by the keys it shares with a part: `short` keys
+    (`Ali`, `Abu`) and lower-case words (`head`) only join runs; too-short lower-case
+    words (`had`) not even that."""
+    if not shared:
+        return None
+    strong_case = word.arabic or word.capitalised
+    if all(len(key) < _MIN_KEY for key in shared):
+        return "short" if strong_case else None
+    if strong_case or max(map(len, shared)) >= _MIN_LOWER_KEY:
+        return "key"
+    return "weak" if len(word.bare) >= _MIN_WEAK else None
+
+
+def _runs(
+    text: str, words: list[_Word], name: _Name
+) -> Iterable[tuple[int, int, list[str], set[int]]]:
+    """Maximal runs of adjacent words that match different parts of `name`:
+    (first word, last word + 1, how each step matched, the parts matched)."""
     i = 0
     while i < len(words):
         used: set[int] = set()
@@ -220,24 +414,22 @@ def _runs(text: str, words: list[_Word], name: _Name) -> Iterable[tuple[int, int
         while j < len(words):
             if j > i and not _adjacent(text, words[j - 1], words[j]):
                 break
-            found = next(
-                (
-                    (index, how)
-                    for index, part in enumerate(name.parts)
-                    if index not in used and (how := name.match(words[j], part))
-                ),
-                None,
-            )
-            if found is None:
+            step = name.step(text, words, j, used)
+            if step is None:
                 break
-            used.add(found[0])
-            matches.append(found[1])
-            j += 1
+            taken, parts, how = step
+            used.update(parts)
+            matches.append(how)
+            j += taken
         if j > i:
-            yield i, j, matches
+            yield i, j, matches, used
             i = j
         else:
             i += 1
+
+
+def _contact_char(char: str) -> str:
+    return f"[{_DIGIT_FORMS[char]}]" if char in _DIGIT_FORMS else re.escape(char)
 
 
 class Redactor:
@@ -247,9 +439,10 @@ class Redactor:
         values = list(dict.fromkeys(p for p in protected if p.value.strip()))
         self._names = [_Name(p) for p in values if p.kind is not Kind.CONTACT and _parts(p.value)]
         self._contacts = [
-            (p, re.compile(_CONTACT_SEPARATORS.join(map(re.escape, chars)), re.IGNORECASE))
+            (p, re.compile(_CONTACT_SEPARATORS.join(map(_contact_char, chars)), re.IGNORECASE))
             for p in values
-            if p.kind is Kind.CONTACT and len(chars := _CONTACT_CHARS.findall(p.value)) >= 3
+            if p.kind is Kind.CONTACT
+            and len(chars := _CONTACT_CHARS.findall(p.value.translate(_ASCII_DIGITS))) >= 3
         ]
 
     def __bool__(self) -> bool:
@@ -303,24 +496,29 @@ class Redactor:
                 reason = self._miss_reason(word, name)
                 if reason and word.start not in misses:
                     form = text[word.start : word.end]
-                    misses[word.start] = NearMiss(word.start, word.end, form, reason, name.protected)
+                    misses[word.start] = NearMiss(
+                        word.start, word.end, form, reason, name.protected
+                    )
         return sorted(misses.values(), key=lambda m: m.start)
 
     @staticmethod
     def _miss_reason(word: _Word, name: _Name) -> str | None:
         for part in name.parts:
             how = name.match(word, part)
+            if how in {None, "short"}:
+                continue
             if how == "weak":
                 return f"lower-case word with the key of {part.bare!r}"
-            if how is not None and name.protected.kind is Kind.NAME:
+            if name.protected.kind is Kind.NAME:
                 return f"{part.bare!r} alone, not beside another part of the name"
-            if how is not None:
-                return f"{part.bare!r} alone, not the whole place name"
+            return f"{part.bare!r} alone, not the whole place name"
         if not (word.arabic or word.capitalised):
             return None
         for part in name.parts:
-            if len(part.key) >= _NEAR_KEY and any(
-                len(key) >= _NEAR_KEY and _edit_distance_one(key, part.key) for key in word.keys
+            if any(
+                len(key) >= _NEAR_KEY and len(own) >= _NEAR_KEY and _edit_distance_one(key, own)
+                for key in word.keys
+                for own in part.keys
             ):
                 return f"one letter from the key of {part.bare!r}"
         return None
@@ -333,14 +531,15 @@ class Redactor:
     def _name_spans(self, text: str, words: list[_Word]) -> Iterable[Redaction]:
         for name in self._names:
             whole_only = name.protected.kind is Kind.PLACE
-            for first, last, matches in _runs(text, words, name):
+            for first, last, matches, used in _runs(text, words, name):
                 run = words[first:last]
-                covers_all = len(run) == len(name.parts)
-                if whole_only and not covers_all:
+                covers_all = len(used) == len(name.parts)
+                strong = any(m in {"exact", "key"} for m in matches)
+                if not strong or (whole_only and not covers_all):
                     continue
-                if len(run) >= 2 and any(m != "weak" for m in matches):
+                if len(used) >= 2:
                     coverage = "full name" if covers_all else "partial name"
-                elif len(run) == 1 and matches[0] != "weak" and self._alone(name, run[0]):
+                elif self._alone(name, run, used):
                     coverage = "single name" if len(name.parts) == 1 else "surname"
                 else:
                     continue
@@ -349,9 +548,10 @@ class Redactor:
                 yield Redaction(start, run[-1].end, text[start : run[-1].end], rule, name.protected)
 
     @staticmethod
-    def _alone(name: _Name, word: _Word) -> bool:
-        """A lone word is withheld when it is the whole name or its last part."""
-        if len(name.parts) == 1:
+    def _alone(name: _Name, run: Sequence[_Word], used: set[int]) -> bool:
+        """A lone part is withheld when it is the whole name or its last part (a word
+        that matches the first and the last part, as `Hussein` for `Hassan Hussein`, too)."""
+        last = len(name.parts) - 1
+        if last in used:
             return True
-        return name.match(word, name.parts[-1]) is not None
-
+        return len(run) == 1 and name.match(run[0], name.parts[last]) in {"exact", "key"}
