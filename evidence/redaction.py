@@ -10,9 +10,9 @@ Each word of a text is reduced to the cross-script name keys of `evidence.names`
   given name is caught, beside another part of the name;
 - a word matching the last part of a name of two or more parts is withheld alone
   (`surname`), as is a word matching a one-part name or alias (`single name`);
-- the article (`al-`, `el-`, `ال`, fused as in `Alahmad`, assimilated as in `ar-Rahman`)
-  and Arabic proclitics (`و`, `ب`, `ل`, `ف`, `ك`) are ignored, a possessive `'s` stays
-  outside the match;
+- the article (`al-`, `el-`, `ال`, fused as in `Alahmad`, assimilated as in `ar-Rahman`),
+  `bin`, `ibn`, `بن` between two parts, and Arabic proclitics (`و`, `ب`, `ل`, `ف`, `ك`)
+  are ignored; a possessive `'s` stays outside the match;
 - an `Abd` compound counts as two parts however it is written (`Abdul Rahman`,
   `Abdulrahman`, `عبد الرحمن`, `عبدالرحمن`), one part may be written as two words
   (`Qatran Nabi` for `Qatrannabi`) and two parts as one (`Nasreddine`).
@@ -23,16 +23,18 @@ A key match on its own is strong only for a capitalised Latin word, an Arabic on
 lower-case word whose key has four consonants or more (`katranabi`): `had` and `head`
 share the skeleton of `Haddad` and are left alone unless they stand next to another part
 of the name. Two Arabic spellings match strongly only when their letters agree once long
-vowels are dropped (`هذا` is not `حداد`), a one-consonant name (`Ali`, `Abu`) only as a
-whole word, and common function words (`هذا`, `Der`) and `على` (which folds to `علي`)
+vowels are dropped (`هذا` is not `حداد`), a nisba only with its final `i` (`Homs` is not
+`al-Homsi`), a one-consonant name (`Ali`, `Abu`) only as a whole word with one written
+consonant, and common function words (`هذا`, `Der`) and `على` (which folds to `علي`)
 never on their own. Places match only as a whole run; contacts (telephone numbers,
 addresses) match on their letters and digits, in either digit script, whatever
 separates them.
 
 The rules prefer withholding too much: investigators always read the full text, and the
 review report (`python -m indexer redactions`) lists every withheld span and every near
-miss (a word whose key is one letter from a part, a lower-case word with a part's key, or
-a given name standing alone) for a person to confirm or to answer with an alias.
+miss (a word whose key is one letter from a part, a word that shares a part's key only
+weakly as above, or a given name standing alone) for a person to confirm or to answer
+with an alias.
 """
 
 from __future__ import annotations
@@ -52,10 +54,14 @@ __all__ = ["WITHHELD", "Kind", "NearMiss", "Protected", "Redaction", "Redactor"]
 WITHHELD = "[withheld]"
 
 _ARTICLES = {"al", "el", "ul", "ال"}
+# Words that link the parts of a name without being one: the article and `son/daughter
+# of` (`Rami bin Khaled`, `رامي بن خالد`).
+_LINKS = _ARTICLES | {"bin", "ibn", "bint", "بن", "ابن", "بنت"}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _PROCLITICS = "وفبلك"
-# What may stand between two words of one name: spaces, hyphens, commas ("Ahmad, Rana").
-_GLUE = re.compile(r"[\s\-\u2010-\u2015,]*")
+# What may stand between two words of one name: spaces, hyphens, commas ("Ahmad, Rana",
+# "الأحمد، رنا").
+_GLUE = re.compile(r"[\s\-\u2010-\u2015,\u060c]*")
 _CONTACT_SEPARATORS = r"[\s\-.()/]*"
 # A contact is matched on its letters, digits and `@`: `+963 944-12` is `963944` `12`.
 _CONTACT_CHARS = re.compile(r"[\w@]")
@@ -68,6 +74,7 @@ _ASCII_DIGITS = str.maketrans(
 _SUN_ARTICLE = re.compile(r"[aeu](sh|th|dh|[tdrzsnl])")
 _ARABIC_ABD = "عبدال"  # fused `عبدالرحمن`: `عبد` and `الرحمن`, as the keys split `Abdulrahman`
 _ARABIC_VOWELS = re.compile("[اويىءئؤ]")
+_ARABIC_WEAK_LETTERS = re.compile("[اويىءئؤع]")  # letters a one-consonant key leaves out
 # Words that share a key with common names (`هذا`, `أحد` and `Haddad`; `Der` and
 # `Daraawi`) but are never one: they join a run beside a name, never stand for one.
 _COMMON_WORDS = """
@@ -79,7 +86,10 @@ was were who why what when where with from after before said told and but for no
 der die das den dem des ein eine er sie es wir ich man und mit von bei nach
 le la les un une il elle ils nous de du des dans sur par pour avec est
 """
-_ALEF_MAQSURA = "\u0649"  # folded to yeh: `على` (on) and `علي` (Ali) differ only in it
+# Function words written with a final alef maqsura, which folding turns into yeh: `على`
+# (on) must not become `علي` (Ali). Checked on the word as written, tashkeel removed.
+_MAQSURA_WORDS = frozenset(["على", "إلى", "الى", "حتى", "متى", "لدى", "سوى"])
+_TASHKEEL = re.compile("[\u064b-\u065f\u0670\u0640]")
 _MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) alone only join a run beside a stronger match
 _MIN_WEAK = 4  # a lower-case key match joins a run only from this length (not `had`)
 _MIN_LOWER_KEY = 4  # a lower-case word matches alone by a key this long (`katranabi`)
@@ -124,7 +134,7 @@ class NearMiss:
     protected: Protected
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Word:
     start: int
     end: int
@@ -132,10 +142,10 @@ class _Word:
     bare: str  # folded, article removed
     keys: frozenset[str]
     skeletons: frozenset[str]  # Arabic letters without vowels, article and proclitic
+    ending: str  # `i` for a final yeh or i sound, `-` for none, empty when either
     arabic: bool
     capitalised: bool
     common: bool  # a function word (`هذا`, `Der`): never a name on its own
-    maqsura: bool  # written with a final alef maqsura
     article_start: int  # where a preceding article begins, else `start`
 
 
@@ -145,7 +155,7 @@ class _Part:
     keys: frozenset[str]
     skeleton: str
     arabic: bool
-    maqsura: bool
+    ending: str
 
 
 def _strip_article(token: str) -> str:
@@ -208,6 +218,18 @@ def _common_words() -> frozenset[str]:
     return frozenset(normalise(word) for word in _COMMON_WORDS.split())
 
 
+@lru_cache(maxsize=65_536)
+def _common(token: str, arabic_as_written: str) -> bool:
+    """A function word, also behind a proclitic (`بهذه`, `وعلى`)."""
+    forms = [token]
+    if arabic_as_written:
+        written = _TASHKEEL.sub("", arabic_as_written)
+        forms += [written, written[1:]] if written[0] in _PROCLITICS else [written]
+        if token[0] in _PROCLITICS:
+            forms.append(token[1:])
+    return any(form in _common_words() or form in _MAQSURA_WORDS for form in forms)
+
+
 def _sun_article(text: str, spans: Sequence[tuple[int, int, tuple[str, ...]]], i: int) -> bool:
     """`ar` in `ar-Rahman`: an article, when a hyphen joins it to a word that starts
     with its consonant."""
@@ -228,48 +250,59 @@ def _words(text: str) -> list[_Word]:
     for i, (start, end, tokens) in enumerate(spans):
         if not tokens:
             continue
-        token = tokens[0]
-        if token in _ARTICLES or _sun_article(text, spans, i):
+        if tokens[0] in _LINKS or _sun_article(text, spans, i):
             pending_article = start
             continue
-        arabic = bool(_ARABIC.search(token))
-        # `على` (on) folds to `علي` (Ali): the letter as written tells them apart.
-        common = token in _common_words() or (
-            arabic and token[0] in _PROCLITICS and token[1:] in _common_words()
+        article_start = pending_article if pending_article is not None else start
+        words += (
+            _Word(start, end, *form, article_start)
+            for form in _word_forms(tokens[0], text[start:end])
         )
-        for keys, skeletons in _token_keys(token):
-            words.append(
-                _Word(
-                    start,
-                    end,
-                    token,
-                    _strip_article(token),
-                    keys,
-                    skeletons,
-                    arabic,
-                    text[start].isupper(),
-                    common,
-                    text[end - 1] == _ALEF_MAQSURA,
-                    pending_article if pending_article is not None else start,
-                )
-            )
         pending_article = None
     return words
+
+
+@lru_cache(maxsize=65_536)
+def _word_forms(
+    token: str, written: str
+) -> tuple[tuple[str, str, frozenset[str], frozenset[str], str, bool, bool, bool], ...]:
+    """Cached: what a word is, wherever it stands (all `_Word` fields but its place)."""
+    arabic = bool(_ARABIC.search(token))
+    common = _common(token, written if arabic else "")
+    pieces = _token_keys(token)
+    ending = _ending(written)
+    bare = _strip_article(token)
+    return tuple(
+        (
+            token,
+            bare,
+            keys,
+            skeletons,
+            ending if number == len(pieces) else "",
+            arabic,
+            written[0].isupper(),
+            common,
+        )
+        for number, (keys, skeletons) in enumerate(pieces, 1)
+    )
 
 
 def _parts(value: str) -> list[_Part]:
     parts: list[_Part] = []
     spans = word_spans(value)
-    for i, (_, end, tokens) in enumerate(spans):
+    for i, (start, end, tokens) in enumerate(spans):
         for token in tokens:
-            if token in _ARTICLES or token.isdigit() or _sun_article(value, spans, i):
+            if token in _LINKS or token.isdigit() or _sun_article(value, spans, i):
                 continue
             bare = _strip_article(token)
             arabic = bool(_ARABIC.search(token))
-            maqsura = value[end - 1] == _ALEF_MAQSURA
+            pieces = _pieces(token)
+            ending = _ending(value[start:end])
             parts.extend(
-                _Part(bare, _with_final_h([key]), skeleton, arabic, maqsura)
-                for key, skeleton in _pieces(token)
+                _Part(
+                    bare, _with_final_h([key]), skeleton, arabic, ending if n == len(pieces) else ""
+                )
+                for n, (key, skeleton) in enumerate(pieces, 1)
             )
     return parts
 
@@ -321,7 +354,7 @@ class _Name:
         Two Arabic spellings must share their skeleton to match strongly, and a common
         word only ever joins a run."""
         same_letters = word.bare == part.bare or word.norm == part.bare
-        if same_letters and not word.common and word.maqsura == part.maqsura:
+        if same_letters and not word.common:
             return "exact"
         how = _strength(word, part.keys & word.keys)
         if how == "short" and _whole_short_name(word, part):
@@ -329,6 +362,8 @@ class _Name:
         if how == "key" and word.common:
             return "short"
         if how == "key" and word.arabic and part.arabic and part.skeleton not in word.skeletons:
+            return "weak"
+        if how == "key" and {word.ending, part.ending} == {"i", "-"}:
             return "weak"
         return how
 
@@ -375,16 +410,31 @@ class _Name:
         return None
 
 
+@lru_cache(maxsize=65_536)
+def _ending(written: str) -> str:
+    """Whether a word ends in a yeh or an i sound: the nisba `Homsi` (from Homs) and
+    `Homs` share a key and differ only there. A final alef maqsura may be either."""
+    last = _TASHKEEL.sub("", written)[-1:].lower()
+    if last == "\u0649":
+        return ""
+    return "i" if last in {"\u064a", "i", "y"} or written.lower().endswith("ee") else "-"
+
+
 def _whole_short_name(word: _Word, part: _Part) -> bool:
     """`علي`, `وعلي` or `Aly` for `Ali`: a one-consonant name matches on its own only as
-    a whole word of three letters or more (not `لي`, `ولي`), spelt with the same final
-    letter (not `على`)."""
-    if word.common or word.maqsura != part.maqsura:
+    a whole word of three letters or more (not `لي`, `ولي`), in Arabic with one written
+    consonant (not `ليلا`, whose two lams the key folds into one)."""
+    if word.common:
         return False
     forms = [word.bare]
     if word.arabic and word.bare[0] in _PROCLITICS:
         forms.append(word.bare[1:])
-    return any(len(form) >= 3 and part.keys.intersection(name_keys(form)) for form in forms)
+    return any(
+        len(form) >= 3
+        and part.keys.intersection(name_keys(form))
+        and (not word.arabic or len(_ARABIC_WEAK_LETTERS.sub("", form)) == 1)
+        for form in forms
+    )
 
 
 def _strength(word: _Word, shared: frozenset[str]) -> str | None:
@@ -507,8 +557,10 @@ class Redactor:
             how = name.match(word, part)
             if how in {None, "short"}:
                 continue
-            if how == "weak":
+            if how == "weak" and not (word.arabic or word.capitalised):
                 return f"lower-case word with the key of {part.bare!r}"
+            if how == "weak":
+                return f"the key of {part.bare!r} in other letters"
             if name.protected.kind is Kind.NAME:
                 return f"{part.bare!r} alone, not beside another part of the name"
             return f"{part.bare!r} alone, not the whole place name"

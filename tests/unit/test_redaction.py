@@ -87,6 +87,10 @@ LATIN_METADATA = [
     pytest.param("Rami Haddad", "Haddad-Rami spoke", ["Haddad-Rami"], id="reversed-hyphen"),
     pytest.param("Rami Khaled Haddad", "Rami Khaled said", ["Rami Khaled"], id="given-father"),
     pytest.param("Rami Haddad", "rami haddad said", ["rami haddad"], id="lower-case-exact"),
+    pytest.param("Rana al-Ahmad", "RANA AL-AHMAD said", ["RANA AL-AHMAD"], id="capitals"),
+    pytest.param("Rami Khaled Haddad", "Rami bin Khaled said", ["Rami bin Khaled"], id="bin"),
+    pytest.param("Rami Khaled Haddad", "قال رامي بن خالد", ["رامي بن خالد"], id="arabic-bin"),
+    pytest.param("Rana Issa", "قالت عيسى", ["عيسى"], id="alef-maqsura-surname"),
     # kunya
     pytest.param("Abu Rami", "Abu Rami was there", ["Abu Rami"], id="kunya"),
     pytest.param("Abu Rami", "Abou Rami was there", ["Abou Rami"], id="kunya-abou"),
@@ -124,6 +128,12 @@ ARABIC_METADATA = [
     pytest.param("رنا الأحمد", "then el-Ahmad said", ["el-Ahmad"], id="surname-el"),
     pytest.param("رنا الأحمد", "Rana Al Ahmad said", ["Rana Al Ahmad"], id="Al-space"),
     pytest.param("رنا الأحمد", "Ahmad, Rana said", ["Ahmad, Rana"], id="reversed"),
+    pytest.param("رنا الأحمد", "قال الأحمد، رنا", ["الأحمد، رنا"], id="reversed-arabic-comma"),
+    pytest.param("رنا الأحمد", "قالت رَنا الأَحمد", ["رَنا الأَحمد"], id="tashkeel"),
+    pytest.param("رنا الأحمد", "قالت رنـــا الأحمـد", ["رنـــا الأحمـد"], id="tatweel"),
+    pytest.param("رامي بن خالد", "Rami bin Khaled said", ["Rami bin Khaled"], id="bin"),
+    pytest.param("رامي خالد الحداد", "Rami ibn Khaled said", ["Rami ibn Khaled"], id="ibn"),
+    pytest.param("عيسى", "then Issa left", ["Issa"], id="alef-maqsura-single"),
     pytest.param("محمد قطرنبي", "Mohammed Qatrannabi", ["Mohammed Qatrannabi"], id="q"),
     pytest.param("محمد قطرنبي", "Muhammad Katranabi", ["Muhammad Katranabi"], id="k"),
     pytest.param("محمد قطرنبي", "then Katranabi left", ["Katranabi"], id="k-surname"),
@@ -339,6 +349,8 @@ NEAR_MISSES = [
         "Mohammed Qatrannabi", "ثم غادر قطرنكي", "قطرنكي", "one letter", id="one-off-in-arabic"
     ),
     pytest.param("Rana al-Ahmad", "Rana left", "Rana", "'rana' alone", id="given-alone"),
+    pytest.param("Wael al-Homsi", "taken to Homs", "Homs", "the key of 'homsi'", id="nisba"),
+    pytest.param("Rami Haddad", "Sami Haddadi", "Haddadi", "the key of 'haddad'", id="nisba-of"),
 ]
 
 
@@ -376,6 +388,9 @@ UNTOUCHED = [
     ),
     pytest.param(("Doaa Eissa",), "Das Haus der Familie", id="german"),
     pytest.param(("رامي حداد",), "هذا أحد المعتقلين", id="arabic-skeletons-differ"),
+    pytest.param(("Rana al-Ali",), "خرجوا ليلاً وعلى الطريق عَلَى عجل", id="ala-laylan"),
+    pytest.param(("Wael al-Homsi",), "taken to Homs, نقلوا إلى حمص", id="nisba-is-not-the-city"),
+    pytest.param(("وائل الحمصي",), "taken to Homs, نقلوا إلى حمص", id="arabic-nisba-city"),
     pytest.param(
         ("Rana al-Ahmad", "Rami Haddad", "Abu Rami", "Kafr Sousa"),
         "The detainees were moved from Branch 215 to Saydnaya prison in March 2013.",
