@@ -88,11 +88,13 @@ le la les un une il elle ils nous de du des dans sur par pour avec est
 """
 # Function words written with a final alef maqsura, which folding turns into yeh: `على`
 # (on) must not become `علي` (Ali). Checked on the word as written, tashkeel removed.
+_ALSO_NAMES = frozenset(["said"])  # common words that are names when capitalised
 _MAQSURA_WORDS = frozenset(["على", "إلى", "الى", "حتى", "متى", "لدى", "سوى"])
 _TASHKEEL = re.compile("[\u064b-\u065f\u0670\u0640]")
 _MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) alone only join a run beside a stronger match
 _MIN_WEAK = 4  # a lower-case key match joins a run only from this length (not `had`)
 _MIN_LOWER_KEY = 4  # a lower-case word matches alone by a key this long (`katranabi`)
+_MIN_CLOSE = 5  # or when this long and within two letters of the name (`ahmed`)
 _NEAR_KEY = 3  # near misses are looked for only for keys this long
 
 
@@ -269,6 +271,8 @@ def _word_forms(
     """Cached: what a word is, wherever it stands (all `_Word` fields but its place)."""
     arabic = bool(_ARABIC.search(token))
     common = _common(token, written if arabic else "")
+    if written[0].isupper() and token in _ALSO_NAMES:
+        common = False  # `Said` is a name, `said` the verb
     pieces = _token_keys(token)
     ending = _ending(written)
     bare = _strip_article(token)
@@ -311,6 +315,22 @@ def _adjacent(text: str, before: _Word, after: _Word) -> bool:
     """Only spaces, hyphens, commas and an article between the two words."""
     gap = text[before.end : after.article_start]
     return _GLUE.fullmatch(gap) is not None
+
+
+def _close_spelling(word: str, part: str) -> bool:
+    """A lower-case word of five letters or more within two letters of the name as
+    written (`ahmed`, `hadad` in tags): a spelling of it, not an English word (`head`)."""
+    if len(word) < _MIN_CLOSE or abs(len(word) - len(part)) > 2:
+        return False
+    previous = list(range(len(part) + 1))
+    for i, letter in enumerate(word, 1):
+        current = [i]
+        for j, other in enumerate(part, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other))
+            )
+        previous = current
+    return previous[-1] <= 2
 
 
 def _edit_distance_one(a: str, b: str) -> bool:
@@ -363,6 +383,8 @@ class _Name:
             return "short"
         if how == "key" and word.arabic and part.arabic and part.skeleton not in word.skeletons:
             return "weak"
+        if how == "weak" and not part.arabic and _close_spelling(word.bare, part.bare):
+            how = "key"
         if how == "key" and {word.ending, part.ending} == {"i", "-"}:
             return "weak"
         return how

@@ -50,6 +50,8 @@ LATIN_METADATA = [
     pytest.param("Mohammed Qatrannabi", "Muhammad Katranabi said", ["Muhammad Katranabi"], id="k"),
     pytest.param("Mohammed Qatrannabi", "then Katranabi left", ["Katranabi"], id="katranabi"),
     pytest.param("Mohammed Qatrannabi", "then katranabi left", ["katranabi"], id="lower-long"),
+    pytest.param("Rami Haddad", "tags: hadad, detention", ["hadad"], id="lower-close"),
+    pytest.param("Rana Ahmad", "tags: ahmed, detention", ["ahmed"], id="lower-close-ahmed"),
     pytest.param("Mohammed Qatrannabi", "Mohamad Qatrannabi", ["Mohamad Qatrannabi"], id="mohamad"),
     pytest.param("Rami Haddad", "Ramy Hadad was there", ["Ramy Hadad"], id="ramy-hadad"),
     pytest.param("Ali Haddad", "Aly Haddad was there", ["Aly Haddad"], id="aly"),
@@ -91,6 +93,7 @@ LATIN_METADATA = [
     pytest.param("Rami Khaled Haddad", "Rami bin Khaled said", ["Rami bin Khaled"], id="bin"),
     pytest.param("Rami Khaled Haddad", "قال رامي بن خالد", ["رامي بن خالد"], id="arabic-bin"),
     pytest.param("Rana Issa", "قالت عيسى", ["عيسى"], id="alef-maqsura-surname"),
+    pytest.param("Rana Said", "Said told us", ["Said"], id="surname-that-is-a-word"),
     # kunya
     pytest.param("Abu Rami", "Abu Rami was there", ["Abu Rami"], id="kunya"),
     pytest.param("Abu Rami", "Abou Rami was there", ["Abou Rami"], id="kunya-abou"),
@@ -337,7 +340,7 @@ def test_part_of_a_place_is_a_near_miss() -> None:
 # (protected name, text, near miss form, reason starts with)
 NEAR_MISSES = [
     pytest.param(
-        "Rami Haddad", "the hadad family", "hadad", "lower-case word", id="lower-case-key"
+        "Rami Haddad", "the hooded guard", "hooded", "lower-case word", id="lower-case-key"
     ),
     pytest.param(
         "Mohammed Qatrannabi", "then Qatranaki left", "Qatranaki", "one letter", id="one-off"
@@ -381,6 +384,9 @@ UNTOUCHED = [
     pytest.param(("Rana Haddad",), "he had a head wound and they ran to iran", id="rana-haddad"),
     pytest.param(("Ahmad Rana",), "they ran to iran in the rain", id="rana-surname"),
     pytest.param(("Khaled Haddad",), "he was called in and had a cold", id="called-cold"),
+    pytest.param(("Rana Ahmad",), "a humid cell, hooded", id="humid"),
+    pytest.param(("Rana Said",), "the guard said so", id="said"),
+    pytest.param(("Rana Ahmad",), "the ahmadi family", id="lower-nisba"),
     pytest.param(("Ali Haddad",), "هذا أحد المعتقلين، بهذه الطريقة", id="arabic-function-words"),
     pytest.param(("رنا العلي",), "جلس على الكرسي لي ولي", id="ala-is-not-ali"),
     pytest.param(
