@@ -18,7 +18,8 @@ Each word of a text is reduced to the cross-script name keys of `evidence.names`
   (`Qatran Nabi` for `Qatrannabi`) and two parts as one (`Nasreddine`).
 
 A word matches a part exactly (same letters once case, diacritics and letter variants are
-folded) or by key; a final ta marbuta counts with or without its `h` (`فاطمة`, `Fatima`).
+folded) or by key; a final ta marbuta counts with or without its `h` (`فاطمة`, `Fatima`),
+and French and German spellings also as English ones (`Ouaël`, `Djamil`, `Jussuf`).
 A key match on its own is strong only for a capitalised Latin word, an Arabic one, or a
 lower-case word whose key has four consonants or more (`katranabi`): `had` and `head`
 share the skeleton of `Haddad` and are left alone unless they stand next to another part
@@ -207,12 +208,24 @@ def _token_keys(token: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]
             variants.add(token[1:])
         if token.startswith("لل"):
             variants.add(token[2:])
+    variants |= {_european(variant) for variant in variants}
     pieces = [_pieces(variant) for variant in variants]
     compound = max(pieces, key=len)
     if len(compound) >= 2:
         return tuple((_with_final_h([key]), frozenset([skeleton])) for key, skeleton in compound)
     every = [piece for variant in pieces for piece in variant]
     return ((_with_final_h(key for key, _ in every), frozenset(sk for _, sk in every if sk)),)
+
+
+def _european(token: str) -> str:
+    """French and German spellings in English letters: `Ouael` and `Wael`, `Djamil`,
+    `Dschamil` and `Jamil`, `Jussuf` and `Yusuf`."""
+    if token.startswith("ou") and len(token) > 3 and token[2] in "aeiy":
+        token = "w" + token[2:]
+    token = token.replace("dsch", "j").replace("tsch", "ch").replace("dj", "j")
+    if token.startswith("j") and not token.startswith("ja"):
+        token = "y" + token[1:]
+    return token
 
 
 @cache
@@ -302,6 +315,11 @@ def _parts(value: str) -> list[_Part]:
             arabic = bool(_ARABIC.search(token))
             pieces = _pieces(token)
             ending = _ending(value[start:end])
+            if len(pieces) == 1 and not arabic:
+                # A French or German spelling stands for the English one too (`Ouael`).
+                keys = _with_final_h([pieces[0][0], *name_keys(_european(bare))])
+                parts.append(_Part(bare, keys, pieces[0][1], arabic, ending))
+                continue
             parts.extend(
                 _Part(
                     bare, _with_final_h([key]), skeleton, arabic, ending if n == len(pieces) else ""
