@@ -87,9 +87,9 @@ was were who why what when where with from after before said told and but for no
 der die das den dem des ein eine er sie es wir ich man und mit von bei nach
 le la les un une il elle ils nous de du des dans sur par pour avec est
 """
+_ALSO_NAMES = frozenset(["said"])  # common words that are names when capitalised
 # Function words written with a final alef maqsura, which folding turns into yeh: `على`
 # (on) must not become `علي` (Ali). Checked on the word as written, tashkeel removed.
-_ALSO_NAMES = frozenset(["said"])  # common words that are names when capitalised
 _MAQSURA_WORDS = frozenset(["على", "إلى", "الى", "حتى", "متى", "لدى", "سوى"])
 _TASHKEEL = re.compile("[\u064b-\u065f\u0670\u0640]")
 _MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) alone only join a run beside a stronger match
@@ -193,6 +193,8 @@ def _skeleton(token: str) -> str:
     if not _ARABIC.search(token):
         return ""
     word = _strip_article(token)
+    if len(word) <= 2:
+        return word
     # A final yeh stays: the nisba `الحلبي` (from Aleppo) is not the city `حلب`.
     return word[:1] + _ARABIC_VOWELS.sub("", word[1:-1]) + word[-1:].replace("\u0627", "")
 
@@ -330,7 +332,7 @@ def _parts(value: str) -> list[_Part]:
 
 
 def _adjacent(text: str, before: _Word, after: _Word) -> bool:
-    """Only spaces, hyphens, commas and an article between the two words."""
+    """Only spaces, hyphens, commas and an article or `bin` between the two words."""
     gap = text[before.end : after.article_start]
     return _GLUE.fullmatch(gap) is not None
 
@@ -457,7 +459,7 @@ def _ending(written: str) -> str:
     last = _TASHKEEL.sub("", written)[-1:].lower()
     if last == "\u0649":
         return ""
-    return "i" if last in {"\u064a", "i", "y"} or written.lower().endswith("ee") else "-"
+    return "i" if last in {"\u064a", "i", "y"} or written.lower().endswith(("ee", "ie")) else "-"
 
 
 def _whole_short_name(word: _Word, part: _Part) -> bool:
@@ -542,7 +544,10 @@ class Redactor:
         """Every span to withhold, in text order, overlapping spans merged into the first."""
         if not self or not text:
             return []
-        found = [*self._contact_spans(text), *self._name_spans(text, _words(text))]
+        return self._find(text, _words(text))
+
+    def _find(self, text: str, words: list[_Word]) -> list[Redaction]:
+        found = [*self._contact_spans(text), *self._name_spans(text, words)]
         found.sort(key=lambda r: (r.start, -r.end))
         merged: list[Redaction] = []
         for redaction in found:
@@ -577,10 +582,13 @@ class Redactor:
         if not self._names or not text:
             return []
         words = _words(text)
-        withheld = self.find(text)
+        withheld = iter(self._find(text, words))
+        span = next(withheld, None)
         misses: dict[int, NearMiss] = {}
         for word in words:
-            if any(r.start <= word.start < r.end for r in withheld):
+            while span is not None and span.end <= word.start:
+                span = next(withheld, None)
+            if span is not None and span.start <= word.start:
                 continue
             for name in self._names:
                 reason = self._miss_reason(word, name)
@@ -593,7 +601,8 @@ class Redactor:
 
     @staticmethod
     def _miss_reason(word: _Word, name: _Name) -> str | None:
-        for part in name.parts:
+        shares = word.norm in name.bares or word.bare in name.bares or word.keys & name.keys
+        for part in name.parts if shares else ():
             how = name.match(word, part)
             if how in {None, "short"}:
                 continue
