@@ -97,6 +97,8 @@ _MIN_WEAK = 4  # a lower-case key match joins a run only from this length (not `
 _MIN_LOWER_KEY = 4  # a lower-case word matches alone by a key this long (`katranabi`)
 _MIN_CLOSE = 5  # or when this long and within two letters of the name (`ahmed`)
 _NEAR_KEY = 3  # near misses are looked for only for keys this long
+# How a word matches a part, strongest first: only `exact` and `key` withhold on their own.
+_RANK = {"exact": 0, "key": 1, "weak": 2, "short": 3}
 
 
 class Kind(StrEnum):
@@ -424,9 +426,17 @@ class _Name:
         for `Nasr al-Din`); two words for one part written apart (`Qatran Nabi`)."""
         word = words[j]
         if word.norm in self.bares or word.bare in self.bares or word.keys & self.keys:
-            for index, part in enumerate(self.parts):
-                if index not in used and (how := self.match(word, part)):
-                    return 1, [index], how
+            # The strongest match wins: `وعلي` is weakly `وائل` but strongly `العلي`.
+            best = min(
+                (
+                    (_RANK[how], index, how)
+                    for index, part in enumerate(self.parts)
+                    if index not in used and (how := self.match(word, part))
+                ),
+                default=None,
+            )
+            if best is not None:
+                return 1, [best[1]], best[2]
             for index, bare, keys in self.joins:
                 if index in used or index + 1 in used or word.common:
                     continue
@@ -470,7 +480,9 @@ def _whole_short_name(word: _Word, part: _Part) -> bool:
         return False
     forms = [word.bare]
     if word.arabic and word.bare[0] in _PROCLITICS:
-        forms.append(word.bare[1:])
+        forms += [word.bare[1:], _strip_article(word.bare[1:])]
+    if word.arabic and word.bare.startswith("لل"):
+        forms.append(word.bare[2:])
     return any(
         len(form) >= 3
         and part.keys.intersection(name_keys(form))
