@@ -84,6 +84,7 @@ _COMMON_WORDS = """
 حول خلال منذ أمام فوق تحت دون أي أو إذا إن أن
 all the he she his her him had has have head here there they them then their this that
 was were who why what when where with from after before said told and but for not
+mr mrs ms dr more
 der die das den dem des ein eine er sie es wir ich man und mit von bei nach
 le la les un une il elle ils nous de du des dans sur par pour avec est
 """

@@ -396,6 +396,7 @@ UNTOUCHED = [
     pytest.param(("Khaled Haddad",), "he was called in and had a cold", id="called-cold"),
     pytest.param(("Rana Ahmad",), "a humid cell, hooded", id="humid"),
     pytest.param(("Rana Said",), "the guard said so", id="said"),
+    pytest.param(("Rana al-Omar",), "Mr Khaled said More than that", id="mr-more-omar"),
     pytest.param(("Rana Ahmad",), "the ahmadi family", id="lower-nisba"),
     pytest.param(("Ali Haddad",), "هذا أحد المعتقلين، بهذه الطريقة", id="arabic-function-words"),
     pytest.param(("رنا العلي",), "جلس على الكرسي لي ولي", id="ala-is-not-ali"),
