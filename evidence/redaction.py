@@ -21,15 +21,16 @@ A word matches a part exactly (same letters once case, diacritics and letter var
 folded) or by key; a final ta marbuta counts with or without its `h` (`فاطمة`, `Fatima`),
 and French and German spellings also as English ones (`Ouaël`, `Djamil`, `Jussuf`).
 A key match on its own is strong only for a capitalised Latin word, an Arabic one, or a
-lower-case word whose key has four consonants or more (`katranabi`): `had` and `head`
-share the skeleton of `Haddad` and are left alone unless they stand next to another part
-of the name. Two Arabic spellings match strongly only when their letters agree once long
-vowels are dropped (`هذا` is not `حداد`), a nisba only with its final `i` (`Homs` is not
-`al-Homsi`), a one-consonant name (`Ali`, `Abu`) only as a whole word with one written
-consonant, and common function words (`هذا`, `Der`) and `على` (which folds to `علي`)
-never on their own. Places match only as a whole run; contacts (telephone numbers,
-addresses) match on their letters and digits, in either digit script, whatever
-separates them.
+lower-case word whose key has four consonants or more (`katranabi`) or that is within two
+letters of the name (`ahmed`, `hadad` in tags): `had` and `head` share the skeleton of
+`Haddad` and are left alone unless they stand next to another part of the name. Two
+Arabic spellings match strongly only when their letters agree once long vowels are dropped
+(`هذا` is not `حداد`), a nisba only with its final `i` (`Homs` is not `al-Homsi`), a
+one-consonant name (`Ali`, `Abu`) only as a whole word with one written consonant, and
+common function words (`هذا`, `Der`) and `على` (which folds to `علي`) never on their own.
+A word takes the part it matches most strongly. Places match only as a whole run;
+contacts (telephone numbers, addresses) match on their letters and digits, in either
+digit script, whatever separates them.
 
 The rules prefer withholding too much: investigators always read the full text, and the
 review report (`python -m indexer redactions`) lists every withheld span and every near
