@@ -250,7 +250,7 @@ class _Withholding:
     def text(self, where: str, text: str, page: int | None = None) -> str:
         if not self.redactor or not text:
             return text
-        found = self.redactor.find(text)
+        withheld, found, misses = self.redactor.withhold(text)
         origin = self.raw.origin
         row = (origin.file, origin.line, self.local_id, where, page)
         self.review += [
@@ -263,9 +263,9 @@ class _Withholding:
             Withheld(
                 "near miss", *row, m.start, m.form, m.reason, m.protected.field, m.protected.value
             )
-            for m in self.redactor.near_misses(text, found)
+            for m in misses
         ]
-        return self.redactor.redact(text, found) if found else text
+        return withheld
 
     def fields(self, specific: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """`specific` with its free text withheld, and the originals of what changed."""
