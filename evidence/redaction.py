@@ -98,7 +98,7 @@ _MIN_KEY = 2  # one-consonant keys (`Ali`, `Abu`) alone only join a run beside a
 _MIN_WEAK = 4  # a lower-case key match joins a run only from this length (not `had`)
 _MIN_LOWER_KEY = 4  # a lower-case word matches alone by a key this long (`katranabi`)
 _MIN_CLOSE = 5  # or when this long and within two letters of the name (`ahmed`)
-_NEAR_KEY = 3  # near misses are looked for only for keys this long
+_NEAR_KEY = 4  # one-letter near misses are looked for only for keys this long
 # How a word matches a part, strongest first: only `exact` and `key` withhold on their own.
 _RANK = {"exact": 0, "key": 1, "weak": 2, "short": 3}
 
@@ -640,6 +640,8 @@ class Redactor:
             if how in {None, "short"}:
                 continue
             if how == "weak" and not (word.arabic or word.capitalised):
+                if word.arabic != part.arabic or not _close_spelling(word.bare, part.bare):
+                    continue  # `card` for `كردي`, `said` for `Saadi`: words, not names
                 return f"lower-case word with the key of {part.bare!r}"
             if how == "weak":
                 return f"the key of {part.bare!r} in other letters"
