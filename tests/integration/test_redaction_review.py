@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -313,6 +314,9 @@ def test_the_admin_pages_show_the_rows_and_the_change_summary(reloaded: Reloaded
     assert "Near misses now withheld" in page.text
     assert "witness_aliases[0]" in page.text and ALIAS in page.text
     assert "&lt;th" not in page.text, "the table head is markup, not escaped text"
+    for shown in (listing, page):  # each page links its JSON twin, and the twin answers
+        (twin,) = re.findall(r'<a href="([^"]+)">JSON</a>', shown.text)
+        assert reloaded.client.get(twin, headers=admin).status_code == 200
     assert f'href="/api/admin/redactions/{bundle_id}"' in page.text
     filtered = reloaded.client.get(
         f"/admin/redactions/{bundle_id}", params={"kind": "", "record": "P-1"}, headers=admin
