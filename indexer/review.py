@@ -142,6 +142,28 @@ def compare(previous: list[Row], current: list[Row]) -> Changes:
     )
 
 
+def _same_bundle(
+    es: Elasticsearch, index: str, collection: str, root: Path
+) -> dict[str, Any] | None:
+    """The latest review of the same bundle kept elsewhere: same collection, same folder
+    name. An upload is unpacked into a new folder each time, and a bundle may move."""
+    found = es.search(
+        index=index,
+        query={
+            "bool": {
+                "filter": [
+                    {"term": {"collection": collection}},
+                    {"term": {"folder": root.resolve().name}},
+                ]
+            }
+        },
+        sort=[{"loaded_at": "desc"}],
+        size=1,
+    )
+    hits = found["hits"]["hits"]
+    return dict(hits[0]["_source"]) if hits else None
+
+
 def keep_review(
     es: Elasticsearch,
     prefix: str,
@@ -152,10 +174,11 @@ def keep_review(
     writer: dict[str, str] | None,
 ) -> Changes | None:
     """Store the bundle's review under `bundle_id`, with what changed since the one
-    stored before; returns those changes (None at a bundle's first load)."""
+    stored before (its own, else that of the same collection and folder name: the same
+    bundle uploaded again); returns those changes (None at a bundle's first load)."""
     index = ensure_plain_index_sync(es, redactions_index(prefix), "redactions")
     found = es.options(ignore_status=404).get(index=index, id=bundle_id)
-    previous = found["_source"] if found.get("found") else None
+    previous = found["_source"] if found.get("found") else _same_bundle(es, index, collection, root)
     rows = review_rows(report)
     changes = compare(previous["rows"], rows) if previous else None
     withheld = sum(1 for row in rows if row["kind"] == WITHHELD)

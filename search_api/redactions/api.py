@@ -11,7 +11,7 @@ from search_api.models import ErrorOut
 from search_api.redactions.models import ReviewDetail, ReviewList, ReviewParams
 from search_api.redactions.service import RedactionReview
 
-__all__ = ["BundleId", "ReviewDep", "router"]
+__all__ = ["BundleId", "CollectionFilter", "ReviewDep", "router"]
 
 router = APIRouter(prefix="/api/admin/redactions", tags=["admin"])
 
@@ -22,6 +22,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorOut},
 }
 BundleId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="From the listing.")]
+CollectionFilter = Annotated[
+    str | None, Query(max_length=64, description="Only this collection's bundles.")
+]
 
 
 def get_review(request: Request, caller: AdminDep) -> RedactionReview:
@@ -32,9 +35,9 @@ ReviewDep = Annotated[RedactionReview, Depends(get_review)]
 
 
 @router.get("", response_model=ReviewList, responses=_ERRORS)
-async def review_list(review: ReviewDep) -> ReviewList:
+async def review_list(review: ReviewDep, collection: CollectionFilter = None) -> ReviewList:
     """Every loaded bundle's redaction review in counts, latest load first."""
-    return await review.bundles()
+    return await review.bundles(collection)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from evidence.errors import EvidenceError
 from search_api.errors import status_for
-from search_api.redactions.api import BundleId, ReviewDep
+from search_api.redactions.api import BundleId, CollectionFilter, ReviewDep
 from search_api.redactions.models import ReviewParams
 from search_api.routes.render import json_twin, render
 
@@ -19,14 +19,20 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin/redactions", response_class=HTMLResponse)
-async def reviews_page(request: Request, review: ReviewDep) -> HTMLResponse:
+async def reviews_page(
+    request: Request, review: ReviewDep, collection: CollectionFilter = None
+) -> HTMLResponse:
     try:
-        listing = await review.bundles()
+        listing = await review.bundles(collection)
     except EvidenceError as error:
         return render(
             request, "error.html", {"error": str(error)}, review.caller, status_for(error)
         )
-    context = {"listing": listing, "json_url": "/api/admin/redactions"}
+    context = {
+        "listing": listing,
+        "collection": collection,
+        "json_url": json_twin("/api/admin/redactions", request),
+    }
     return render(request, "redactions.html", context, review.caller)
 
 

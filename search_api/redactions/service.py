@@ -49,9 +49,11 @@ class RedactionReview:
         self.store = store
         self.caller = caller
 
-    async def bundles(self) -> ReviewList:
-        reviews = await self.store.list(self.caller.access)
-        await self.caller.audit("redactions.view")
+    async def bundles(self, collection: str | None = None) -> ReviewList:
+        reviews = await self.store.list(self.caller.access, collection)
+        await self.caller.audit(
+            "redactions.view", params={"collection": collection} if collection else None
+        )
         return ReviewList(bundles=[BundleReview.model_validate(_summary(r)) for r in reviews])
 
     async def bundle(self, bundle_id: str, params: ReviewParams) -> ReviewDetail:

@@ -44,13 +44,13 @@ class RedactionStore:
         self._index = redactions_index(prefix)
 
     @translating
-    async def list(self, access: AccessContext) -> list[dict[str, Any]]:
-        """Every bundle's review in counts, latest load first."""
+    async def list(self, access: AccessContext, collection: str | None) -> list[dict[str, Any]]:
+        """Every bundle's review in counts (of one collection, if named), latest first."""
         _require_admin(access)
         if not await self._es.indices.exists(index=self._index):
             return []
         body = {
-            "query": {"match_all": {}},
+            "query": {"term": {"collection": collection}} if collection else {"match_all": {}},
             "sort": [{"loaded_at": "desc"}],
             "_source": {"excludes": [*_DETAIL, *_INTERNAL]},
         }

@@ -64,17 +64,16 @@ def _for_reader(job: dict[str, Any], access: AccessContext) -> dict[str, Any]:
     return shown
 
 
-def _review_summary(review: dict[str, Any] | None, bundle_id: str) -> dict[str, Any] | None:
-    """The upload's redaction review in counts, and where admins read its rows."""
+def _review_summary(review: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The upload's redaction review in counts; admins find its rows under the
+    collection (`/admin/redactions?collection=`)."""
     if review is None:
         return None
     changes = review["changes"]
     return {
-        "bundle_id": bundle_id,
         "withheld": review["withheld"],
         "near_misses": review["near_misses"],
         "changed": changes["counts"] if changes else None,
-        "url": f"/admin/redactions/{bundle_id}",
     }
 
 
@@ -184,7 +183,6 @@ class UploadJobs:
             es.indices.put_mapping(
                 index=self._index, properties=plain_index_body("uploads")["mappings"]["properties"]
             )
-            bundle_id = registry_id(bundle)
             update(
                 {
                     "status": "done",
@@ -199,7 +197,7 @@ class UploadJobs:
                         for r in report.rejections[:REPORT_LIMIT]
                     ],
                     "warnings": [hide(warning, bundle) for warning in report.warnings[:100]],
-                    "review": _review_summary(stored_review(es, prefix, bundle_id), bundle_id),
+                    "review": _review_summary(stored_review(es, prefix, registry_id(bundle))),
                     "message": f"{report.summary()}"
                     + (
                         f" (first {REPORT_LIMIT} rejections shown)"
