@@ -39,7 +39,7 @@ from indexer.load import (
 )
 from indexer.locks import WritersBusy
 from indexer.report import LoadReport
-from indexer.review import by_rule, stored_review, write_rows
+from indexer.review import by_rule, review_rows, stored_review, write_rows
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -244,16 +244,16 @@ def redactions_command(
     def echo(line: str) -> None:
         typer.echo(line, err=to_stdout)  # the rows own standard output then
 
-    withheld = [w for w in total.review if w.kind == "withheld"]
+    rules = by_rule(review_rows(total))
+    withheld = sum(count for _, count in rules)
     echo(
         f"records: read {total.read}, reviewed {total.indexed}, rejected {total.rejected} "
         "(rejected records are not reviewed; `validate` lists them)"
     )
-    echo(f"spans withheld: {len(withheld)}")
-    rows = [{"kind": w.kind, "rule": w.rule} for w in withheld]
-    for rule, count in by_rule(rows):
+    echo(f"spans withheld: {withheld}")
+    for rule, count in rules:
         echo(f"  {rule}: {count}")
-    echo(f"near misses: {len(total.review) - len(withheld)} (for a person to confirm)")
+    echo(f"near misses: {len(total.review) - withheld} (for a person to confirm)")
     if not to_stdout:
         echo(f"rows: {report}")
 
