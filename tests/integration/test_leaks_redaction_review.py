@@ -149,6 +149,9 @@ def test_admins_read_every_review_and_the_upload_is_among_them(loaded: Loaded) -
     detail = loaded.client.get(f"/api/admin/redactions/{loaded.bundle_id}", headers=admin)
     assert detail.status_code == 200 and WITNESS in detail.text and VICTIM in detail.text
     assert "/admin/redactions" in loaded.client.get("/", headers=admin).text
+    page = loaded.client.get(f"/admin/redactions/{loaded.bundle_id}", headers=admin)
+    assert page.status_code == 200 and "the bundle's first load" in page.text
+    assert "first load" in loaded.client.get("/admin/redactions", headers=admin).text
 
 
 def test_the_upload_report_shows_the_review_to_admins_only(loaded: Loaded) -> None:
