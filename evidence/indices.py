@@ -47,6 +47,7 @@ __all__ = [
     "locks_index",
     "plain_index_body",
     "records_alias",
+    "redactions_index",
     "registry_index",
     "retired_generations",
     "sessions_index",
@@ -107,6 +108,11 @@ def load_mapping(record_type: str) -> dict[str, Any]:
 def registry_index(prefix: str) -> str:
     """The index listing loaded bundles, so a rebuild knows its sources."""
     return f"{prefix}-bundles"
+
+
+def redactions_index(prefix: str) -> str:
+    """The redaction review of each loaded bundle, for admins: it names protected people."""
+    return f"{prefix}-redactions"
 
 
 def users_index(prefix: str) -> str:

@@ -1,4 +1,5 @@
-"""`python -m indexer`: validate, load and rebuild collection bundles; make demo data."""
+"""`python -m indexer`: validate, load and rebuild collection bundles; review what they
+withhold; make demo data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import elasticsearch
 import typer
@@ -28,9 +29,17 @@ from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, sna
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
-from indexer.load import LoadOptions, load_bundle, rebuild, registered_bundles, validate_bundle
+from indexer.load import (
+    LoadOptions,
+    load_bundle,
+    rebuild,
+    registered_bundles,
+    registry_id,
+    validate_bundle,
+)
 from indexer.locks import WritersBusy
 from indexer.report import LoadReport
+from indexer.review import by_rule, review_rows, stored_review, write_rows
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -134,7 +143,44 @@ def load_command(
         for bundle in bundles:
             options = LoadOptions.from_settings(settings)
             total.merge(load_bundle(es, settings.index_prefix, bundle, tick, options))
+        for bundle in bundles:
+            _review_changes(es, settings.index_prefix, bundle)
     _finish(total, report, started, tolerate_rejections)
+
+
+_CHANGE_LINES = 20  # per kind of change; the admin page and the stored review have all
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    page = f" page {row['page']}" if row["page"] is not None else ""
+    return (
+        f"{row['file']} {row['local_id']} {row['field']}{page} at {row['offset']}: "
+        f"{row['form']!r} ({row['rule']}; {row['protected_field']})"
+    )
+
+
+def _review_changes(es: Elasticsearch, prefix: str, bundle: Path) -> None:
+    """What the load changed in the bundle's redaction review, from the review it kept."""
+    review = stored_review(es, prefix, registry_id(bundle))
+    if review is None:
+        return
+    counts = f"{review['withheld']} spans withheld, {review['near_misses']} near misses"
+    changes = review["changes"]
+    if changes is None:
+        typer.echo(f"redactions in {bundle}: {counts} (first review of this bundle)")
+        return
+    changed = changes["counts"]
+    typer.echo(
+        f"redactions in {bundle}: {counts}; since the load of {review['previous_loaded_at']}: "
+        + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in changed.items())
+    )
+    for kind in changes["counts"]:
+        for item in changes[kind][:_CHANGE_LINES]:
+            if kind == "near_misses_withheld":
+                miss, span = item["near_miss"], item["withheld"]
+                typer.echo(f"  near miss now withheld: {miss['form']!r} -> {_row_text(span)}")
+            else:
+                typer.echo(f"  {kind.replace('_', ' ')}: {_row_text(item)}")
 
 
 @cli.command("rebuild")
@@ -163,6 +209,8 @@ def rebuild_command(
         with _bundle_errors():
             options = LoadOptions.from_settings(settings)
             done = rebuild(es, settings.index_prefix, roots, tick, options)
+        for root in roots:
+            _review_changes(es, settings.index_prefix, root)
     typer.echo(f"aliases swapped; removed old indices: {', '.join(done.deleted) or 'none'}")
     if done.kept:
         typer.echo(
@@ -170,6 +218,44 @@ def rebuild_command(
             "(the next load or rebuild removes them)"
         )
     _finish(done.report, report, started, tolerate_rejections)
+
+
+@cli.command("redactions")
+def redactions_command(
+    bundles: BundlesArg,
+    report: Annotated[
+        Path,
+        typer.Option(
+            help="Every withheld span and near miss: NDJSON (CSV if it ends in .csv; "
+            "`-`: standard output). Names protected people: keep it with the bundle."
+        ),
+    ] = Path("reports/redactions.ndjson"),
+) -> None:
+    """Review what a bundle withholds from public text, and its near misses; no
+    Elasticsearch needed."""
+    workers = get_settings().indexer_workers
+    total = LoadReport()
+    with _progress("reviewing") as tick, _bundle_errors():
+        for bundle in bundles:
+            total.merge(validate_bundle(bundle, tick, workers))
+    to_stdout = str(report) == "-"
+    write_rows(total, None if to_stdout else report)
+
+    def echo(line: str) -> None:
+        typer.echo(line, err=to_stdout)  # the rows own standard output then
+
+    rules = by_rule(review_rows(total))
+    withheld = sum(count for _, count in rules)
+    echo(
+        f"records: read {total.read}, reviewed {total.indexed}, rejected {total.rejected} "
+        "(rejected records are not reviewed; `validate` lists them)"
+    )
+    echo(f"spans withheld: {withheld}")
+    for rule, count in rules:
+        echo(f"  {rule}: {count}")
+    echo(f"near misses: {len(total.review) - withheld} (for a person to confirm)")
+    if not to_stdout:
+        echo(f"rows: {report}")
 
 
 @cli.command("status")

@@ -31,6 +31,7 @@ from indexer.ceiling import Writer
 from indexer.locks import loading, rebuilding
 from indexer.pipeline import prepare
 from indexer.report import LoadReport
+from indexer.review import keep_review
 from indexer.sources.base import sha256_file
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "load_bundle",
     "rebuild",
     "registered_bundles",
+    "registry_id",
     "validate_bundle",
 ]
 
@@ -113,7 +115,8 @@ def _load_into(
     return report.from_bundle(collection.root)
 
 
-def _registry_id(root: Path) -> str:
+def registry_id(root: Path) -> str:
+    """A bundle's id in the registry and in the redaction review: from its folder."""
     return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
 
 
@@ -125,7 +128,8 @@ def _register(
     writer: Writer | None,
 ) -> None:
     """Note the bundle for rebuilds, with who wrote it: a rebuild loads an upload as
-    its uploader again, held to the same ceiling."""
+    its uploader again, held to the same ceiling. Its redaction review is kept too,
+    with what changed since its last load."""
     registry = ensure_registry(es, prefix)
     path = str(collection.root.resolve())
     written_by = {}
@@ -137,7 +141,7 @@ def _register(
         written_by = {"writer": {"username": writer.username, "ceiling": writer.ceiling.label}}
     es.index(
         index=registry,
-        id=_registry_id(collection.root),
+        id=registry_id(collection.root),
         document=written_by
         | {
             "collection": collection.id,
@@ -151,11 +155,20 @@ def _register(
         },
         refresh=True,  # one small write per load, and the next rebuild must find it
     )
+    keep_review(
+        es,
+        prefix,
+        registry_id(collection.root),
+        collection.id,
+        collection.root,
+        report,
+        written_by.get("writer"),
+    )
 
 
 def _registered_writer(es: Elasticsearch, prefix: str, root: Path) -> Writer | None:
     """Who wrote a registered bundle: an uploader, or None for the trusted CLI."""
-    found = es.options(ignore_status=404).get(index=registry_index(prefix), id=_registry_id(root))
+    found = es.options(ignore_status=404).get(index=registry_index(prefix), id=registry_id(root))
     writer = found.get("_source", {}).get("writer") if found.get("found") else None
     return None if writer is None else Writer(writer["username"], Level.parse(writer["ceiling"]))
 

@@ -26,6 +26,9 @@ from search_api.collections.store import CollectionStore
 from search_api.errors import install_error_handlers
 from search_api.headers import SecurityHeaders
 from search_api.paging import PitChains
+from search_api.redactions import api as redactions_api
+from search_api.redactions import pages as redactions_pages
+from search_api.redactions.store import RedactionStore
 from search_api.routes import admin, api, health, pages
 from search_api.store import Store
 from search_api.uploads import api as uploads_api
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.uploads = UploadJobs(es, settings)
         app.state.collections = CollectionStore(es, settings.index_prefix)
+        app.state.redactions = RedactionStore(es, settings.index_prefix)
         app.state.require_upload_right = partial(require_upload_right, app.state.collections)
         app.state.tasks = set()
         try:
@@ -76,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(admin.router)
+    app.include_router(redactions_api.router)
+    app.include_router(redactions_pages.router)
     app.include_router(chronologies_api.router)
     app.include_router(chronologies_pages.router)
     app.include_router(uploads_api.router)

@@ -4,6 +4,11 @@ are kept in `{prefix}-uploads` for the uploader (and admins) to read. The load r
 the uploader (`indexer.ceiling`): records above their ceiling are rejected one by one.
 Nothing shown names a path on the server: the bundle's place in the upload store stays
 in the job document, out of every answer, and messages name files inside the bundle.
+
+The job keeps the upload's redaction review in counts (the rows are in
+`{prefix}-redactions`, `indexer.review`); only admins are shown it. Rejection reasons
+and warnings can echo what a record says (`unknown facility 'the house of <name>'`), so
+a reader who does not see protected fields (an uploader demoted since) gets them withheld.
 """
 
 from __future__ import annotations
@@ -21,13 +26,15 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import AccessContext, Role
 from evidence.clients import loader_client
 from evidence.errors import NotFound
-from evidence.indices import MappingOutdated, ensure_plain_index, uploads_index
+from evidence.indices import MappingOutdated, ensure_plain_index, plain_index_body, uploads_index
+from evidence.redaction import WITHHELD
 from evidence.settings import Settings
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.ceiling import Writer
-from indexer.load import LoadOptions, load_bundle
+from indexer.load import LoadOptions, load_bundle, registry_id
 from indexer.locks import WritersBusy
+from indexer.review import stored_review
 from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.paging import read_page
 from search_api.transport import translating
@@ -44,6 +51,30 @@ _INTERNAL = ["bundle"]
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _for_reader(job: dict[str, Any], access: AccessContext) -> dict[str, Any]:
+    """The job as `access` may read it: the redaction review for admins only; reasons
+    and warnings only for those who see protected fields."""
+    shown = {k: v for k, v in job.items() if k != "review" or access.role is Role.ADMIN}
+    if not access.sees_protected_fields:
+        if "rejections" in shown:
+            shown["rejections"] = [r | {"reason": WITHHELD} for r in shown["rejections"]]
+        shown["warnings"] = [WITHHELD for _ in shown.get("warnings", [])]
+    return shown
+
+
+def _review_summary(review: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The upload's redaction review in counts; admins find its rows under the
+    collection (`/admin/redactions?collection=`)."""
+    if review is None:
+        return None
+    changes = review["changes"]
+    return {
+        "withheld": review["withheld"],
+        "near_misses": review["near_misses"],
+        "changed": changes["counts"] if changes else None,
+    }
 
 
 class UploadJobs:
@@ -101,7 +132,7 @@ class UploadJobs:
         source = response.body.get("_source") if response.body.get("found") else None
         if source is None or (source["owner"] != access.user and access.role is not Role.ADMIN):
             raise NotFound(f"No upload {job_id}.")
-        return {**source, "id": job_id}
+        return {**_for_reader(source, access), "id": job_id}
 
     @translating
     async def list(
@@ -121,7 +152,7 @@ class UploadJobs:
             "_source": {"excludes": ["rejections", *_INTERNAL]},
         }
         page = await read_page(self._es, self._index, body, LISTING_PAGE, after, key)
-        jobs = [hit["_source"] | {"id": hit["_id"]} for hit in page.hits]
+        jobs = [_for_reader(hit["_source"], access) | {"id": hit["_id"]} for hit in page.hits]
         return jobs, encode_cursor(page.next, secret) if page.next else None
 
     def run(self, job_id: str, bundle: Path, uploader: AccessContext) -> None:
@@ -145,8 +176,13 @@ class UploadJobs:
             update({"status": "indexing"})
             writer = Writer.of(uploader.user or "", uploader.role)
             options = LoadOptions(originals_dir=self._settings.originals_dir, writer=writer)
-            report = load_bundle(es, self._settings.index_prefix, bundle, tick, options)
+            prefix = self._settings.index_prefix
+            report = load_bundle(es, prefix, bundle, tick, options)
             hide = self._without_paths
+            # A job index made before reviews were kept gains the field (additive).
+            es.indices.put_mapping(
+                index=self._index, properties=plain_index_body("uploads")["mappings"]["properties"]
+            )
             update(
                 {
                     "status": "done",
@@ -161,6 +197,7 @@ class UploadJobs:
                         for r in report.rejections[:REPORT_LIMIT]
                     ],
                     "warnings": [hide(warning, bundle) for warning in report.warnings[:100]],
+                    "review": _review_summary(stored_review(es, prefix, registry_id(bundle))),
                     "message": f"{report.summary()}"
                     + (
                         f" (first {REPORT_LIMIT} rejections shown)"

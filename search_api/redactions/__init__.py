@@ -1,0 +1,1 @@
+"""The redaction review for admins: what each loaded bundle withholds, and what changed."""
