@@ -26,6 +26,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from evidence.indices import ensure_plain_index_sync, redactions_index
+from evidence.spreadsheet import formula_safe_row
 from indexer.report import LoadReport, Withheld
 
 __all__ = [
@@ -44,8 +45,6 @@ WITHHELD, NEAR_MISS = "withheld", "near miss"
 # Rows kept per bundle, and per kind of change: a document stays far below the node's
 # request limit however a bundle is written. Counts are always complete.
 ROW_LIMIT = 50_000
-# What makes a spreadsheet read a cell as a formula (as `search_api.spreadsheet`).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def review_rows(report: LoadReport) -> list[Row]:
@@ -209,14 +208,6 @@ def stored_review(es: Elasticsearch, prefix: str, bundle_id: str) -> dict[str, A
     return source
 
 
-def _cell(value: Any) -> Any:
-    """A cell a spreadsheet opens as text: a protected contact such as `+963…` is no
-    formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def write_rows(report: LoadReport, path: Path | None) -> None:
     """The report's review rows, each naming its bundle: NDJSON, or CSV when `path` ends
     in `.csv`; standard output (NDJSON) when None."""
@@ -229,6 +220,6 @@ def write_rows(report: LoadReport, path: Path | None) -> None:
         if path.suffix == ".csv":
             writer = csv.DictWriter(out, fieldnames=[f.name for f in fields(Withheld)])
             writer.writeheader()
-            writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+            writer.writerows(formula_safe_row(row) for row in rows)
         else:
             out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

@@ -1,6 +1,6 @@
 """Chronologies for court: CSV, JSON, printable HTML and DOCX, every fact cited.
 
-The CSV's cells never start a spreadsheet formula (`search_api.spreadsheet`). Rendering
+The CSV's cells never start a spreadsheet formula (`evidence.spreadsheet`). Rendering
 blocks (DOCX above all), so the route runs it in a worker thread.
 
 Each fact row carries its date as written and its bounds, status, materiality, and
@@ -19,9 +19,9 @@ from docx import Document
 from docx.shared import Pt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from evidence.spreadsheet import formula_safe_row
 from frontend import TEMPLATES_DIR
 from search_api.chronologies.models import Chronology, Fact
-from search_api.spreadsheet import formula_safe_row
 
 __all__ = ["COLUMNS", "read_csv", "read_docx", "to_csv", "to_docx", "to_html", "to_json"]
 

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
+from evidence.spreadsheet import formula_safe_row
 from search_api import media, record_service, service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
 from search_api.paging import ChainsDep
 from search_api.params import ExportParams, SearchParams, TimelineParams
-from search_api.spreadsheet import formula_safe_row
 
 router = APIRouter(tags=["evidence"])
 

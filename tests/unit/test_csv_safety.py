@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_api.spreadsheet import formula_safe, formula_safe_row
+from evidence.spreadsheet import formula_safe, formula_safe_row
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=", "-"])
