@@ -323,7 +323,8 @@ class Canaries:
         text: str,
         digits: str = "",
     ) -> Cell:
-        queries = _query_items(text, meta)
+        # A telephone number is searched as typed, whole: its groups (963, 944) are shared.
+        queries = (text, f'"{meta}"') if digits else _query_items(text, meta)
         return Cell(
             collection,
             record_type,
@@ -679,6 +680,10 @@ class Canaries:
         """Every cell once, in a stable order."""
         seen = {c: None for r in itertools.chain(*self.records.values()) for c in r.cells}
         return list(seen)
+
+    def decoys(self, count: int) -> list[str]:
+        """Words spelled like the canaries that no record holds: the ranking control."""
+        return [self._alloc.part().latin for _ in range(count)]
 
     def index(self) -> Scanner:
         return Scanner(self.cells)
