@@ -388,7 +388,7 @@ class Canaries:
             record.cells.append(cell)
             return value, text
 
-        meta["witness_name"], said["witness"] = person("witness_name")
+        meta["witness_name"], said["witness_name"] = person("witness_name")
         for role in PROTECTED_ROLES:
             value, said[role] = person(f"persons[{role}].name")
             persons.append({"name": value, "role": role})
@@ -410,7 +410,8 @@ class Canaries:
                     "date": f"2013-0{level + 1}",
                     "description": (
                         f"{event.text} held with {said['family']}, and {said['witness']} "
-                        f"saw {said['victim']} and {said['other']}; I am {said['witness']}"
+                        f"saw {said['victim']} and {said['other']}; I am "
+                        f"{said['witness_name']}"
                     ),
                     "persons": [p["name"] for p in persons],
                 }
@@ -418,11 +419,11 @@ class Canaries:
         }
         pages = self._pages(collection, level, record)
         pages[0] += (
-            f" I am {said['witness']}. {said['witness']} saw it. {said['family']} is my "
+            f" I am {said['witness_name']}. {said['witness']} saw it. {said['family']} is my "
             f"cousin. {said['other']} was there. {said['victim']} died. The perpetrator "
             f"was {perp_name}."
         )
-        pages[1] += f" Later {said['witness']} and {said['family']} were moved."
+        pages[1] += f" Later {said['witness_name']} and {said['family']} were moved."
         record.local_id = str(meta["testimony_id"])
         record.meta, record.pages = meta, pages
         return record

@@ -191,6 +191,21 @@ def test_every_canary_names_one_cell_and_both_bundles_load_whole(site: Site) -> 
     assert (job["indexed"], job["rejected"]) == (uploaded, 0), job
 
 
+def test_every_protected_form_is_written_in_its_records_text(site: Site) -> None:
+    """A cell whose form never reaches a text field would pass without being tested."""
+    absent = []
+    for record in site.records.values():
+        events = record.meta.get("events") or []
+        assert isinstance(events, list)
+        texts = [*record.pages, *(e["description"] for e in events)]
+        tags = record.meta.get("tags")
+        texts += [str(record.meta.get("findings", "")), *(tags if isinstance(tags, list) else [])]
+        for cell in record.cells:
+            if cell.protected and not any(cell.text in text for text in texts):
+                absent.append(cell.describe())
+    assert not absent, absent
+
+
 # -- search: totals, facets, histogram, snippets, ranking -----------------------------
 
 
