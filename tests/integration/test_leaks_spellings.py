@@ -410,8 +410,11 @@ def test_records_pages_and_media_hold_only_what_the_role_may_see(site: Site, rol
         where = f"{record.record_type} {record.local_id}"
         text = json.dumps(api.json(), ensure_ascii=False)
         findings.scan(site, f"record JSON {where}", text)
-        page = site.get(role, f"/records/{record_id}")
-        findings.scan(site, f"record page {where}", html.unescape(page.text))
+        # Pages of the records an investigator shares with journalists are read as
+        # journalists; the investigator's run reads the pages of its own level.
+        if not (role is Role.INVESTIGATOR and record.level < Level.CONFIDENTIAL):
+            page = site.get(role, f"/records/{record_id}")
+            findings.scan(site, f"record page {where}", html.unescape(page.text))
         shown = site.scanner.scan(text)
         for cell in record.cells:
             if may_see(role, cell) and cell not in shown and cell.field not in NOT_SHOWN:
