@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import httpx2 as httpx
@@ -77,11 +78,28 @@ def _count(es: Elasticsearch, index: str) -> int:
         return 0
 
 
+# Photos of the caesar-scale bundle loaded while the node is killed: enough that the
+# load is well under way at the kill (after 5,000) and still has most of its work ahead.
+MIDLOAD_PHOTOS = 15_000
+
+
+def _first_photos(source: Path, target: Path, count: int) -> None:
+    """A bundle of the first `count` photos of `source`, its media hard-linked."""
+    target.mkdir()
+    shutil.copy(source / "collection.yaml", target / "collection.yaml")
+    shutil.copytree(source / "media", target / "media", copy_function=os.link)
+    with (source / "photos.csv").open(encoding="utf-8", newline="") as rows:
+        reader = csv.reader(rows)
+        with (target / "photos.csv").open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows(islice(reader, count + 1))  # the header and `count`
+
+
 def test_a_node_killed_mid_load_loses_nothing(node: ScratchNode, tmp_path: Path) -> None:
     """SIGKILL the node while `indexer load` runs, restart it: the load waits, resends
     what was not confirmed, and the index then equals the source, record for record."""
     generate(tmp_path / "demo", scale="caesar", seed=7)
-    bundle = tmp_path / "demo" / "caesar"
+    bundle = tmp_path / "midload"
+    _first_photos(tmp_path / "demo" / "caesar", bundle, MIDLOAD_PHOTOS)
     env = os.environ | {
         "ELASTICSEARCH_URL": node.spec.url,
         "EVIDENCE_INDEX_PREFIX": "midload",
@@ -101,14 +119,16 @@ def test_a_node_killed_mid_load_loses_nothing(node: ScratchNode, tmp_path: Path)
     node.start()
     out, err = loading.communicate(timeout=600)
     assert loading.returncode == 0, err.decode()
-    assert "read 53275, indexed 53275, unchanged 0, rejected 0" in out.decode()
+    assert f"read {MIDLOAD_PHOTOS}, indexed {MIDLOAD_PHOTOS}, unchanged 0, rejected 0" in (
+        out.decode()
+    )
     assert "Elasticsearch was unavailable" in err.decode()
 
     # Counts and hashes: every source row is in the index with its image's SHA-256.
     es.indices.refresh(index="midload-photo")
     with (bundle / "photos.csv").open(encoding="utf-8") as handle:
         rows = {row["photo_id"]: row["file"] for row in csv.DictReader(handle)}
-    assert _count(es, "midload-photo") == len(rows) == 53_275
+    assert _count(es, "midload-photo") == len(rows) == MIDLOAD_PHOTOS
     indexed = {
         hit["_source"]["local_id"]: hit["_source"]["sha256"]
         for hit in helpers.scan(
@@ -122,7 +142,7 @@ def test_a_node_killed_mid_load_loses_nothing(node: ScratchNode, tmp_path: Path)
 
     # And what the index holds is what the source says: a second load finds no change.
     again = subprocess.run(load, env=env, capture_output=True, text=True, timeout=600)
-    assert "indexed 0, unchanged 53275, rejected 0" in again.stdout, again.stderr
+    assert f"indexed 0, unchanged {MIDLOAD_PHOTOS}, rejected 0" in again.stdout, again.stderr
     es.close()
 
 
