@@ -72,6 +72,11 @@ class FactIn(BaseModel):
 class Fact(FactIn):
     fact_id: str
     order: int = 0
+    author_saw_protected: bool = Field(
+        default=False,
+        description="Written by someone who could read protected names; they are withheld "
+        "from readers who cannot.",
+    )
     citations: list[Citation] = []  # type: ignore[assignment]
     earliest: str | None = None
     latest: str | None = None
@@ -90,13 +95,20 @@ class Chronology(BaseModel):
     hidden_facts: int = Field(default=0, description="Facts citing records you cannot see.")
 
 
-def dated(fact_in: FactIn, fact_id: str, order: int, citations: list[Citation]) -> Fact:
+def dated(
+    fact_in: FactIn,
+    fact_id: str,
+    order: int,
+    citations: list[Citation],
+    author_saw_protected: bool = False,
+) -> Fact:
     """A stored fact with its date bounds worked out."""
     when = parse_fuzzy_date(fact_in.date)
     return Fact(
         **fact_in.model_dump(exclude={"citations"}),
         fact_id=fact_id,
         order=order,
+        author_saw_protected=author_saw_protected,
         citations=citations,
         earliest=when.earliest.isoformat() if when else None,
         latest=when.latest.isoformat() if when else None,

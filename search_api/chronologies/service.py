@@ -38,7 +38,11 @@ Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 def _withheld_from(fact: Fact, records: dict[str, dict[str, Any]]) -> Fact:
     """The fact with the protected names of the records it cites withheld from its
-    text, quotes and note: for readers below investigator, whoever wrote it."""
+    text, quotes and note, for a reader below investigator when its author could read
+    them. What a reader who never could wrote is shown as written: withholding it would
+    tell them which of their guesses is a protected name."""
+    if not fact.author_saw_protected:
+        return fact
     redactor = Redactor(
         Protected(row["value"], row["field"], Kind(row["kind"]))
         for citation in fact.citations
@@ -67,7 +71,8 @@ def _shape(
     access: AccessContext,
 ) -> Chronology:
     """The chronology as `access` may read it: facts citing records it cannot see are
-    counted, not shown; below investigator, protected names are withheld."""
+    counted, not shown; below investigator, protected names are withheld from facts
+    written by someone who could read them."""
     facts = [Fact.model_validate(fact) for fact in source.get("facts", [])]
     shown = [f for f in facts if all(c.stable_id in records for c in f.citations)]
     if not access.sees_protected_fields:
@@ -126,6 +131,10 @@ class ChronologyService:
     store: Store
     chronologies: ChronologyStore
     caller: Caller
+
+    @property
+    def _sees_protected(self) -> bool:
+        return self.caller.access.sees_protected_fields
 
     async def _visible(self, ids: set[str]) -> dict[str, dict[str, Any]]:
         if not ids:
@@ -203,7 +212,7 @@ class ChronologyService:
         fact_id = "f-" + secrets.token_hex(6)
 
         def change(source: dict[str, Any]) -> dict[str, Any]:
-            fact = dated(fact_in, fact_id, 0, citations)
+            fact = dated(fact_in, fact_id, 0, citations, self._sees_protected)
             fact.order = _next_order(source["facts"], fact)
             return source | {"facts": [*source["facts"], fact.model_dump(mode="json")]}
 
@@ -232,7 +241,8 @@ class ChronologyService:
         citations = await self._citations(fact_in)
 
         def edit(old: dict[str, Any]) -> dict[str, Any]:
-            return dated(fact_in, fact_id, old["order"], citations).model_dump(mode="json")
+            fact = dated(fact_in, fact_id, old["order"], citations, self._sees_protected)
+            return fact.model_dump(mode="json")
 
         return await self._change(
             chronology_id,

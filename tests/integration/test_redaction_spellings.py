@@ -16,10 +16,11 @@ from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.ids import stable_id
+from evidence.indices import users_index
 from evidence.settings import Settings
 from indexer.load import load_bundle
 from search_api.app import create_app
-from tests.conftest import role_headers
+from tests.conftest import bearer_headers, role_headers
 
 # Metadata Latin, text in Arabic, in a second transliteration with `al-`, by surname.
 LATIN_WITNESS = "Zuhair Qatrannabi"
@@ -88,7 +89,7 @@ def _write_bundle(root: Path) -> None:
 @pytest.fixture(scope="module")
 def app(
     base_settings: Settings, es_node: object, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
+) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]], Settings]]:
     settings = base_settings.model_copy(update={"index_prefix": f"s{uuid.uuid4().hex[:12]}"})
     root = tmp_path_factory.mktemp("spellings") / "bundle"
     _write_bundle(root)
@@ -97,7 +98,7 @@ def app(
     assert (report.indexed, report.rejections) == (3, [])
     try:
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-            yield client, role_headers(settings)
+            yield client, role_headers(settings), settings
     finally:
         es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_prefix}-*")))
         es.close()
@@ -123,7 +124,7 @@ def _words_of(form: str) -> list[str]:
 
 
 def test_record_pages_json_and_timeline_never_show_a_protected_form(app) -> None:
-    client, headers = app
+    client, headers, _ = app
     role = Role.JOURNALIST
     outputs = {
         f"/api/records/{rid}": client.get(f"/api/records/{rid}", headers=headers[role])
@@ -141,7 +142,7 @@ def test_record_pages_json_and_timeline_never_show_a_protected_form(app) -> None
 
 
 def test_visitors_do_not_learn_the_restricted_records_exist(app) -> None:
-    client, _ = app
+    client, _, _ = app
     for rid in RECORDS:
         assert client.get(f"/api/records/{rid}").status_code == 404
     assert client.get("/api/search", params={"q": VICTIM}).json()["total"] == 0
@@ -149,7 +150,7 @@ def test_visitors_do_not_learn_the_restricted_records_exist(app) -> None:
 
 @pytest.mark.parametrize("form", PROTECTED_FORMS)
 def test_no_spelling_finds_the_record_for_a_journalist(app, form: str) -> None:
-    client, headers = app
+    client, headers, _ = app
     for path in ("/api/search", "/api/timeline"):
         found = client.get(path, params={"q": form}, headers=headers[Role.JOURNALIST]).json()
         assert found["total"] == 0, f"{form!r} finds {found['total']} via {path}"
@@ -158,7 +159,7 @@ def test_no_spelling_finds_the_record_for_a_journalist(app, form: str) -> None:
 
 
 def test_investigators_read_every_form_as_written(app) -> None:
-    client, headers = app
+    client, headers, _ = app
     pages = "".join(
         client.get(f"/api/records/{rid}", headers=headers[Role.INVESTIGATOR]).text
         for rid in RECORDS
@@ -182,43 +183,66 @@ def _chronology_with(client: TestClient, headers: dict[str, str], fact: dict[str
     return str(chronology_id["id"])
 
 
-def test_chronology_facts_and_quotes_withhold_the_cited_records_names_below_investigator(
+FACT = {
+    "date": "2013-02",
+    "text": f"{LATIN_WITNESS_FORMS[1]} was arrested",
+    "note": f"ask {ARABIC_FAMILY_FORMS[0]}",
+    "citations": [
+        {
+            "stable_id": RECORDS[0],
+            "quote": f"{LATIN_WITNESS_FORMS[0]} / {LATIN_WITNESS_FORMS[2]} / {ALIAS}",
+        }
+    ],
+}
+NAMED = ("Katranabi", "Qatrannabi", "Zaydoun", "Barghouthli")
+
+
+def _everything(client: TestClient, headers: dict[str, str], chronology_id: str) -> str:
+    """The chronology as JSON and in every export format, as one text."""
+    outputs = [client.get(f"/api/chronologies/{chronology_id}", headers=headers).text]
+    outputs += [
+        client.get(
+            f"/api/chronologies/{chronology_id}/export", params={"format": fmt}, headers=headers
+        ).text
+        for fmt in ("csv", "json", "html")
+    ]
+    return "\n".join(outputs)
+
+
+def test_a_fact_written_by_an_investigator_is_withheld_from_its_author_once_lowered(
     app,
 ) -> None:
-    """A quote typed with the name in it, citing the record: the journalist who reads the
-    chronology (and its exports) gets it withheld; an investigator keeps it."""
-    client, headers = app
-    quote = f"{LATIN_WITNESS_FORMS[0]} / {LATIN_WITNESS_FORMS[2]} / {ALIAS}"
-    fact = {
-        "date": "2013-02",
-        "text": f"{LATIN_WITNESS_FORMS[1]} was arrested",
-        "note": f"ask {ARABIC_FAMILY_FORMS[0]}",
-        "citations": [{"stable_id": RECORDS[0], "quote": quote}],
-    }
-    for role in (Role.JOURNALIST, Role.INVESTIGATOR):
-        chronology_id = _chronology_with(client, headers[role], fact)
-        outputs = [client.get(f"/api/chronologies/{chronology_id}", headers=headers[role]).text]
-        outputs += [
-            client.get(
-                f"/api/chronologies/{chronology_id}/export",
-                params={"format": fmt},
-                headers=headers[role],
-            ).text
-            for fmt in ("csv", "json", "html")
-        ]
-        everything = "\n".join(outputs)
-        shown = [
-            w for w in ("Katranabi", "Qatrannabi", "Zaydoun", "Barghouthli") if w in everything
-        ]
-        if role is Role.JOURNALIST:
-            assert shown == [], f"journalist reads {shown}"
-            assert all("[withheld]" in output for output in outputs)
-        else:
-            assert len(shown) == 4, f"investigator reads only {shown}"
+    """The investigator who wrote a fact naming the witness is later lowered to
+    journalist (as an admin would): the names in its text, note and quotes are
+    withheld, by the rules of the record it cites. Admins still read them."""
+    client, _, settings = app
+    lawyer = bearer_headers(settings, {"lawyer16": Role.INVESTIGATOR})["lawyer16"]
+    chronology_id = _chronology_with(client, lawyer, FACT)
+    assert all(w in _everything(client, lawyer, chronology_id) for w in NAMED)
+    with Elasticsearch(settings.es_url) as es:
+        es.update(
+            index=users_index(settings.index_prefix),
+            id="lawyer16",
+            doc={"role": Role.JOURNALIST.value},
+            refresh=True,
+        )
+    lowered = _everything(client, lawyer, chronology_id)
+    assert [w for w in NAMED if w in lowered] == [], "the lowered author reads the names"
+    assert "[withheld]" in lowered
+
+
+def test_a_journalist_gets_back_what_they_typed_so_withholding_is_no_oracle(app) -> None:
+    """Withholding a journalist's own quote would confirm which guess is the protected
+    name: what a journalist wrote comes back as written."""
+    client, headers, _ = app
+    chronology_id = _chronology_with(client, headers[Role.JOURNALIST], FACT)
+    shown = _everything(client, headers[Role.JOURNALIST], chronology_id)
+    assert all(w in shown for w in NAMED)
+    assert "[withheld]" not in shown
 
 
 def test_an_investigator_adding_a_timeline_event_keeps_its_full_description(app) -> None:
-    client, headers = app
+    client, headers, _ = app
     investigator = headers[Role.INVESTIGATOR]
     timeline = client.get("/api/timeline", params={"q": "arrested"}, headers=investigator).json()
     (event,) = [e for entry in timeline["entries"] for e in entry["events"]]
