@@ -1,0 +1,98 @@
+"""Leak suite, adversarial: what a journalist (or a visitor) could learn about a
+protected identity by probing, rather than by reading what the archive shows.
+
+One small bundle: a restricted testimony whose witness is named in its transcript. A
+journalist may read and cite that record, so every probe below is one a real account
+could make.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from fastapi.testclient import TestClient
+
+from evidence.access import Role
+from evidence.ids import stable_id
+from evidence.settings import Settings
+from indexer.load import load_bundle
+from search_api.app import create_app
+from tests.conftest import role_headers
+
+COLLECTION = "advprobe"
+WITNESS = "Rana al-Ahmad"
+TRANSCRIPT_RECORD = stable_id(COLLECTION, "testimony", "t-2")
+TRANSCRIPT = "{} was taken from her home in Daraa.\nShe was held for a month.\n"
+
+
+@pytest.fixture(scope="module")
+def site(
+    tmp_path_factory: pytest.TempPathFactory, base_settings: Settings, es_node: Any
+) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
+    """The bundle loaded under a prefix of its own, and headers for every role."""
+    settings = base_settings.model_copy(update={"index_prefix": f"tadv{uuid.uuid4().hex[:12]}"})
+    root: Path = tmp_path_factory.mktemp("adv") / COLLECTION
+    root.mkdir()
+    (root / "collection.yaml").write_text(
+        f"id: {COLLECTION}\ntitle: Adversarial probes\nsynthetic: true\n"
+        "default_confidentiality: restricted\n",
+        encoding="utf-8",
+    )
+    testimony = {
+        "testimony_id": "t-1",
+        "witness_pseudonym": "Witness K",
+        "witness_name": WITNESS,
+        "interview_date": "2014-05-02",
+        "language": "en",
+        "text": f"{WITNESS} told us she was held in the branch for a month in 2012.",
+    }
+    (root / "testimonies.jsonl").write_text(json.dumps(testimony) + "\n", encoding="utf-8")
+    # A transcript kept as a plain file beside its sidecar (its bytes are its text), and
+    # named after the witness, as archives often name them.
+    (root / "testimonies").mkdir()
+    (root / "testimonies" / "rana-al-ahmad.txt").write_text(
+        TRANSCRIPT.format(WITNESS), encoding="utf-8"
+    )
+    (root / "testimonies" / "rana-al-ahmad.txt.yaml").write_text(
+        f"testimony_id: t-2\nwitness_pseudonym: Witness L\nwitness_name: {WITNESS}\nlanguage: en\n",
+        encoding="utf-8",
+    )
+    es = Elasticsearch(settings.es_url, request_timeout=30)
+    try:
+        load_bundle(es, settings.index_prefix, root)
+        headers = role_headers(settings)
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield client, headers
+    finally:
+        names = list(es.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all"))
+        if names:
+            es.indices.delete(index=",".join(names))
+        es.close()
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN])
+def test_custody_does_not_name_the_file_after_the_witness(
+    site: tuple[TestClient, dict[Role, dict[str, str]]], role: Role
+) -> None:
+    """Custody notes where a record came from: a file named after the witness is named
+    there as the record's withheld source is, on the record page and its JSON twin."""
+    client, headers = site
+    record = client.get(f"/api/records/{TRANSCRIPT_RECORD}", headers=headers[role])
+    page = client.get(f"/records/{TRANSCRIPT_RECORD}", headers=headers[role])
+    if role is Role.PUBLIC:
+        assert record.status_code == 404 and "rana" not in page.text.lower()
+        return
+    assert record.status_code == 200 and page.status_code == 200, record.text
+    custody = json.dumps(record.json()["custody"])
+    assert "testimonies/" in custody, "custody no longer says where the record came from"
+    # Custody is one history for every reader: it names the file as its source is
+    # named to those below investigator; investigators read the source itself.
+    assert "rana" not in custody.lower(), custody
+    if role is Role.JOURNALIST:
+        assert "rana" not in page.text.lower() and "rana" not in record.text.lower()
