@@ -27,6 +27,10 @@ from tests.conftest import role_headers
 
 COLLECTION = "advprobe"
 WITNESS = "Rana al-Ahmad"
+# The contact as the metadata gives it, and as a Syrian transcript writes it.
+CONTACT = "+963 944 123 456"
+CONTACT_AT_HOME = "0944 123 456"
+CONTACT_RECORD = stable_id(COLLECTION, "testimony", "t-1")
 TRANSCRIPT_RECORD = stable_id(COLLECTION, "testimony", "t-2")
 TRANSCRIPT = "{} was taken from her home in Daraa.\nShe was held for a month.\n"
 
@@ -48,9 +52,11 @@ def site(
         "testimony_id": "t-1",
         "witness_pseudonym": "Witness K",
         "witness_name": WITNESS,
+        "witness_contact": CONTACT,
         "interview_date": "2014-05-02",
         "language": "en",
-        "text": f"{WITNESS} told us she was held in the branch for a month in 2012.",
+        "text": f"{WITNESS} told us she was held in the branch for a month in 2012. "
+        f"Reach her on {CONTACT_AT_HOME} or ٠٩٤٤١٢٣٤٥٦.",
     }
     (root / "testimonies.jsonl").write_text(json.dumps(testimony) + "\n", encoding="utf-8")
     # A transcript kept as a plain file beside its sidecar (its bytes are its text), and
@@ -96,3 +102,28 @@ def test_custody_does_not_name_the_file_after_the_witness(
     assert "rana" not in custody.lower(), custody
     if role is Role.JOURNALIST:
         assert "rana" not in page.text.lower() and "rana" not in record.text.lower()
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN])
+def test_a_witness_telephone_in_its_national_form_is_withheld(
+    site: tuple[TestClient, dict[Role, dict[str, str]]], role: Role
+) -> None:
+    """The metadata gives the number with its country code; the transcript dials it at
+    home (`0944 ...`) and in Arabic-Indic digits. Neither reaches a journalist, nor
+    finds the record for one; investigators read and find it as written."""
+    client, headers = site
+    record = client.get(f"/api/records/{CONTACT_RECORD}", headers=headers[role])
+    found = client.get("/api/search", params={"q": "0944"}, headers=headers[role])
+    assert found.status_code == 200, found.text
+    if role is Role.PUBLIC:
+        assert record.status_code == 404 and found.json()["total"] == 0
+        return
+    assert record.status_code == 200, record.text
+    text = " ".join(page["text"] for page in record.json()["pages"])
+    shown = [form for form in (CONTACT_AT_HOME, "٠٩٤٤١٢٣٤٥٦", "123 456") if form in text]
+    if role is Role.JOURNALIST:
+        assert shown == [], f"the journalist reads {shown}"
+        assert found.json()["total"] == 0
+    else:
+        assert shown == [CONTACT_AT_HOME, "٠٩٤٤١٢٣٤٥٦", "123 456"]
+        assert found.json()["total"] == 1
