@@ -330,6 +330,10 @@ def build_document(
     title = withholding.text("title", parts.title)
     if title != parts.title:
         unredacted["title"] = parts.title
+    # An id may be a name too (`rana-al-ahmad-2014`); the stable id is its hash.
+    local_id = withholding.text("local_id", record.local_id)
+    if local_id != record.local_id:
+        unredacted["local_id"] = record.local_id
     # A file may be named after the witness (`testimonies/rana-al-ahmad.md`).
     source = {
         "file": withholding.text("source.file", raw.origin.file),
@@ -408,7 +412,7 @@ def build_document(
         "stable_id": stable_id(collection.id, raw.record_type, record.local_id),
         "record_type": raw.record_type,
         "collection": collection.id,
-        "local_id": record.local_id,
+        "local_id": local_id,
         "title": title,
         "synthetic": collection.synthetic,
         "confidentiality": level.label,

@@ -35,6 +35,9 @@ CONTACT_RECORD = stable_id(COLLECTION, "testimony", "t-1")
 MAIL = "r.ahmad1990@gmail.com"
 MAIL_SPOKEN = "r.ahmad1990 at gmail dot com"
 MAIL_RECORD = stable_id(COLLECTION, "testimony", "t-3")
+# A testimony whose id the archive made from the witness's name.
+NAMED_ID = "rana-al-ahmad-2014"
+NAMED_RECORD = stable_id(COLLECTION, "testimony", NAMED_ID)
 TRANSCRIPT_RECORD = stable_id(COLLECTION, "testimony", "t-2")
 TRANSCRIPT = "{} was taken from her home in Daraa.\nShe was held for a month.\n"
 
@@ -62,6 +65,13 @@ def site(
         "text": f"{WITNESS} told us she was held in the branch for a month in 2012. "
         f"Reach her on {CONTACT_AT_HOME} or ٠٩٤٤١٢٣٤٥٦.",
     }
+    named = {
+        "testimony_id": NAMED_ID,
+        "witness_pseudonym": "Witness N",
+        "witness_name": WITNESS,
+        "language": "en",
+        "text": "She was held in the branch in 2013.",
+    }
     mailed = {
         "testimony_id": "t-3",
         "witness_pseudonym": "Witness M",
@@ -70,7 +80,7 @@ def site(
         "text": f"Write to {MAIL_SPOKEN} for the rest of the list.",
     }
     (root / "testimonies.jsonl").write_text(
-        "".join(json.dumps(t) + "\n" for t in (testimony, mailed)), encoding="utf-8"
+        "".join(json.dumps(t) + "\n" for t in (testimony, mailed, named)), encoding="utf-8"
     )
     # A transcript kept as a plain file beside its sidecar (its bytes are its text), and
     # named after the witness, as archives often name them.
@@ -149,3 +159,32 @@ def test_a_witness_contact_spelt_otherwise_is_withheld(
     else:
         assert shown == list(forms)
         assert stable in {hit["stable_id"] for hit in found.json()["hits"]}
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN])
+def test_a_record_id_made_from_the_witness_name_is_withheld(
+    site: tuple[TestClient, dict[Role, dict[str, str]]], role: Role
+) -> None:
+    """The record's own id (shown on its page, in hits, exports and links) is withheld
+    like its title; the stable id is a hash and still finds it. Investigators read the
+    id as given on the record page."""
+    client, headers = site
+    outputs = {
+        "record": client.get(f"/api/records/{NAMED_RECORD}", headers=headers[role]),
+        "page": client.get(f"/records/{NAMED_RECORD}", headers=headers[role]),
+        "search": client.get("/api/search", params={"q": "Witness N"}, headers=headers[role]),
+        "export": client.get(
+            "/api/export", params={"q": "Witness N", "format": "csv"}, headers=headers[role]
+        ),
+    }
+    if role is Role.PUBLIC:
+        assert outputs["record"].status_code == 404
+        assert outputs["search"].json()["total"] == 0
+        return
+    assert all(r.status_code == 200 for r in outputs.values()), outputs
+    assert NAMED_RECORD in outputs["search"].text and NAMED_RECORD in outputs["export"].text
+    named = [name for name, r in outputs.items() if "rana" in r.text.lower()]
+    if role is Role.JOURNALIST:
+        assert named == [], f"the journalist reads the witness's name in {named}"
+    else:
+        assert outputs["record"].json()["local_id"] == NAMED_ID
