@@ -133,8 +133,19 @@ def _aliases(aliases: list[str], field_name: str) -> list[Protected]:
 
 
 def _is_public(person: PersonIn, record: TestimonyIn) -> bool:
-    return person.role in PUBLIC_ROLES or (
-        person.role == "victim" and "publication" in record.consent
+    """Alleged perpetrators, and victims the testimony may be published about; never
+    the witness, whatever role the list gives her (a witness is often a victim too)."""
+    if not (
+        person.role in PUBLIC_ROLES or (person.role == "victim" and "publication" in record.consent)
+    ):
+        return False
+    witness = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
+    witness += _aliases(record.witness_aliases, "witness_aliases")
+    # The whole name, in any spelling: a shared surname alone is a relative, or no one.
+    return not any(
+        found.rule.startswith(("full name", "single name"))
+        for name in [person.name, *person.aliases]
+        for found in Redactor(witness).find(name)
     )
 
 

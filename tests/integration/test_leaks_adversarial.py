@@ -35,6 +35,7 @@ CONTACT_RECORD = stable_id(COLLECTION, "testimony", "t-1")
 MAIL = "r.ahmad1990@gmail.com"
 MAIL_SPOKEN = "r.ahmad1990 at gmail dot com"
 MAIL_RECORD = stable_id(COLLECTION, "testimony", "t-3")
+SURVIVOR_RECORD = stable_id(COLLECTION, "testimony", "t-5")
 # A testimony whose id the archive made from the witness's name.
 NAMED_ID = "rana-al-ahmad-2014"
 NAMED_RECORD = stable_id(COLLECTION, "testimony", NAMED_ID)
@@ -72,6 +73,20 @@ def site(
         "language": "en",
         "text": "She was held in the branch in 2013.",
     }
+    # The witness tells of her own detention and lists herself among its victims; the
+    # testimony may be published, which makes other victims public, not her.
+    survivor = {
+        "testimony_id": "t-5",
+        "witness_pseudonym": "Witness S",
+        "witness_name": "Samira Haddad",
+        "consent": ["publication"],
+        "persons": [
+            {"name": "Samira al-Haddad", "role": "victim"},
+            {"name": "Omar Khatib", "role": "victim"},
+        ],
+        "language": "en",
+        "text": "Samira Haddad and Omar Khatib were held together.",
+    }
     mailed = {
         "testimony_id": "t-3",
         "witness_pseudonym": "Witness M",
@@ -80,7 +95,8 @@ def site(
         "text": f"Write to {MAIL_SPOKEN} for the rest of the list.",
     }
     (root / "testimonies.jsonl").write_text(
-        "".join(json.dumps(t) + "\n" for t in (testimony, mailed, named)), encoding="utf-8"
+        "".join(json.dumps(t) + "\n" for t in (testimony, mailed, named, survivor)),
+        encoding="utf-8",
     )
     # A transcript kept as a plain file beside its sidecar (its bytes are its text), and
     # named after the witness, as archives often name them.
@@ -188,3 +204,25 @@ def test_a_record_id_made_from_the_witness_name_is_withheld(
         assert named == [], f"the journalist reads the witness's name in {named}"
     else:
         assert outputs["record"].json()["local_id"] == NAMED_ID
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN])
+def test_a_witness_listed_among_published_victims_stays_protected(
+    site: tuple[TestClient, dict[Role, dict[str, str]]], role: Role
+) -> None:
+    """Consent to publication makes the victims public; the witness among them (in any
+    spelling) stays protected: not in the persons list, its facet or its name search."""
+    client, headers = site
+    record = client.get(f"/api/records/{SURVIVOR_RECORD}", headers=headers[role])
+    found = client.get("/api/search", params={"q": "Samira Haddad"}, headers=headers[role])
+    if role is Role.PUBLIC:
+        assert record.status_code == 404 and found.json()["total"] == 0
+        return
+    assert record.status_code == 200, record.text
+    persons = [p["name"] for p in record.json()["persons"]]
+    if role is Role.JOURNALIST:
+        assert persons == ["Omar Khatib"], "the other victim is still published"
+        assert "Samira" not in record.text and found.json()["total"] == 0
+    else:
+        assert "Samira al-Haddad" in record.text
+        assert SURVIVOR_RECORD in {hit["stable_id"] for hit in found.json()["hits"]}
