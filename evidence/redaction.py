@@ -69,6 +69,12 @@ _CONTACT_SEPARATORS = r"[\s\-.()/]*"
 _CONTACT_CHARS = re.compile(r"[\w@]")
 # Arabic-Indic and Eastern Arabic-Indic digits: a number is the same in either script.
 _DIGIT_FORMS = {str(d): f"{d}{chr(0x660 + d)}{chr(0x6F0 + d)}" for d in range(10)}
+_ANY_DIGIT = "[" + "".join(_DIGIT_FORMS.values()) + "]"
+# The digits of a telephone number a national form keeps whatever the country code and
+# trunk prefix: the subscriber's number, eight digits or more in most countries.
+_PHONE_TAIL = 8
+# A mailbox this long is withheld on its own, however the address around it is spelt.
+_MAILBOX_CHARS = 4
 _ASCII_DIGITS = str.maketrans(
     {chr(0x660 + d): str(d) for d in range(10)} | {chr(0x6F0 + d): str(d) for d in range(10)}
 )
@@ -548,6 +554,21 @@ def _contact_char(char: str) -> str:
     return f"[{_DIGIT_FORMS[char]}]" if char in _DIGIT_FORMS else re.escape(char)
 
 
+def _contact_patterns(chars: list[str]) -> list[re.Pattern[str]]:
+    """The contact as given; an e-mail address's mailbox alone; and a telephone number's
+    last digits, with the digits written just before them: `+963 944 123 456` is
+    dialled `0944 123 456` at home, and a transcript writes it either way."""
+    patterns = [re.compile(_CONTACT_SEPARATORS.join(map(_contact_char, chars)), re.IGNORECASE)]
+    if "@" in chars and len(local := chars[: chars.index("@")]) >= _MAILBOX_CHARS:
+        # `rana.ahmad at example dot org`: the mailbox names its owner on its own.
+        mailbox = _CONTACT_SEPARATORS.join(map(_contact_char, local))
+        patterns.append(re.compile(rf"(?<![\w@]){mailbox}(?!\w)", re.IGNORECASE))
+    if len(chars) > _PHONE_TAIL and all(c in _DIGIT_FORMS for c in chars):
+        tail = _CONTACT_SEPARATORS.join(map(_contact_char, chars[-_PHONE_TAIL:]))
+        patterns.append(re.compile(f"{_ANY_DIGIT}*{tail}"))
+    return patterns
+
+
 class Redactor:
     """The protected values of one record, ready to find them in any of its texts."""
 
@@ -555,10 +576,11 @@ class Redactor:
         values = list(dict.fromkeys(p for p in protected if p.value.strip()))
         self._names = [_Name(p) for p in values if p.kind is not Kind.CONTACT and _parts(p.value)]
         self._contacts = [
-            (p, re.compile(_CONTACT_SEPARATORS.join(map(_contact_char, chars)), re.IGNORECASE))
+            (p, pattern)
             for p in values
             if p.kind is Kind.CONTACT
             and len(chars := _CONTACT_CHARS.findall(p.value.translate(_ASCII_DIGITS))) >= 3
+            for pattern in _contact_patterns(chars)
         ]
 
     def __bool__(self) -> bool:

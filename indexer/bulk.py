@@ -194,7 +194,12 @@ def _changed_only(
             if refused := refusal(writer, level, document["confidentiality"]):
                 report.rejections.append(origin.reject("confidentiality", refused))
                 continue
-            where = f"{origin.file} line {origin.line}; sha256 {document.get('sha256') or 'n/a'}"
+            # The file as the record's source names it: withheld where it is named after
+            # a protected person, since every reader of the record reads its custody.
+            where = (
+                f"{document['source']['file']} line {origin.line}; "
+                f"sha256 {document.get('sha256') or 'n/a'}"
+            )
             planned = _Planned(document, origin, events)
             if before is None:
                 document["custody"] = [_event("ingested", now, where, writer)]

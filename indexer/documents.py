@@ -133,8 +133,19 @@ def _aliases(aliases: list[str], field_name: str) -> list[Protected]:
 
 
 def _is_public(person: PersonIn, record: TestimonyIn) -> bool:
-    return person.role in PUBLIC_ROLES or (
-        person.role == "victim" and "publication" in record.consent
+    """Alleged perpetrators, and victims the testimony may be published about; never
+    the witness, whatever role the list gives her (a witness is often a victim too)."""
+    if not (
+        person.role in PUBLIC_ROLES or (person.role == "victim" and "publication" in record.consent)
+    ):
+        return False
+    witness = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
+    witness += _aliases(record.witness_aliases, "witness_aliases")
+    # The whole name, in any spelling: a shared surname alone is a relative, or no one.
+    return not any(
+        found.rule.startswith(("full name", "single name"))
+        for name in [person.name, *person.aliases]
+        for found in Redactor(witness).find(name)
     )
 
 
@@ -330,6 +341,10 @@ def build_document(
     title = withholding.text("title", parts.title)
     if title != parts.title:
         unredacted["title"] = parts.title
+    # An id may be a name too (`rana-al-ahmad-2014`); the stable id is its hash.
+    local_id = withholding.text("local_id", record.local_id)
+    if local_id != record.local_id:
+        unredacted["local_id"] = record.local_id
     # A file may be named after the witness (`testimonies/rana-al-ahmad.md`).
     source = {
         "file": withholding.text("source.file", raw.origin.file),
@@ -408,7 +423,7 @@ def build_document(
         "stable_id": stable_id(collection.id, raw.record_type, record.local_id),
         "record_type": raw.record_type,
         "collection": collection.id,
-        "local_id": record.local_id,
+        "local_id": local_id,
         "title": title,
         "synthetic": collection.synthetic,
         "confidentiality": level.label,

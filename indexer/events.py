@@ -79,15 +79,20 @@ def _unredacted(document: dict[str, Any]) -> dict[str, Any]:
 def _photo(document: dict[str, Any]) -> list[dict[str, Any]]:
     body = document.get("body_id")
     what = document.get("findings") or "no findings recorded"
-    full = _unredacted(document).get("findings")
+    unredacted = _unredacted(document)
+    full = unredacted.get("findings")
+    local_id = document["local_id"]
+    full_id = unredacted.get("local_id", local_id)
+    if full_id != local_id:
+        full = full or what
     group = f"{document['collection']}:{body}" if body else None
     event = _event(
         document,
         1,
         "photographed",
         document.get("date"),
-        f"Photographed ({document['local_id']}): {what}",
-        f"Photographed ({document['local_id']}): {full}" if full else None,
+        f"Photographed ({local_id}): {what}",
+        f"Photographed ({full_id}): {full}" if full else None,
     )
     if group:
         event["group_key"] = group
