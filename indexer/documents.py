@@ -370,6 +370,12 @@ def build_document(
         protected["person_roles"] = sorted(every_role)
     if public_pages != pages:
         protected["pages"] = [{"n": n, "text": t} for n, t in enumerate(pages, start=1)]
+    sha256 = extracted.file_sha256 or raw.document_sha256
+    if public_pages != pages and sha256 == raw.document_sha256:
+        # A transcript's hash would confirm a guessed name offline (put the guess where
+        # `[withheld]` stands, hash, compare): it is for the roles that read the names.
+        unredacted["sha256"] = sha256
+        sha256 = None
     if unredacted:
         protected["unredacted"] = unredacted
     protected_values = [p.value for p in parts.protected]
@@ -438,7 +444,7 @@ def build_document(
         # Roles of the persons every reader may see; protected persons' roles are under
         # protected.persons, so a role filter cannot single out records by them.
         "person_roles": sorted({p["role"] for p in parts.public_persons}),
-        "sha256": extracted.file_sha256 or raw.document_sha256,
+        "sha256": sha256,
         "source": source,
         "pages": [
             {"n": n, "text": t, "terms": analysed_text(t)}

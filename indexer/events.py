@@ -63,6 +63,8 @@ def _event(
     protected: dict[str, Any] = {}
     if persons := document.get("protected", {}).get("persons"):
         protected["persons"] = persons
+    if full_sha256 := _unredacted(document).get("sha256"):
+        protected["sha256"] = full_sha256
     if full_description and full_description != description:
         protected["description"] = full_description
         protected["search_text"] = analysed_text(full_description)

@@ -16,6 +16,7 @@ from evidence.analysis import analyse, stem
 from evidence.names import name_keys
 from search_api.facets import facet_aggregations, facet_filters
 from search_api.params import SearchParams, Sort
+from search_api.readable import UNREDACTED
 from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term, parse_query
 
 __all__ = [
@@ -220,7 +221,8 @@ def build_search(
         "query": restrict(query, access),
         "size": params.size,
         "track_total_hits": True,
-        "_source": HIT_FIELDS,
+        # Roles that read protected names get the text as given too (`search_api.readable`).
+        "_source": HIT_FIELDS + ([UNREDACTED] if access.sees_protected_fields else []),
         "sort": _SORTS[params.sort],
     }
     if filters and with_aggregations:

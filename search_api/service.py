@@ -29,9 +29,10 @@ from search_api.models import (
 from search_api.paging import PitChains
 from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
+from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
 from search_api.syntax import parse_query
-from search_api.timeline import build_timeline, group_events, readable_event
+from search_api.timeline import build_timeline, group_events
 from search_api.urls import Links, query_string
 
 __all__ = ["EXPORT_FIELDS", "export_rows", "search", "timeline"]
@@ -43,27 +44,27 @@ _SUMMARY = {
 }
 
 
-def _snippets(hit: dict[str, Any], terms: MatchTerms) -> list[Snippet]:
+def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) -> list[Snippet]:
     found = [
         Snippet(html=fragment, page=inner["_source"]["n"])
         for inner in hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
         for fragment in snippets(inner["_source"].get("text", ""), terms, limit=1)
     ]
-    findings = hit["_source"].get("findings")
+    findings = source.get("findings")
     if not found and findings:
         marked = snippets(findings, terms, limit=1)
         found = [Snippet(html=marked[0] if marked else html.escape(findings))]
     return found
 
 
-def _hit(hit: dict[str, Any], terms: MatchTerms) -> SearchHit:
-    source = hit["_source"]
+def _hit(hit: dict[str, Any], terms: MatchTerms, access: AccessContext) -> SearchHit:
+    source = readable_source(hit["_source"], access)
     summary = {k: source[k] for k in _SUMMARY.get(source["record_type"], ()) if source.get(k)}
     return SearchHit.model_validate(
         source
         | {
             "summary": summary,
-            "snippets": _snippets(hit, terms),
+            "snippets": _snippets(hit, source, terms),
             "has_image": bool(source.get("file")),
         }
     )
@@ -240,7 +241,7 @@ async def search(
         q=params.q,
         total=page.total,
         offset=page.offset,
-        hits=[_hit(hit, terms) for hit in page.hits],
+        hits=[_hit(hit, terms, access) for hit in page.hits],
         facets=_facets(aggs, params, links) if aggs else [],
         histogram=_histogram(aggs, params, links) if aggs else None,
         next_cursor=page.next_cursor,
@@ -272,9 +273,9 @@ async def export_rows(
         "export", params=params.model_dump(mode="json", exclude_defaults=True), q=params.q
     )
     body = build_search(params.without_cursor(), access, with_aggregations=False)
-    body["_source"] = EXPORT_FIELDS
+    body["_source"] = EXPORT_FIELDS + ([UNREDACTED] if access.sees_protected_fields else [])
     async for hit in store.scan(body, access):
-        source = hit["_source"]
+        source = readable_source(hit["_source"], access)
         date = source.get("date") or {}
         origin = source.get("source") or {}
         yield ExportRow(

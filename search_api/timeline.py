@@ -21,7 +21,6 @@ __all__ = [
     "build_timeline",
     "by_year_and_month",
     "group_events",
-    "readable_event",
 ]
 
 TIMELINE_SORT: list[dict[str, Any]] = [
@@ -104,16 +103,6 @@ def _hidden_fields(access: AccessContext) -> list[str]:
     if access.sees_protected_fields:
         return ["search_text", "search_stems", "protected.search_text", "protected.search_stems"]
     return ["search_text", "search_stems", "protected"]
-
-
-def readable_event(source: dict[str, Any], access: AccessContext) -> dict[str, Any]:
-    """An event as the caller may read it: the full description for roles that see
-    protected fields, the one with protected names withheld for everyone else."""
-    event = {k: v for k, v in source.items() if k != "protected"}
-    full = (source.get("protected") or {}).get("description")
-    if full and access.sees_protected_fields:
-        event["description"] = full
-    return event
 
 
 def group_events(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -28,8 +28,8 @@ from search_api.chronologies.models import (
 )
 from search_api.chronologies.store import ChronologyStore
 from search_api.deps import Caller
+from search_api.readable import readable_event
 from search_api.store import Store
-from search_api.timeline import readable_event
 
 __all__ = ["ChronologyService"]
 
@@ -142,8 +142,15 @@ class ChronologyService:
         body = {
             "query": {"ids": {"values": sorted(ids)}},
             "size": len(ids),
-            # `protected.withheld` only serves to withhold names; it is never shown.
-            "_source": ["stable_id", "title", "sha256", "protected.withheld"],
+            # `protected.withheld` only serves to withhold names, and a transcript's hash is
+            # read from `protected` only by roles that read the names (`_citations`).
+            "_source": [
+                "stable_id",
+                "title",
+                "sha256",
+                "protected.withheld",
+                "protected.unredacted.sha256",
+            ],
         }
         hits = (await self.store.search(body, self.caller.access))["hits"]["hits"]
         return {hit["_id"]: hit["_source"] for hit in hits}
@@ -200,10 +207,11 @@ class ChronologyService:
             record = found.get(citation.stable_id)
             if record is None:
                 raise NotFound(f"No record {citation.stable_id} to cite.")
+            sha256 = record.get("sha256")
+            if self._sees_protected:
+                sha256 = sha256 or record.get("protected", {}).get("unredacted", {}).get("sha256")
             citations.append(
-                Citation(
-                    **citation.model_dump(), sha256=record.get("sha256"), title=record.get("title")
-                )
+                Citation(**citation.model_dump(), sha256=sha256, title=record.get("title"))
             )
         return citations
 

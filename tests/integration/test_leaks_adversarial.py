@@ -8,6 +8,7 @@ could make.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -226,3 +227,33 @@ def test_a_witness_listed_among_published_victims_stays_protected(
     else:
         assert "Samira al-Haddad" in record.text
         assert SURVIVOR_RECORD in {hit["stable_id"] for hit in found.json()["hits"]}
+
+
+def test_the_shown_hash_of_a_transcript_cannot_confirm_a_guessed_name(
+    site: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    """The journalist reads the transcript with the name withheld. If the SHA-256 of the
+    original file were shown too, putting a guess in place of `[withheld]` and hashing
+    would confirm the right one offline, with no trace in the audit log. Investigators
+    read the hash wherever a record's hash is shown."""
+    client, headers = site
+    journalist = headers[Role.JOURNALIST]
+    shown = client.get(f"/api/records/{TRANSCRIPT_RECORD}", headers=journalist).json()
+    text = "\f".join(page["text"] for page in shown["pages"])
+    assert "[withheld]" in text and "Rana" not in text
+    outputs = [json.dumps(shown)]
+    for role in (Role.JOURNALIST, Role.INVESTIGATOR):
+        search = client.get("/api/search", params={"q": "Daraa"}, headers=headers[role])
+        export = client.get(
+            "/api/export", params={"q": "Daraa", "format": "ndjson"}, headers=headers[role]
+        )
+        timeline = client.get("/api/timeline", params={"size": 200}, headers=headers[role])
+        if role is Role.JOURNALIST:
+            outputs += [search.text, export.text, timeline.text]
+            digest = hashlib.sha256(TRANSCRIPT.format(WITNESS).encode("utf-8")).hexdigest()
+            assert all(digest not in output for output in outputs), "the hash is shown"
+        else:
+            full = client.get(f"/api/records/{TRANSCRIPT_RECORD}", headers=headers[role]).json()
+            assert full["sha256"] and "Rana" in full["pages"][0]["text"]
+            for answer in (search.text, export.text, timeline.text):
+                assert full["sha256"] in answer, "investigators lose the transcript's hash"
