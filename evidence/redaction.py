@@ -624,9 +624,6 @@ class Redactor:
         found = self._find(text, words)
         return _replaced(text, found), found, self._near_misses(text, words, found)
 
-    def redact_all(self, texts: Sequence[str]) -> list[str]:
-        return [self.redact(text) for text in texts]
-
     def near_misses(self, text: str) -> list[NearMiss]:
         """Words that resemble a part of a protected name but were not withheld."""
         if not self._names or not text:
