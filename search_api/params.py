@@ -12,7 +12,18 @@ from evidence.dates import FuzzyDate, parse_fuzzy_date
 __all__ = ["FACET_PARAMS", "MAX_PAGE_SIZE", "ExportParams", "SearchParams", "Sort"]
 
 MAX_PAGE_SIZE = 100
-FacetValues = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)]
+
+
+def _without_blanks(values: list[str]) -> list[str]:
+    """A form sends every field, filled or not: a blank value selects nothing."""
+    return [value for value in values if value.strip()]
+
+
+FacetValues = Annotated[
+    list[Annotated[str, Field(max_length=200)]],
+    Field(max_length=50),
+    AfterValidator(_without_blanks),
+]
 
 
 def _fuzzy_date_text(value: str | None) -> str | None:

@@ -88,6 +88,17 @@ def test_timeline_groups_frames_and_focuses_on_a_branch_or_case(client, tokens) 
     assert all(e["case_no"] == case for en in focused["entries"] for e in en["events"])
 
 
+def test_the_timeline_forms_empty_fields_filter_nothing(client, tokens) -> None:
+    """The filter form sends every field, filled or not: `facility=&person=&case=` must
+    mean "no filter", not "match the empty value" (which matched nothing)."""
+    lawyer = tokens["lawyer"]
+    branch = _timeline(client, lawyer, branch="215")["total"]
+    with_blanks = _timeline(client, lawyer, branch="215", facility="", person="", case="")
+    assert branch > 0 and with_blanks["total"] == branch
+    search = client.get("/api/search", params={"q": "", "facility": "", "court": " "})
+    assert search.json()["total"] == client.get("/api/search").json()["total"] > 0
+
+
 def test_public_timeline_holds_only_public_events(client, tokens) -> None:
     public = _timeline(client, {}, size=200)
     lawyer = _timeline(client, tokens["lawyer"], size=1)

@@ -158,6 +158,7 @@ TYPED = {
     ("mistake", "message"),
     [
         ({"date": "2012-13-45"}, "Date"),
+        ({"date": "circa 2012"}, "Date"),
         ({"cite": "ab"}, "Cite"),
         ({"page": "0"}, "Page"),
         ({"page": "iii"}, "Page"),
@@ -166,6 +167,7 @@ TYPED = {
     ],
     ids=[
         "bad-date",
+        "circa-without-colon",
         "short-citation-id",
         "page-zero",
         "page-not-a-number",
