@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from evidence.dates import FuzzyDate, parse_fuzzy_date
+from evidence.gazetteer import load_gazetteer
 
 __all__ = ["FACET_PARAMS", "MAX_PAGE_SIZE", "ExportParams", "SearchParams", "Sort"]
 
@@ -24,6 +25,16 @@ FacetValues = Annotated[
     Field(max_length=50),
     AfterValidator(_without_blanks),
 ]
+
+
+def _facility_ids(values: list[str]) -> list[str]:
+    """A facility as a reader writes it (`Saydnaya`, `صيدنايا`, `Branch 215`) is the
+    gazetteer's id; an unknown value stays as typed and selects nothing."""
+    gazetteer = load_gazetteer()
+    return list(dict.fromkeys(f.id if (f := gazetteer.resolve(v)) else v for v in values))
+
+
+FacilityValues = Annotated[FacetValues, AfterValidator(_facility_ids)]
 
 
 def _fuzzy_date_text(value: str | None) -> str | None:
@@ -72,9 +83,13 @@ class _Filters(BaseModel):
     )
     collection: FacetValues = []
     type: FacetValues = Field(default=[], description="Record type: photo, testimony, filing.")
-    facility: FacetValues = Field(default=[], description="Facility id from the gazetteer.")
+    facility: FacilityValues = Field(
+        default=[], description="Facility: a gazetteer id, or any of its names or aliases."
+    )
     branch: FacetValues = Field(default=[], description="Security-branch number, e.g. 215.")
-    hospital: FacetValues = Field(default=[], description="Hospital facility id.")
+    hospital: FacilityValues = Field(
+        default=[], description="Hospital: a gazetteer id, or any of its names or aliases."
+    )
     person: FacetValues = []
     doc_type: FacetValues = []
     court: FacetValues = []

@@ -99,6 +99,17 @@ def test_the_timeline_forms_empty_fields_filter_nothing(client, tokens) -> None:
     assert search.json()["total"] == client.get("/api/search").json()["total"] > 0
 
 
+def test_a_facility_filter_takes_its_names_in_either_script(client, tokens) -> None:
+    lawyer = tokens["lawyer"]
+    by_id = _timeline(client, lawyer, facility="saydnaya")["total"]
+    assert by_id > 0
+    for written in ("Saydnaya", "صيدنايا", "SAYDNAYA prison"):
+        assert _timeline(client, lawyer, facility=written)["total"] == by_id, written
+    searched = client.get("/api/search", params={"facility": "Saydnaya"}, headers=lawyer)
+    by_id_search = client.get("/api/search", params={"facility": "saydnaya"}, headers=lawyer)
+    assert searched.json()["total"] == by_id_search.json()["total"] > 0
+
+
 def test_public_timeline_holds_only_public_events(client, tokens) -> None:
     public = _timeline(client, {}, size=200)
     lawyer = _timeline(client, tokens["lawyer"], size=1)
