@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
+from search_api import locale
 from search_api.accounts import pages as accounts_pages
 from search_api.accounts.identify import identify
 from search_api.accounts.sessions import LoginBackoff, SessionStore
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.identify = identify
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    locale.install(app.state.templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
