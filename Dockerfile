@@ -15,7 +15,8 @@ COPY indexer ./indexer
 COPY search_api ./search_api
 COPY mappings ./mappings
 COPY frontend ./frontend
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+    && pybabel -q compile -d frontend/locale -D messages
 
 USER evidence
 # The image alone (plain `docker run`) keeps uploads at the same mount point compose uses.

@@ -73,3 +73,6 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The interface's message catalogs (docs/i18n.md): compiled here from the committed .po
+# files, never committed as binaries. Cheap, so always redone.
+.venv/bin/pybabel -q compile -d frontend/locale -D messages

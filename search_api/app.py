@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
-from search_api import locale
+from search_api import labels, locale
 from search_api.accounts import pages as accounts_pages
 from search_api.accounts.identify import identify
 from search_api.accounts.sessions import LoginBackoff, SessionStore
@@ -30,7 +30,7 @@ from search_api.paging import PitChains
 from search_api.redactions import api as redactions_api
 from search_api.redactions import pages as redactions_pages
 from search_api.redactions.store import RedactionStore
-from search_api.routes import admin, api, health, pages
+from search_api.routes import admin, api, health, language, pages
 from search_api.store import Store
 from search_api.uploads import api as uploads_api
 from search_api.uploads import pages as uploads_pages
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.identify = identify
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     locale.install(app.state.templates)
+    app.state.templates.env.filters["label"] = labels.label
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_api.router)
     app.include_router(uploads_pages.router)
     app.include_router(health.router)
+    app.include_router(language.router)
     install_error_handlers(app)
     # Uploads are refused from their headers, before their body is read; the last added
     # runs first, so even those refusals carry the security headers.

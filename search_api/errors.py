@@ -62,7 +62,7 @@ def _answer(
     """The error as the HTML page for a person, as `{"detail": ...}` for a program."""
     if request.url.path.startswith(_MACHINE_PATHS):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    context = {"error": message, "caller": None, "csrf": ""}
+    context = {"error": message, "status": status, "caller": None, "csrf": ""}
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request, "error.html", context, status_code=status, headers=headers
     )

@@ -57,6 +57,8 @@ class SecurityHeaders:
                     headers[name] = value if name != _POLICY else headers.get(name, value)
                 if not cacheable and "no-store" not in headers.get("Cache-Control", ""):
                     headers["Cache-Control"] = NO_STORE["Cache-Control"]
+                if not cacheable:  # pages are written in the reader's language
+                    headers["Vary"] = "Accept-Language, Cookie"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

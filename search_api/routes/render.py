@@ -57,7 +57,7 @@ def render(
 ) -> HTMLResponse:
     secret = request.app.state.settings.secret_key.get_secret_value()
     cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    full = context | {"caller": caller, "csrf": csrf_token(cookie, secret)}
+    full = context | {"caller": caller, "csrf": csrf_token(cookie, secret), "status": status}
     templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(request, name, full, status_code=status)
     if CSRF_COOKIE not in request.cookies:

@@ -41,3 +41,14 @@ def test_a_program_still_gets_json(
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "title"), [("/nowhere", "Not found"), ("/?date_from=2013-13", "Check the request")]
+)
+def test_an_error_page_is_titled_by_what_went_wrong(
+    settings: Settings, make_client: ClientFactory, path: str, title: str
+) -> None:
+    with make_client(settings) as client:
+        response = client.get(path)
+    assert f"<title>{title} · " in response.text and f"<h1>{title}</h1>" in response.text
