@@ -74,14 +74,7 @@ def _facets(aggs: dict[str, Any], params: SearchParams, links: Links) -> list[Fa
     results = []
     selected = params.selected()
     for spec in FACETS:
-        agg = aggs[f"facet_{spec.name}"]
-        counts: dict[str, int] = {}
-        for field in agg:
-            if isinstance(agg[field], dict) and "buckets" in agg[field]:
-                for bucket in agg[field]["buckets"]:
-                    counts[str(bucket["key"])] = (
-                        counts.get(str(bucket["key"]), 0) + bucket["doc_count"]
-                    )
+        counts = spec.counts(aggs[f"facet_{spec.name}"])
         chosen = selected.get(spec.name, [])
         for value in chosen:
             counts.setdefault(value, 0)
