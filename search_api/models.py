@@ -154,8 +154,11 @@ class ExportRow(BaseModel):
     sha256: str | None
     source_file: str | None
     source_line: int | None
-    facilities: str
-    url: str
+    facilities: str = Field(description="Facility names (English), separated by `; `.")
+    branch_nos: str = Field(description="Security-branch numbers, separated by `; `.")
+    body_id: str | None
+    findings: str | None
+    url: str = Field(description="The record page, as an absolute URL.")
 
 
 class ErrorOut(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 
 from evidence.access import AccessContext
 from evidence.errors import InvalidRequest
+from evidence.gazetteer import load_gazetteer
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
@@ -254,18 +255,32 @@ EXPORT_FIELDS = [
     "sha256",
     "source",
     "facilities",
+    "branch_nos",
+    "body_id",
+    "findings",
 ]
 
 
 async def export_rows(
-    store: Store, params: SearchParams, caller: Caller
+    store: Store, params: SearchParams, caller: Caller, base_url: str
 ) -> AsyncIterator[ExportRow]:
-    """Every matching record, in the search's order, as citation-ready rows."""
+    """Every matching record, in the search's order, as citation-ready rows; `base_url`
+    (the request's) makes each record's URL absolute, so a row cited elsewhere still
+    leads to it.
+
+    The audit entry is written before any row leaves and records how many rows the
+    export holds (counted first, within the caller's access): "who exported what".
+    """
     access = caller.access
-    await caller.audit(
-        "export", params=params.model_dump(mode="json", exclude_defaults=True), q=params.q
-    )
     body = build_search(params.without_cursor(), access, with_aggregations=False)
+    counted = await store.search(body | {"size": 0, "_source": False}, access)
+    await caller.audit(
+        "export",
+        params=params.model_dump(mode="json", exclude_defaults=True),
+        q=params.q,
+        total=counted["hits"]["total"]["value"],
+    )
+    gazetteer = load_gazetteer()
     body["_source"] = EXPORT_FIELDS + ([UNREDACTED] if access.sees_protected_fields else [])
     async for hit in store.scan(body, access):
         source = readable_source(hit["_source"], access)
@@ -286,8 +301,11 @@ async def export_rows(
             sha256=source.get("sha256"),
             source_file=origin.get("file"),
             source_line=origin.get("line"),
-            facilities=";".join(source.get("facilities", [])),
-            url=f"/records/{source['stable_id']}",
+            facilities="; ".join(gazetteer.label(f) for f in source.get("facilities", [])),
+            branch_nos="; ".join(source.get("branch_nos", [])),
+            body_id=source.get("body_id"),
+            findings=source.get("findings"),
+            url=f"{base_url.rstrip('/')}/records/{source['stable_id']}",
         )
 
 
