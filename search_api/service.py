@@ -12,6 +12,7 @@ from evidence.errors import InvalidRequest
 from evidence.gazetteer import load_gazetteer
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
+from search_api.explain import matched_spellings
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
 from search_api.highlight import MatchTerms, match_terms, snippets
 from search_api.models import (
@@ -32,7 +33,7 @@ from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
 from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
-from search_api.syntax import parse_query
+from search_api.syntax import ParsedQuery, parse_query
 from search_api.timeline import build_timeline, group_events
 from search_api.urls import Links, query_string
 
@@ -58,7 +59,9 @@ def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) ->
     return found
 
 
-def _hit(hit: dict[str, Any], terms: MatchTerms, access: AccessContext) -> SearchHit:
+def _hit(
+    hit: dict[str, Any], parsed: ParsedQuery, terms: MatchTerms, access: AccessContext
+) -> SearchHit:
     source = readable_source(hit["_source"], access)
     summary = {k: source[k] for k in _SUMMARY.get(source["record_type"], ()) if source.get(k)}
     return SearchHit.model_validate(
@@ -67,6 +70,7 @@ def _hit(hit: dict[str, Any], terms: MatchTerms, access: AccessContext) -> Searc
             "summary": summary,
             "snippets": _snippets(hit, source, terms),
             "has_image": bool(source.get("file")),
+            "matched": matched_spellings(parsed, hit["_source"], access),
         }
     )
 
@@ -228,16 +232,18 @@ async def search(
         record_ids=[hit["_id"] for hit in page.hits],
         total=page.total,
     )
-    terms = match_terms(parse_query(params.q))
+    parsed = parse_query(params.q)
+    terms = match_terms(parsed)
     aggs = page.response.get("aggregations", {})
     links = Links(params)
     return SearchResponse(
         q=params.q,
         total=page.total,
         offset=page.offset,
-        hits=[_hit(hit, terms, access) for hit in page.hits],
+        hits=[_hit(hit, parsed, terms, access) for hit in page.hits],
         facets=_facets(aggs, params, links) if aggs else [],
         histogram=_histogram(aggs, params, links) if aggs else None,
+        synthetic=aggs["synthetic"]["doc_count"] if aggs else None,
         next_cursor=page.next_cursor,
         next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
     )

@@ -1,0 +1,32 @@
+"""Issue 17 item 9: a hit found through another spelling or script says which name it
+matched; the explanation never names what the caller may not read."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from evidence.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(demo_corpus: Settings) -> Iterator[TestClient]:
+    from search_api.app import create_app
+
+    with TestClient(create_app(demo_corpus), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_a_cross_script_name_match_says_what_it_matched(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "أنور رسلان", "size": 50}).json()
+    assert body["total"] > 0
+    assert all("Anwar Raslan" in hit["matched"] for hit in body["hits"] if "Anwar" in hit["title"])
+    assert any(hit["matched"] for hit in body["hits"])
+    page = client.get("/", params={"q": "أنور رسلان"})
+    assert 'class="matched"' in page.text and "Anwar Raslan" in page.text
+
+
+def test_a_name_spelled_as_typed_needs_no_explanation(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "Anwar Raslan", "size": 50}).json()
+    assert body["total"] > 0
+    assert not any(hit["matched"] for hit in body["hits"])
