@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.access import AccessContext
+from evidence.analysis import analyse
 from evidence.errors import InvalidRequest
 from evidence.gazetteer import load_gazetteer
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
@@ -33,7 +34,7 @@ from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
 from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
-from search_api.syntax import ParsedQuery, parse_query
+from search_api.syntax import ParsedQuery, Phrase, parse_query
 from search_api.timeline import build_timeline, group_events
 from search_api.urls import Links, query_string
 
@@ -57,6 +58,43 @@ def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) ->
         marked = snippets(findings, terms, limit=1)
         found = [Snippet(html=marked[0] if marked else html.escape(findings))]
     return found
+
+
+async def _add_spelling_snippets(
+    store: Store, hits: list[SearchHit], access: AccessContext
+) -> None:
+    """A hit found through another spelling has no snippet (its pages were searched for
+    the words as typed): give it one where the spelling it matched is written. One
+    search, for those hits only, within the caller's access."""
+    wanting = {hit.stable_id: hit for hit in hits if hit.matched and not hit.snippets}
+    if not wanting:
+        return
+    words = sorted({t for hit in wanting.values() for name in hit.matched for t in analyse(name)})
+    pages = {"match": {"pages.terms": " ".join(words)}}
+    body = {
+        "query": {
+            "bool": {
+                "filter": [{"ids": {"values": list(wanting)}}],
+                "should": [
+                    {
+                        "nested": {
+                            "path": "pages",
+                            "query": pages,
+                            "inner_hits": {"size": 1, "_source": ["pages.n", "pages.text"]},
+                        }
+                    }
+                ],
+            }
+        },
+        "size": len(wanting),
+        "_source": False,
+    }
+    for found in (await store.search(body, access))["hits"]["hits"]:
+        hit = wanting.get(found["_id"])
+        if hit is None:
+            continue
+        terms = match_terms(ParsedQuery(required=tuple(Phrase(name) for name in hit.matched)))
+        hit.snippets = _snippets(found, {}, terms)
 
 
 def _hit(
@@ -236,11 +274,13 @@ async def search(
     terms = match_terms(parsed)
     aggs = page.response.get("aggregations", {})
     links = Links(params)
+    hits = [_hit(hit, parsed, terms, access) for hit in page.hits]
+    await _add_spelling_snippets(store, hits, access)
     return SearchResponse(
         q=params.q,
         total=page.total,
         offset=page.offset,
-        hits=[_hit(hit, parsed, terms, access) for hit in page.hits],
+        hits=hits,
         facets=_facets(aggs, params, links) if aggs else [],
         histogram=_histogram(aggs, params, links) if aggs else None,
         synthetic=aggs["synthetic"]["doc_count"] if aggs else None,
