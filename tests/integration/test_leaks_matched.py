@@ -99,5 +99,7 @@ def test_a_testimony_found_through_another_spelling_gets_a_snippet(
     client, headers = matched
     body = client.get("/api/search", params={"q": PUBLIC_QUERY}, headers=headers[Role.PUBLIC])
     (hit,) = body.json()["hits"]
-    assert hit["snippets"] and "<mark>Jamil</mark> <mark>Hassan</mark>" in hit["snippets"][0]["html"]
+    assert (
+        hit["snippets"] and "<mark>Jamil</mark> <mark>Hassan</mark>" in hit["snippets"][0]["html"]
+    )
     assert hit["snippets"][0]["page"] == 1

@@ -30,3 +30,10 @@ def test_a_name_spelled_as_typed_needs_no_explanation(client: TestClient) -> Non
     body = client.get("/api/search", params={"q": "Anwar Raslan", "size": 50}).json()
     assert body["total"] > 0
     assert not any(hit["matched"] for hit in body["hits"])
+
+
+def test_a_snippet_with_a_page_links_to_that_page_of_the_record(client: TestClient) -> None:
+    page = client.get("/", params={"q": "Raslan sentenced"})
+    hit = next(h for h in page.context["results"].hits if any(s.page for s in h.snippets))
+    number = next(s.page for s in hit.snippets if s.page)
+    assert f'href="/records/{hit.stable_id}?q=Raslan+sentenced&amp;page={number}#hit"' in page.text
