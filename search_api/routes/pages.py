@@ -53,6 +53,8 @@ async def search_page(
         "json_url": "/api/search" + query_string(params),
         "export_url": "/api/export" + query_string(params, cursor=None),
         "first_page": query_string(params, cursor=None),
+        # Where a record page's "Back to results" returns: this very page of results.
+        "back": "/" + query_string(params),
         "chart": {"width": WIDTH, "height": HEIGHT},
         "chips": chips(params),
         "clear_all": Links(params).without_filters(),

@@ -36,4 +36,6 @@ def test_a_snippet_with_a_page_links_to_that_page_of_the_record(client: TestClie
     page = client.get("/", params={"q": "Raslan sentenced"})
     hit = next(h for h in page.context["results"].hits if any(s.page for s in h.snippets))
     number = next(s.page for s in hit.snippets if s.page)
-    assert f'href="/records/{hit.stable_id}?q=Raslan+sentenced&amp;page={number}#hit"' in page.text
+    back = "back=%2F%3Fq%3DRaslan%2Bsentenced"
+    link = f"/records/{hit.stable_id}?q=Raslan+sentenced&amp;page={number}&amp;{back}#hit"
+    assert f'href="{link}"' in page.text
