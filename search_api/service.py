@@ -15,7 +15,7 @@ from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, s
 from search_api.deps import Caller
 from search_api.explain import matched_spellings
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
-from search_api.highlight import MatchTerms, match_terms, snippets
+from search_api.highlight import ELLIPSIS, MatchTerms, match_terms, snippets
 from search_api.models import (
     Bucket,
     ExportRow,
@@ -60,41 +60,58 @@ def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) ->
     return found
 
 
-async def _add_spelling_snippets(
-    store: Store, hits: list[SearchHit], access: AccessContext
+_OPENING = 180
+
+
+def _opening(text: str) -> str:
+    """The start of a page, escaped, when none of its words were the query's."""
+    folded = " ".join(text.split())
+    cut = folded[:_OPENING].rsplit(" ", 1)[0] if len(folded) > _OPENING else folded
+    return html.escape(cut) + (ELLIPSIS if len(cut) < len(folded) else "")
+
+
+async def _add_missing_snippets(
+    store: Store, hits: list[SearchHit], terms: MatchTerms, access: AccessContext
 ) -> None:
-    """A hit found through another spelling has no snippet (its pages were searched for
-    the words as typed): give it one where the spelling it matched is written. One
+    """Hits a query found without a snippet get one: a hit found through another
+    spelling (its pages were searched for the words as typed) where the spelling it
+    matched is written, a testimony found by its metadata from its first page. One
     search, for those hits only, within the caller's access."""
-    wanting = {hit.stable_id: hit for hit in hits if hit.matched and not hit.snippets}
+    if terms.is_empty:
+        return
+    wanting = {
+        hit.stable_id: hit
+        for hit in hits
+        if not hit.snippets and (hit.matched or hit.record_type == "testimony")
+    }
     if not wanting:
         return
     words = sorted({t for hit in wanting.values() for name in hit.matched for t in analyse(name)})
-    pages = {"match": {"pages.terms": " ".join(words)}}
+    best_page: list[dict[str, Any]] = [{"term": {"pages.n": 1}}]
+    if words:
+        best_page.append({"match": {"pages.terms": {"query": " ".join(words), "boost": 10}}})
+    nested = {
+        "path": "pages",
+        "query": {"bool": {"should": best_page}},
+        "inner_hits": {"size": 1, "_source": ["pages.n", "pages.text"]},
+    }
     body = {
         "query": {
-            "bool": {
-                "filter": [{"ids": {"values": list(wanting)}}],
-                "should": [
-                    {
-                        "nested": {
-                            "path": "pages",
-                            "query": pages,
-                            "inner_hits": {"size": 1, "_source": ["pages.n", "pages.text"]},
-                        }
-                    }
-                ],
-            }
+            "bool": {"filter": [{"ids": {"values": list(wanting)}}], "should": [{"nested": nested}]}
         },
         "size": len(wanting),
         "_source": False,
     }
     for found in (await store.search(body, access))["hits"]["hits"]:
         hit = wanting.get(found["_id"])
-        if hit is None:
+        pages = found.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
+        if hit is None or not pages:
             continue
-        terms = match_terms(ParsedQuery(required=tuple(Phrase(name) for name in hit.matched)))
-        hit.snippets = _snippets(found, {}, terms)
+        spelled = match_terms(ParsedQuery(required=tuple(Phrase(name) for name in hit.matched)))
+        page = pages[0]["_source"]
+        text = page.get("text", "")
+        marked = snippets(text, spelled, limit=1) if hit.matched else []
+        hit.snippets = [Snippet(html=(marked or [_opening(text)])[0], page=page["n"])]
 
 
 def _hit(
@@ -275,7 +292,7 @@ async def search(
     aggs = page.response.get("aggregations", {})
     links = Links(params)
     hits = [_hit(hit, parsed, terms, access) for hit in page.hits]
-    await _add_spelling_snippets(store, hits, access)
+    await _add_missing_snippets(store, hits, terms, access)
     return SearchResponse(
         q=params.q,
         total=page.total,

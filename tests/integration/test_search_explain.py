@@ -39,3 +39,11 @@ def test_a_snippet_with_a_page_links_to_that_page_of_the_record(client: TestClie
     back = "back=%2F%3Fq%3DRaslan%2Bsentenced"
     link = f"/records/{hit.stable_id}?q=Raslan+sentenced&amp;page={number}&amp;{back}#hit"
     assert f'href="{link}"' in page.text
+
+
+@pytest.mark.parametrize("q", ["raids branch", "فرع المداهمة", "Palestine Branch"])
+def test_every_testimony_a_query_finds_has_a_snippet(client: TestClient, q: str) -> None:
+    body = client.get("/api/search", params={"q": q, "type": "testimony", "size": 50}).json()
+    assert body["total"] > 0
+    for hit in body["hits"]:
+        assert hit["snippets"] and hit["snippets"][0]["page"], hit["title"]
