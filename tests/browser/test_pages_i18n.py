@@ -1,6 +1,7 @@
-"""The main pages in English and Arabic, at desktop (1366 px) and phone (390 px) width:
-`<html lang dir>` match the language, nothing scrolls sideways, and axe-core (from the
-npm registry, installed by scripts/setup.sh) finds no serious or critical violation.
+"""The main pages (and the upload page) in English and Arabic, at desktop (1366 px) and
+phone (390 px) width: `<html lang dir>` match the language, nothing scrolls sideways, and
+axe-core (from the npm registry, installed by scripts/setup.sh) finds no serious or
+critical violation.
 
 One browser context per language and width, logged in once as an admin; JavaScript is
 on here only to run axe, and the page's CSP is bypassed so that axe can be injected.
@@ -46,7 +47,7 @@ PAGES = [
     )
     if name in KNOWN
     else name
-    for name in ("home", "results", "record", "timeline", "chronology", "login", "audit")
+    for name in ("home", "results", "record", "timeline", "chronology", "login", "audit", "uploads")
 ]
 
 # Serious and critical violations only, each with a few of the elements it names.
@@ -89,6 +90,7 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings) -> Site:
         "chronology": f"/chronologies/{made['id']}",
         "login": "/login",
         "audit": "/audit?action=record.view",
+        "uploads": "/uploads",
     }
     return Site(name, paths)
 
