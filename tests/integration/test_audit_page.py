@@ -39,7 +39,9 @@ def logged(settings: Settings, es: Elasticsearch) -> dict[Role, dict[str, str]]:
     events = [
         _event("2024-05-01T23:59:59.999+00:00", "export", "day-one-export"),
         _event("2024-05-02T00:00:00.000+00:00", "export", "day-two-export", total=49),
-        _event("2024-05-02T12:00:00.000+00:00", "search", "day-two-search", record_ids=["a"]),
+        _event(
+            "2024-05-02T12:00:00.000+00:00", "search", "day-two-search", record_ids=["a"], total=7
+        ),
         _event("2024-05-03T00:00:00.000+00:00", "export", "day-three-export"),
     ]
     operations: list[dict[str, Any]] = []
@@ -93,13 +95,13 @@ def test_a_date_range_keeps_whole_days_and_blank_fields_filter_nothing(
 def test_the_records_column_says_what_an_event_counted(
     settings: Settings, logged: dict[Role, dict[str, str]], make_client: ClientFactory
 ) -> None:
-    """An export with its total shows it; an event that counted nothing shows a dash,
-    not a misleading 0."""
+    """A search shows the ids it returned out of its total, an export the rows it counted,
+    and an event that counted nothing a dash, never a misleading 0."""
     with make_client(settings) as client:
         text = client.get("/audit", headers=logged[Role.ADMIN]).text
     rows = {q: row for row in text.split("<tr>") for q in _markers(row)}
-    assert 'data-label="Records">0 of 49</td>' in rows["day-two-export"]
-    assert 'data-label="Records">1</td>' in rows["day-two-search"]
+    assert 'data-label="Records">49</td>' in rows["day-two-export"]
+    assert 'data-label="Records">1 of 7</td>' in rows["day-two-search"]
     assert 'data-label="Records">—</td>' in rows["day-three-export"]
 
 
