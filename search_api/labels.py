@@ -37,7 +37,7 @@ LABELS: dict[str, str] = {
     "complaint": N_("Complaint"),
     "arrest_warrant": N_("Arrest warrant"),
     "indictment": N_("Indictment"),
-    "order": N_("Order"),
+    "order": N_("Court order"),
     "judgment": N_("Judgment"),
     "appeal": N_("Appeal"),
     "submission": N_("Submission"),
