@@ -110,6 +110,24 @@ def test_a_facility_filter_takes_its_names_in_either_script(client, tokens) -> N
     assert searched.json()["total"] == by_id_search.json()["total"] > 0
 
 
+def test_person_and_case_filters_take_any_spelling_or_letter_case(client, tokens) -> None:
+    """`anwar raslan`, `Anwar Raslan` and `أنور رسلان` are one person to the timeline, as
+    to search (name keys); a case number is found whatever its letter case."""
+    lawyer = tokens["lawyer"]
+    totals = {
+        written: _timeline(client, lawyer, person=written, size=1)["total"]
+        for written in ("Anwar Raslan", "anwar raslan", "أنور رسلان", "ANWAR RASLAN")
+    }
+    assert len(set(totals.values())) == 1 and totals["Anwar Raslan"] > 0, totals
+    assert _timeline(client, lawyer, person="Nobody Atall")["total"] == 0
+    filings = _timeline(client, lawyer, type="filing", size=200)
+    case = next(e["case_no"] for en in filings["entries"] for e in en["events"] if e["case_no"])
+    exact = _timeline(client, lawyer, case=case)["total"]
+    assert exact > 0
+    assert _timeline(client, lawyer, case=case.lower())["total"] == exact
+    assert _timeline(client, lawyer, case=case.upper())["total"] == exact
+
+
 def test_public_timeline_holds_only_public_events(client, tokens) -> None:
     public = _timeline(client, {}, size=200)
     lawyer = _timeline(client, tokens["lawyer"], size=1)
