@@ -21,6 +21,16 @@ LABELS: dict[str, str] = {
     # ---- record ----
     # ---- search ----
     # ---- chronology ----
+    "undisputed": N_("undisputed"),
+    "disputed": N_("disputed"),
+    "unsure": N_("unsure"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "interview": N_("interview"),
+    "testimony_event": N_("testimony event"),
+    "photographed": N_("photographed"),
+    "filed": N_("filed"),
+    "issued": N_("issued"),
     # ---- end ----
 }
 

@@ -72,6 +72,11 @@ class FactIn(BaseModel):
 class Fact(FactIn):
     fact_id: str
     order: int = 0
+    origin: str | None = Field(
+        default=None,
+        description="`event:ID` or `record:ID` when added from the timeline, search or a "
+        "record page; the same one is never added twice.",
+    )
     author_saw_protected: bool = Field(
         default=False,
         description="Written by someone who could read protected names; they are withheld "
@@ -82,6 +87,18 @@ class Fact(FactIn):
     latest: str | None = None
     precision: str | None = None
     approximate: bool = False
+
+    @property
+    def when(self) -> dict[str, Any] | None:
+        """The date as `human_date` reads it (the fact's own `text` is its wording)."""
+        if not self.date:
+            return None
+        return {
+            "text": self.date,
+            "approximate": self.approximate,
+            "earliest": self.earliest,
+            "latest": self.latest,
+        }
 
 
 class Chronology(BaseModel):
@@ -101,6 +118,7 @@ def dated(
     order: int,
     citations: list[Citation],
     author_saw_protected: bool = False,
+    origin: str | None = None,
 ) -> Fact:
     """A stored fact with its date bounds worked out."""
     when = parse_fuzzy_date(fact_in.date)
@@ -108,6 +126,7 @@ def dated(
         **fact_in.model_dump(exclude={"citations"}),
         fact_id=fact_id,
         order=order,
+        origin=origin,
         author_saw_protected=author_saw_protected,
         citations=citations,
         earliest=when.earliest.isoformat() if when else None,

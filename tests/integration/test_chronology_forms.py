@@ -55,7 +55,7 @@ def _field(form: str, name: str) -> str:
         return textarea.group(1)
     select = re.search(rf'<select name="{name}".*?</select>', form, re.S)
     if select:
-        chosen = re.search(r"<option selected>([^<]*)</option>", select.group(0))
+        chosen = re.search(r'<option value="([^"]*)" selected>', select.group(0))
         return chosen.group(1) if chosen else ""
     value = re.search(rf'<input name="{name}"[^>]*?value="([^"]*)"', form)
     return value.group(1) if value else ""
@@ -264,7 +264,34 @@ def test_a_blank_title_comes_back_inline_on_create_and_rename(lawyer: TestClient
     assert "needs a title" in _inline(response, 400, f"/chronologies/{chronology_id}/rename")
 
 
+def _row(page: str, fact_id: str) -> str:
+    match = re.search(rf'<tr class="fact[^"]*" data-fact-id="{fact_id}">.*?</tr>', page, re.S)
+    assert match, _shown(page)
+    return match.group(0)
+
+
+def test_arrows_show_only_where_a_fact_may_move(lawyer: TestClient) -> None:
+    """Facts are ordered by date, so only facts on the same date swap places: the
+    editor offers only those moves."""
+    chronology_id = _create(lawyer)
+    for text, date in (("alone", "2011"), ("first", "2012-03-14"), ("second", "2012-03-14")):
+        csrf, version = _editor(lawyer, chronology_id)
+        lawyer.post(
+            f"/chronologies/{chronology_id}/facts",
+            data={"csrf": csrf, "version": version, "text": text, "date": date},
+        )
+    page = lawyer.get(f"/chronologies/{chronology_id}").text
+    ids = {f["text"]: f["fact_id"] for f in _facts(lawyer, chronology_id)}
+    base = f"/chronologies/{chronology_id}/facts"
+    alone, first, second = (_row(page, ids[t]) for t in ("alone", "first", "second"))
+    assert "/up" not in alone and "/down" not in alone
+    assert f"{base}/{ids['first']}/down" in first and "/up" not in first
+    assert f"{base}/{ids['second']}/up" in second and "/down" not in second
+
+
 def test_a_refused_reorder_comes_back_next_to_that_fact(lawyer: TestClient) -> None:
+    """A move across dates (a stale page, or a typed address) is refused on the
+    chronology page, next to that fact, not on an error page."""
     chronology_id = _create(lawyer)
     csrf, version = _editor(lawyer, chronology_id)
     lawyer.post(
@@ -275,7 +302,11 @@ def test_a_refused_reorder_comes_back_next_to_that_fact(lawyer: TestClient) -> N
     csrf, version = _editor(lawyer, chronology_id)
     action = f"/chronologies/{chronology_id}/facts/{fact['fact_id']}/up"
     response = lawyer.post(action, data={"csrf": csrf, "version": version})
-    assert "same date" in _inline(response, 400, action)
+    assert response.status_code == 400, _shown(response.text)
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'action="/chronologies/' in response.text, "the editor, not an error page"
+    row = _row(response.text, fact["fact_id"])
+    assert 'class="error" role="alert">Only facts on the same date' in row
 
 
 def test_the_api_answers_a_bad_version_with_a_400_on_every_route(lawyer: TestClient) -> None:
