@@ -23,12 +23,31 @@ __all__ = [
     "Fact",
     "FactIn",
     "Version",
+    "natural_date",
     "ordered",
 ]
 
 Status = Literal["undisputed", "disputed", "unsure"]
 Material = Literal["yes", "no", "unsure"]
 Labels = list[str]
+
+
+# "circa 2012", "c. 2012", "ca. 2012", "about 2012", "حوالي 2012": how people write an
+# approximate date; stored in the one syntax `evidence.dates` reads, `circa:2012`.
+_APPROXIMATE = re.compile(
+    r"^(?:circa|ca\.?|c\.|about|around|approx\.?|approximately|حوالي|حوالى|نحو)"
+    r"(?:\s*:\s*|\s+|(?<=\.))(\S.*)$",
+    re.IGNORECASE,
+)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def natural_date(value: str) -> str:
+    """A fuzzy date as typed, in the stored syntax: `circa 2012` -> `circa:2012`, any
+    digits as ASCII; anything else unchanged, for the parser to accept or explain."""
+    text = value.strip().translate(_DIGITS)
+    match = _APPROXIMATE.match(text)
+    return f"circa:{match[1].strip()}" if match else text
 
 
 class CitationIn(BaseModel):
@@ -65,8 +84,9 @@ class FactIn(BaseModel):
     def _fuzzy(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        parse_fuzzy_date(value)
-        return value.strip()
+        written = natural_date(value)
+        parse_fuzzy_date(written)
+        return written
 
 
 class Fact(FactIn):

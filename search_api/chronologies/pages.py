@@ -89,7 +89,7 @@ class FactForm(BaseModel):
         first = fact.citations[0] if fact.citations else None
         return cls(
             fact_id=fact.fact_id,
-            date=fact.date or "",
+            date=_as_typed(fact.date),
             text=fact.text,
             cite=first.stable_id if first else "",
             page=str(first.page) if first and first.page else "",
@@ -117,6 +117,13 @@ class FactForm(BaseModel):
             )
         except ValidationError as error:
             raise InvalidRequest("; ".join(map(_problem, error.errors()))) from None
+
+
+def _as_typed(date: str | None) -> str:
+    """A stored date as a person types it: `circa:2012` -> `circa 2012`."""
+    if date and date.lower().startswith("circa:"):
+        return "circa " + date[len("circa:") :]
+    return date or ""
 
 
 def _problem(error: ErrorDetails) -> str:

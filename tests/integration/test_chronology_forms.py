@@ -158,7 +158,7 @@ TYPED = {
     ("mistake", "message"),
     [
         ({"date": "2012-13-45"}, "Date"),
-        ({"date": "circa 2012"}, "Date"),
+        ({"date": "spring 2012"}, "Date"),
         ({"cite": "ab"}, "Cite"),
         ({"page": "0"}, "Page"),
         ({"page": "iii"}, "Page"),
@@ -167,7 +167,7 @@ TYPED = {
     ],
     ids=[
         "bad-date",
-        "circa-without-colon",
+        "season",
         "short-citation-id",
         "page-zero",
         "page-not-a-number",
@@ -190,6 +190,27 @@ def test_a_mistake_in_the_new_fact_form_comes_back_inline_with_the_input_kept(
         if name != "csrf":
             assert _field(form, name) == value, name
     assert _facts(lawyer, chronology_id) == []
+
+
+@pytest.mark.parametrize("typed", ["circa 2012", "c. 2012", "Circa: 2012", "حوالي ٢٠١٢"])
+def test_an_approximate_date_is_typed_as_people_write_it(lawyer: TestClient, typed: str) -> None:
+    """ "circa 2012" is stored as `circa:2012`, shown as "c. 2012" and offered for
+    editing as "circa 2012"; it used to be refused (and before that, lost)."""
+    chronology_id = _create(lawyer)
+    csrf, version = _editor(lawyer, chronology_id)
+    added = lawyer.post(
+        f"/chronologies/{chronology_id}/facts",
+        data={"csrf": csrf, "version": version, "text": "SYNTHETIC", "date": typed},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, _shown(added.text)
+    (fact,) = _facts(lawyer, chronology_id)
+    assert fact["date"] == "circa:2012" and fact["approximate"]
+    page = lawyer.get(f"/chronologies/{chronology_id}").text
+    assert "c. 2012" in page and "circa:" not in page
+    assert _field(_form(page, f"/chronologies/{chronology_id}/facts", fact["fact_id"]), "date") == (
+        "circa 2012"
+    )
 
 
 def test_a_mistake_in_a_fact_edit_comes_back_in_that_facts_form(lawyer: TestClient) -> None:
