@@ -208,3 +208,23 @@ def test_an_id_above_the_callers_level_is_refused_like_an_unknown_one(
     if role is not Role.PUBLIC:
         facts = client.get(f"/api/chronologies/{chronology_id}", headers=headers).json()["facts"]
         assert facts == [], "a refused add adds nothing"
+
+
+def test_the_timeline_and_editor_speak_arabic(browser) -> None:
+    """The timeline, the bulk form and the editor in Arabic; event dates written as
+    people write them, never `circa:` (record titles are the record pages' concern)."""
+    browser.cookies.set("evidence_lang", "ar")
+    timeline = browser.get("/timeline?branch=215").text
+    assert '<html lang="ar" dir="rtl">' in timeline
+    for label in ("الخط الزمني", "أضف المحدَّد إلى التسلسل الزمني…", "الشخص (بأي تهجئة)"):
+        assert label in timeline, label
+    dates = re.findall(r'<span class="date">([^<]*)</span>', timeline)
+    assert dates and not any("circa" in d for d in dates), dates
+    assert "Add selected" not in timeline
+    csrf = _form_token(browser, {}, "/chronologies")
+    made = browser.post(
+        "/chronologies", data={"csrf": csrf, "title": "عربي"}, follow_redirects=False
+    )
+    editor = browser.get(made.headers["location"]).text
+    for label in ("أضف واقعة", "التاريخ", "المصادر", "تصدير:"):
+        assert label in editor, label
