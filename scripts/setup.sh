@@ -21,6 +21,9 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "${NEED_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then
   missing+=(chromium)  # browser tests drive Debian's chromium
 fi
+if [ "${NEED_BROWSER:-0}" = 1 ] && ! command -v npm >/dev/null; then
+  missing+=(NPM)  # fetches axe-core, the accessibility checker the browser tests inject
+fi
 if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   # Only the local development node needs Java and Maven.
   command -v mvn >/dev/null || missing+=(maven)
@@ -49,6 +52,8 @@ if [ ${#missing[@]} -gt 0 ]; then
         exit 1
       fi
       packages+=("$java_package")
+    elif [ "$item" = NPM ]; then
+      packages+=(nodejs npm)
     else
       packages+=("$item")
     fi
@@ -76,3 +81,12 @@ fi
 # The interface's message catalogs (docs/i18n.md): compiled here from the committed .po
 # files, never committed as binaries. Cheap, so always redone.
 .venv/bin/pybabel -q compile -d frontend/locale -D messages
+
+# axe-core, from the npm registry, for the accessibility check of the browser tests
+# (docs/i18n.md). Kept in the git-ignored .cache/npm; installed once per version.
+AXE_VERSION=4.14.1
+if [ "${NEED_BROWSER:-0}" = 1 ] &&
+  ! grep -qs "\"version\": \"$AXE_VERSION\"" .cache/npm/node_modules/axe-core/package.json; then
+  say "installing axe-core $AXE_VERSION from the npm registry"
+  npm install --prefix .cache/npm --no-audit --no-fund --no-save --silent "axe-core@$AXE_VERSION"
+fi

@@ -26,12 +26,51 @@ from evidence.access import AccessContext
 from evidence.errors import IndexUnavailable
 from evidence.indices import audit_index, ensure_plain_index
 from search_api.cursor import Cursor
+from search_api.locale import N_
 from search_api.paging import Page, read_page
 from search_api.transport import translating
 
-__all__ = ["Auditor"]
+__all__ = ["ACTIONS", "OUTCOMES", "Auditor"]
 
 log = logging.getLogger(__name__)
+
+# Every action the code writes, with its name for the audit page's list: admins choose
+# from these rather than type an exact name (tests/unit/test_audit_actions.py keeps
+# this list complete).
+ACTIONS: dict[str, str] = {
+    "search": N_("Search"),
+    "export": N_("Export of search results"),
+    "timeline": N_("Timeline"),
+    "record.view": N_("Record viewed"),
+    "image.reveal": N_("Image revealed"),
+    "image.unavailable": N_("Image missing or altered"),
+    "chronology.view": N_("Chronology viewed"),
+    "chronology.create": N_("Chronology created"),
+    "chronology.rename": N_("Chronology renamed"),
+    "chronology.delete": N_("Chronology deleted"),
+    "chronology.fact_add": N_("Fact added"),
+    "chronology.fact_edit": N_("Fact edited"),
+    "chronology.fact_move": N_("Fact moved"),
+    "chronology.fact_delete": N_("Fact deleted"),
+    "chronology.export": N_("Chronology exported"),
+    "upload": N_("Upload"),
+    "redactions.view": N_("Redaction review viewed"),
+    "login": N_("Log in"),
+    "logout": N_("Log out"),
+    "audit.view": N_("Audit log viewed"),
+    "admin.user_add": N_("Account created"),
+    "admin.token_issue": N_("Token issued"),
+    "admin.revoke": N_("Account or token revoked"),
+    "admin.collection_grant": N_("Collection granted"),
+    "admin.collection_revoke": N_("Collection grant revoked"),
+}
+OUTCOMES: dict[str, str] = {
+    "ok": N_("ok"),
+    "failed": N_("failed"),
+    "refused": N_("refused"),
+    "rate_limited": N_("rate limited"),
+    "not_found": N_("not found"),
+}
 
 _NOT_WRITTEN = "The audit log could not be written, so the action was not carried out."
 
@@ -110,19 +149,18 @@ class Auditor:
     async def search(
         self,
         filters: dict[str, Any],
-        before: str | None,
+        bounds: list[dict[str, str]],
         size: int,
         cursor: Cursor | None,
         search: str,
     ) -> Page:
-        """One page, newest first, and where the next, older one starts; `before` limits
-        the log to older events. Admin only (the route checks)."""
+        """One page, newest first, and where the next, older one starts; each of `bounds`
+        limits the time (range operators on `at`: `gte`, `lt`). Admin only (the route checks)."""
         await self._ensure()
         clauses: list[dict[str, Any]] = [
             {"term": {field: value}} for field, value in filters.items() if value
         ]
-        if before:
-            clauses.append({"range": {"at": {"lt": before}}})
+        clauses += [{"range": {"at": bound}} for bound in bounds]
         if cursor is None:  # later pages read the first page's point in time
             await self._es.indices.refresh(index=self._index)  # admins read what just happened
         body = {"query": {"bool": {"filter": clauses}}, "sort": [{"at": "desc"}]}

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evidence.errors import EvidenceError
+from search_api.audit import ACTIONS, OUTCOMES
 from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.deps import AdminDep
 from search_api.errors import status_for
@@ -24,14 +25,51 @@ class AuditParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     user: str | None = Field(default=None, max_length=64)
-    action: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(
+        default=None,
+        max_length=64,
+        description="One of the actions the code writes.",
+        json_schema_extra={"enum": list(ACTIONS)},
+    )
     record: str | None = Field(default=None, max_length=64, description="A stable id.")
     client: str | None = Field(default=None, max_length=64)
+    since: date | None = Field(default=None, description="First day (UTC) of the events.")
+    until: date | None = Field(default=None, description="Last day (UTC) of the events.")
     before: datetime | None = Field(default=None, description="ISO time; only older events.")
     size: int = Field(default=100, ge=1, le=500)
     cursor: str | None = Field(
         default=None, max_length=4096, description="Opaque; from next_cursor."
     )
+
+    @field_validator("action", "since", "until", "before", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """The page's form sends every field, filled or not: blank means no filter."""
+        return None if value == "" else value
+
+    @field_validator("action")
+    @classmethod
+    def _known_action(cls, value: str | None) -> str | None:
+        if value is not None and value not in ACTIONS:
+            raise ValueError("Choose one of the actions the audit log records.")
+        return value
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> AuditParams:
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("The end date is before the start date.")
+        return self
+
+    def time_bounds(self) -> list[dict[str, str]]:
+        """The bounds on `at`: whole UTC days, the last one included, and `before`."""
+        bounds: list[dict[str, str]] = []
+        if self.since:
+            bounds.append({"gte": f"{self.since.isoformat()}T00:00:00Z"})
+        if self.until:
+            bounds.append({"lt": f"{(self.until + timedelta(days=1)).isoformat()}T00:00:00Z"})
+        if self.before:
+            bounds.append({"lt": self.before.isoformat()})
+        return bounds
 
 
 async def _events(params: AuditParams, caller: AdminDep, request: Request) -> AuditPage:
@@ -48,8 +86,9 @@ async def _events(params: AuditParams, caller: AdminDep, request: Request) -> Au
     await caller.audit(
         "audit.view", params=params.model_dump(exclude_defaults=True, exclude={"cursor"})
     )
-    before = params.before.isoformat() if params.before else None
-    page = await request.app.state.auditor.search(filters, before, params.size, cursor, key)
+    page = await request.app.state.auditor.search(
+        filters, params.time_bounds(), params.size, cursor, key
+    )
     next_cursor = encode_cursor(page.next, secret) if page.next else None
     next_query = None
     if next_cursor:
@@ -75,8 +114,8 @@ async def _events(params: AuditParams, caller: AdminDep, request: Request) -> Au
 async def audit_api(
     request: Request, params: Annotated[AuditParams, Query()], caller: AdminDep
 ) -> AuditPage:
-    """Audit events, newest first, filtered by user, action, record, client; page on
-    with `next_cursor`."""
+    """Audit events, newest first, filtered by user, action, record, client and days
+    (`since`, `until`, both included); page on with `next_cursor`."""
     return await _events(params, caller, request)
 
 
@@ -88,5 +127,11 @@ async def audit_page(
         page = await _events(params, caller, request)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    context = {"page": page, "params": params, "json_url": json_twin("/api/audit", request)}
+    context = {
+        "page": page,
+        "params": params,
+        "actions": ACTIONS,
+        "outcomes": OUTCOMES,
+        "json_url": json_twin("/api/audit", request),
+    }
     return render(request, "audit.html", context, caller)

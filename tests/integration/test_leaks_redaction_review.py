@@ -118,7 +118,7 @@ def loaded(
 def _answer(client: TestClient, url: str, headers: dict[str, str]) -> tuple[int, str]:
     """The status and what it says: the JSON body, or a page's error message."""
     response = client.get(url, headers=headers)
-    alert = re.search(r'role="alert">(.*?)</p>', response.text, re.DOTALL)
+    alert = re.search(r'role="alert"[^>]*>(.*?)</p>', response.text, re.DOTALL)
     return response.status_code, alert.group(1) if alert else response.text
 
 
