@@ -287,6 +287,8 @@ async def collect_form(
     Nothing here is typed but the title, so a refusal is a page of its own."""
     try:
         require_csrf(request, csrf)
+        if not event_id and not record_id:  # checked before a new chronology is made
+            raise InvalidRequest("Select at least one event or record to add.")
         if title.strip() and not chronology_id:
             chronology_id = await chronologies.create(title)
         elif not chronology_id:

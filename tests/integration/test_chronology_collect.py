@@ -159,6 +159,15 @@ def test_the_form_returns_only_to_a_page_of_this_site(browser, target: str) -> N
     assert added.status_code == 303 and added.headers["location"] == "/"
 
 
+def test_nothing_ticked_is_refused_and_makes_no_chronology(browser) -> None:
+    csrf = _form_token(browser, {}, "/timeline")
+    before = browser.get("/api/chronologies").json()
+    form = {"csrf": csrf, "title": "Empty", "next": "/timeline"}
+    refused = browser.post("/chronologies/collect", data=form, follow_redirects=False)
+    assert refused.status_code == 400 and "Select at least one" in refused.text
+    assert browser.get("/api/chronologies").json() == before
+
+
 def test_the_form_refuses_without_csrf(browser) -> None:
     events = re.findall(r'name="event_id" value="([^"]+)"', browser.get("/timeline").text)
     form = {"csrf": "forged", "title": "Forged", "event_id": events[:1], "next": "/timeline"}
