@@ -53,6 +53,16 @@ LABELS: dict[str, str] = {
     "lowered": N_("lowered"),
     # ---- search ----
     # ---- chronology ----
+    "undisputed": N_("undisputed"),
+    "disputed": N_("disputed"),
+    "unsure": N_("unsure"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "interview": N_("interview"),
+    "testimony_event": N_("testimony event"),
+    "photographed": N_("photographed"),
+    "filed": N_("filed"),
+    "issued": N_("issued"),
     # ---- end ----
 }
 
