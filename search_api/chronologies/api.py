@@ -189,7 +189,7 @@ async def export(
     """The chronology for court: CSV, JSON, printable HTML or Word; the last two in the
     reader's interface language (its cookie or Accept-Language)."""
     # No template is rendered here to set it, and the worker thread below inherits it.
-    locale._current.set(locale.choose(request))
+    locale.use(request)
     chronology = await chronologies.open(chronology_id)
     await chronologies.caller.audit(
         "chronology.export", params={"chronology": chronology_id, "format": format}
