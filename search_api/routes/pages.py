@@ -106,6 +106,7 @@ async def _record_view(
         "near_distance": record_service.near_distance,
         "facility_name": facility_name,
     }
+    context |= await request.app.state.collect_context(request, caller)
     return render(request, "record.html", context, caller)
 
 

@@ -33,6 +33,7 @@ _OVERFLOW = """() => {
   return [page.scrollWidth, page.clientWidth, window.innerWidth, wide.slice(0, 5)];
 }"""
 
+
 def _no_overflow(page: Page) -> None:
     scroll, client, screen, wide = page.evaluate(_OVERFLOW)
     assert scroll <= client <= screen and not wide, (scroll, client, screen, wide)

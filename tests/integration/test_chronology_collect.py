@@ -237,3 +237,16 @@ def test_the_timeline_and_editor_speak_arabic(browser) -> None:
     editor = browser.get(made.headers["location"]).text
     for label in ("أضف واقعة", "التاريخ", "المصادر", "تصدير:"):
         assert label in editor, label
+
+
+def test_a_record_page_adds_its_record_and_then_says_where_it_is(browser) -> None:
+    """Issue 17: "nothing can be added from … a record page"."""
+    hit = browser.get("/api/search", params={"type": "testimony", "size": 1}).json()["hits"][0]
+    here = f"/records/{hit['stable_id']}?q=detention"
+    page = browser.get(here).text
+    assert f'name="record_id" value="{hit["stable_id"]}"' in page
+    form = {"csrf": _form_token(browser, {}, here), "title": "From a record page"}
+    form |= {"record_id": hit["stable_id"], "next": here}
+    added = browser.post("/chronologies/collect", data=form, follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"] == here
+    assert "In chronology From a record page" in browser.get(here).text
