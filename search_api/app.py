@@ -21,6 +21,7 @@ from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
 from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
+from search_api.chronologies.collect import collect_context
 from search_api.chronologies.store import ChronologyStore
 from search_api.collections.service import require_upload_right
 from search_api.collections.store import CollectionStore
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.identify = identify
+    app.state.collect_context = collect_context  # pages offer "Add to chronology"
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     locale.install(app.state.templates)
     app.state.templates.env.filters["label"] = labels.label

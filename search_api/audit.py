@@ -44,6 +44,7 @@ ACTIONS: dict[str, str] = {
     "record.view": N_("Record viewed"),
     "image.reveal": N_("Image revealed"),
     "image.unavailable": N_("Image missing or altered"),
+    "original.download": N_("Original downloaded"),
     "chronology.view": N_("Chronology viewed"),
     "chronology.create": N_("Chronology created"),
     "chronology.rename": N_("Chronology renamed"),

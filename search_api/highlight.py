@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from evidence.analysis import analyse, stem, word_spans
 from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term
 
-__all__ = ["ELLIPSIS", "MatchTerms", "match_terms", "snippets"]
+__all__ = ["ELLIPSIS", "MatchTerms", "match_terms", "matched_spans", "snippets"]
 
 ELLIPSIS = "\u2026"
 # How far a cut may move to land on whitespace, so `al-Khatib` or `(Saydnaya).` stay
@@ -133,6 +133,14 @@ def _matches(tokens: tuple[str, ...], terms: MatchTerms) -> bool:
         if terms.stems and stem(token) in terms.stems:
             return True
     return False
+
+
+def matched_spans(text: str, terms: MatchTerms) -> list[tuple[int, int]]:
+    """Where the query's words are in `text`, by the same rule as snippets: the record
+    page marks a whole page with it, and counts which pages hold a hit."""
+    if terms.is_empty:
+        return []
+    return [(start, end) for start, end, tokens in word_spans(text) if _matches(tokens, terms)]
 
 
 @dataclass(frozen=True)

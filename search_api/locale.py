@@ -43,6 +43,7 @@ __all__ = [
     "install",
     "ngettext",
     "number",
+    "use",
 ]
 
 LANG_COOKIE = "evidence_lang"
@@ -135,6 +136,14 @@ def N_(message: str) -> str:
     return message
 
 
+def use(request: Request) -> Interface:
+    """Write the rest of this request (and the threads it starts) in the reader's language:
+    for answers made without a template, such as a Word export."""
+    interface = choose(request)
+    _current.set(interface)
+    return interface
+
+
 def current() -> Interface:
     """The interface of the page being written (English outside a page)."""
     return _current.get()
@@ -202,9 +211,7 @@ def human_date(value: Any) -> str:
 
 def _context(request: Request) -> dict[str, Any]:
     """Every page's interface: set for the helpers, and handed to the template."""
-    interface = choose(request)
-    _current.set(interface)
-    return {"ui": interface, "languages": LANGUAGES}
+    return {"ui": use(request), "languages": LANGUAGES}
 
 
 def install(templates: Jinja2Templates) -> None:

@@ -35,10 +35,17 @@ from search_api.deps import Caller
 from search_api.record_service import RecordFile, record_file
 from search_api.store import Store
 
-__all__ = ["Original", "original", "preview"]
+__all__ = ["DOWNLOAD_TYPES", "Original", "download", "original", "preview"]
 
 PREVIEW_SIZE = (480, 480)
 PREVIEW_CACHE_SIZE = 256
+# The file name extension of a download, by the type the indexer read from the image.
+DOWNLOAD_TYPES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/tiff": ".tif",
+    "image/webp": ".webp",
+}
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ async def _unavailable(caller: Caller, image: RecordFile, problem: OriginalUnava
 
 async def preview(store: Store, originals_dir: Path, stable_id: str, caller: Caller) -> bytes:
     """A small JPEG of the record's image; greyscale and heavily blurred when graphic."""
-    image = await record_file(store, stable_id, caller, reveal=False)
+    image = await record_file(store, stable_id, caller)
     try:
         return await asyncio.to_thread(
             _cached_preview, str(originals_dir), image.sha256, image.graphic
@@ -103,11 +110,24 @@ async def preview(store: Store, originals_dir: Path, stable_id: str, caller: Cal
         await _unavailable(caller, image, problem)
 
 
-async def original(store: Store, originals_dir: Path, stable_id: str, caller: Caller) -> Original:
-    """The record's original file, verified against its SHA-256, for a deliberate reveal."""
-    image = await record_file(store, stable_id, caller, reveal=True)
+async def original(
+    store: Store,
+    originals_dir: Path,
+    stable_id: str,
+    caller: Caller,
+    *,
+    audit_as: str = "image.reveal",
+) -> Original:
+    """The record's original file, verified against its SHA-256, for a deliberate reveal
+    or download (audited as `audit_as`, with the SHA-256)."""
+    image = await record_file(store, stable_id, caller, audit_as=audit_as)
     try:
         path = await asyncio.to_thread(verified_original, originals_dir, image.sha256)
     except OriginalUnavailable as problem:
         await _unavailable(caller, image, problem)
     return Original(path, image.media_type)
+
+
+async def download(store: Store, originals_dir: Path, stable_id: str, caller: Caller) -> Original:
+    """The original as a file to keep, byte for byte: audited as `original.download`."""
+    return await original(store, originals_dir, stable_id, caller, audit_as="original.download")

@@ -1,5 +1,6 @@
 """One record and what links to it: fetch by id (audited), cites and cited-by, the
-other frames of the same body, near-duplicate photos, and the original image file."""
+other frames of the same body, near-duplicate photos, and the original image file; and
+how the record page shows it: one page of a document at a time, its fields by name."""
 
 from __future__ import annotations
 
@@ -11,26 +12,37 @@ from evidence.errors import NotFound
 from evidence.gazetteer import load_gazetteer
 from evidence.ids import reference_ids
 from search_api.deps import Caller
+from search_api.highlight import MatchTerms
+from search_api.locale import N_
 from search_api.models import Link, RecordOut
 from search_api.store import Store, by_id
+from search_api.text import hit_pages
 
 __all__ = [
+    "FIELD_LABELS",
     "RECORD_EXCLUDES",
+    "DocumentView",
+    "Field",
     "RecordFile",
+    "detail_fields",
+    "document_view",
     "link_queries",
     "links_body",
+    "near_distance",
     "record",
     "record_file",
 ]
 
 LINK_FIELDS = ["stable_id", "record_type", "title", "date", "phash", "local_id"]
 NEAR_DUPLICATE_BITS = 10
+NEAR_NOTE = "pHash distance {} bits"
 # Index-only fields a record page never shows.
 RECORD_EXCLUDES = [
     "search_text",
     "search_stems",
     "pages.terms",
     "content_hash",
+    "name_keys",
     "protected.search_text",
     "protected.search_stems",
     "protected.name_keys",
@@ -147,7 +159,7 @@ async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
         out.same_body = [_link(s) for s in _sources(links["same_body"])]
     if "near" in links:
         out.near_duplicates = [
-            _link(c, f"pHash distance {d} bits")
+            _link(c, NEAR_NOTE.format(d))
             for c in _sources(links["near"])
             if (d := _hamming(c["phash"], source["phash"])) <= NEAR_DUPLICATE_BITS
         ]
@@ -156,19 +168,6 @@ async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
 
 async def _no_answers() -> list[dict[str, Any]]:
     return []
-
-
-async def _audited_get(
-    store: Store, stable_id: str, caller: Caller, action: str, exclude: list[str]
-) -> dict[str, Any]:
-    """Fetch one record and leave a trace; probes for hidden ids are traced too."""
-    try:
-        source = await store.get(stable_id, caller.access, exclude=exclude)
-    except NotFound:
-        await caller.audit(action, outcome="not_found", record_ids=[stable_id])
-        raise
-    await caller.audit(action, record_ids=[stable_id])
-    return source
 
 
 @dataclass(frozen=True)
@@ -181,26 +180,174 @@ class RecordFile:
     graphic: bool
 
 
-async def record_file(store: Store, stable_id: str, caller: Caller, *, reveal: bool) -> RecordFile:
+async def record_file(
+    store: Store, stable_id: str, caller: Caller, *, audit_as: str | None = None
+) -> RecordFile:
     """The image of a photo the caller may see, and whether it is graphic.
 
-    Revealing the original is audited; a blurred preview is not a reveal. A record the
-    caller may not see, one that does not exist and one without an image are the same
-    "No image" 404, so the answer tells nothing about records above the caller.
+    Serving the original (a reveal, a download) is audited as `audit_as`, with the
+    file's SHA-256; a blurred preview is not. Probes for hidden ids are audited too. A
+    record the caller may not see, one that does not exist and one without an image are
+    the same "No image" 404, so the answer tells nothing about records above the caller.
     """
     exclude = ["search_text", "search_stems", "pages", "protected"]
     try:
-        if reveal:
-            source = await _audited_get(store, stable_id, caller, "image.reveal", exclude)
-        else:
-            source = await store.get(stable_id, caller.access, exclude=exclude)
+        source = await store.get(stable_id, caller.access, exclude=exclude)
     except NotFound:
-        raise NotFound(f"No image for {stable_id}.") from None
+        source = {}
     if not (source.get("file") and source.get("sha256")):
+        if audit_as:
+            await caller.audit(audit_as, outcome="not_found", record_ids=[stable_id])
         raise NotFound(f"No image for {stable_id}.")
-    return RecordFile(
+    image = RecordFile(
         stable_id,
         str(source["sha256"]),
         str((source.get("source") or {}).get("media_type") or "application/octet-stream"),
         bool(source.get("graphic", True)),
     )
+    if audit_as:
+        await caller.audit(audit_as, record_ids=[stable_id], params={"sha256": image.sha256})
+    return image
+
+
+# The record page names each type-specific field; a field not named here is shown with
+# its underscores as spaces, and the internal ones are not shown at all.
+FIELD_LABELS: dict[str, str] = {
+    "body_id": N_("Body"),
+    "detainee_no": N_("Detainee number"),
+    "branch_no": N_("Branch number"),
+    "report_no": N_("Report number"),
+    "category": N_("Category"),
+    "identification": N_("Identification"),
+    "findings": N_("Findings"),
+    "tags": N_("Tags"),
+    "exif": N_("Camera data"),
+    "phash": N_("Perceptual hash"),
+    "witness_pseudonym": N_("Witness pseudonym"),
+    "interviewer_org": N_("Interviewed by"),
+    "consent": N_("Consent"),
+    "interview_date": N_("Interview date"),
+    "events": N_("Events"),
+    "court": N_("Court"),
+    "jurisdiction": N_("Jurisdiction"),
+    "case_no": N_("Case number"),
+    "doc_type": N_("Document type"),
+    "date_filed": N_("Filed"),
+    "date_issued": N_("Issued"),
+    "defendants": N_("Defendants"),
+    "charges": N_("Charges"),
+    "outcome": N_("Outcome"),
+    "cites_as_written": N_("Cites as written"),
+    "witness_name": N_("Witness name"),
+    "witness_contact": N_("Witness contact"),
+    "interview_place": N_("Interview place"),
+    "victim_name": N_("Victim name"),
+    "aliases": N_("Aliases"),
+    "persons": N_("Persons"),
+}
+# How each field is written: stored values by their names, dates for people, free text
+# as Markdown, identifiers and hashes as code that may wrap.
+_KINDS = {
+    "category": "label",
+    "identification": "label",
+    "doc_type": "label",
+    "consent": "labels",
+    "findings": "markdown",
+    "interview_date": "date",
+    "date_filed": "date",
+    "date_issued": "date",
+    "exif": "exif",
+    "events": "events",
+    "persons": "persons",
+    "phash": "code",
+    "body_id": "code",
+    "cites_as_written": "code",
+}
+# Index internals, and the protected part's list of what it withholds (used to withhold
+# the same names from chronologies, never shown).
+_HIDDEN = {"name_keys", "event_ids", "withheld", "pages", "unredacted", "person_roles"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field as the record page shows it."""
+
+    key: str
+    label: str
+    kind: str
+    value: Any
+
+
+def detail_fields(details: dict[str, Any] | None) -> list[Field]:
+    """A record's type-specific (or protected) fields in the order stored, by name."""
+    fields = []
+    for key, value in (details or {}).items():
+        if key in _HIDDEN or value in (None, "", [], {}):
+            continue
+        kind = _KINDS.get(key) or ("list" if isinstance(value, list) else "text")
+        fields.append(Field(key, FIELD_LABELS.get(key, key.replace("_", " ")), kind, value))
+    return fields
+
+
+def near_distance(link: Link) -> int | None:
+    """How many bits a near-duplicate's pHash differs by (from its note)."""
+    prefix, _, suffix = NEAR_NOTE.partition("{}")
+    note = link.note or ""
+    if note.startswith(prefix) and note.endswith(suffix):
+        number = note[len(prefix) : len(note) - len(suffix)]
+        return int(number) if number.isdigit() else None
+    return None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document shown one page at a time: the page shown, every page's number, and
+    which pages hold the query's words."""
+
+    page: dict[str, Any] | None
+    numbers: list[int]
+    hits: list[int]
+
+    @property
+    def current(self) -> int | None:
+        return int(self.page["n"]) if self.page else None
+
+    def _around(self, numbers: list[int]) -> tuple[int | None, int | None]:
+        current = self.current
+        if current is None:
+            return None, None
+        before = [n for n in numbers if n < current]
+        after = [n for n in numbers if n > current]
+        return (before[-1] if before else None), (after[0] if after else None)
+
+    @property
+    def previous_page(self) -> int | None:
+        return self._around(self.numbers)[0]
+
+    @property
+    def next_page(self) -> int | None:
+        return self._around(self.numbers)[1]
+
+    @property
+    def previous_hit(self) -> int | None:
+        return self._around(self.hits)[0]
+
+    @property
+    def next_hit(self) -> int | None:
+        return self._around(self.hits)[1]
+
+
+def document_view(
+    pages: list[dict[str, Any]], wanted: int | None, terms: MatchTerms | None
+) -> DocumentView:
+    """Page `wanted` of a document (the nearest page it has, when it has no such page;
+    the first page holding a hit when none is asked for)."""
+    numbers = [int(page["n"]) for page in pages]
+    hits = hit_pages(pages, terms) if terms and not terms.is_empty else []
+    if not numbers:
+        return DocumentView(None, [], [])
+    if wanted is None:
+        wanted = hits[0] if hits else numbers[0]
+    nearest = min(numbers, key=lambda n: (abs(n - wanted), n))
+    page = next(page for page in pages if int(page["n"]) == nearest)
+    return DocumentView(page, numbers, hits)

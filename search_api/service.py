@@ -35,7 +35,7 @@ from search_api.query import build_search, histogram_interval
 from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
 from search_api.syntax import ParsedQuery, Phrase, parse_query
-from search_api.timeline import build_timeline, group_events
+from search_api.timeline import build_timeline, group_events, person_names
 from search_api.urls import Links, query_string
 
 __all__ = ["EXPORT_FIELDS", "export_rows", "search", "timeline"]
@@ -378,10 +378,11 @@ async def timeline(
     """Events in order, grouped by body, with an overview by year and month on every
     page (the page shows it above the events; it is a small histogram of events)."""
     access = caller.access
+    persons = await person_names(store, params, access)
     page = await _paged(
         store,
         params,
-        lambda after: build_timeline(params, access, after=after),
+        lambda after: build_timeline(params, access, after=after, persons=persons),
         caller,
         secret,
         chains,

@@ -5,6 +5,12 @@ confidentiality, so the store's access filter covers them like records. Order is
 deterministic: earliest bound, then precision (day before month before year before
 range), then group (the frames of one body stay together), then sequence, then id;
 undated events come last and are never dropped.
+
+A person filter is matched by name key (`evidence.names`), like search matches names:
+`anwar raslan`, `Anwar Raslan` and `أنور رسلان` find the same events. Events store
+names as written, so the names the caller may see are read first and the filter becomes
+the ones whose keys hold the typed keys (`person_names`). A case number is matched
+whatever its letter case.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from evidence.access import AccessContext, restrict
+from evidence.names import name_keys
 from search_api.params import TimelineParams
 from search_api.query import text_query_for
+from search_api.store import Store
 from search_api.syntax import parse_query
 
 __all__ = [
@@ -21,6 +29,7 @@ __all__ = [
     "build_timeline",
     "by_year_and_month",
     "group_events",
+    "person_names",
 ]
 
 TIMELINE_SORT: list[dict[str, Any]] = [
@@ -44,13 +53,57 @@ _FIELDS = {
 }
 
 
-def _filters(params: TimelineParams, access: AccessContext) -> list[dict[str, Any]]:
+# More distinct names than any corpus here holds; names past it would not be matched.
+_NAME_BUCKETS = 20_000
+
+
+def _person_fields(access: AccessContext) -> tuple[str, ...]:
+    public = _FIELDS["person"]
+    return (*public, "protected.persons.name") if access.sees_protected_fields else public
+
+
+def _holds(keys: list[str], wanted: list[str]) -> bool:
+    """Whether `wanted` runs in order inside `keys` (`Raslan` is in `Anwar Raslan`)."""
+    span = len(wanted)
+    return any(keys[i : i + span] == wanted for i in range(len(keys) - span + 1))
+
+
+async def person_names(
+    store: Store, params: TimelineParams, access: AccessContext | None
+) -> list[str] | None:
+    """The stored person names the `person` filter means, among events the caller may
+    see; None when there is no person filter."""
+    if not params.person or access is None:
+        return None
+    fields = _person_fields(access)
+    body = {
+        "size": 0,
+        "aggs": {f: {"terms": {"field": f, "size": _NAME_BUCKETS}} for f in fields},
+    }
+    aggs = (await store.search(body, access, target="events")).get("aggregations", {})
+    stored = {b["key"] for f in fields for b in aggs.get(f, {}).get("buckets", [])}
+    wanted = [keys for value in params.person if (keys := name_keys(value))]
+    return sorted(name for name in stored if any(_holds(name_keys(name), keys) for keys in wanted))
+
+
+def _filters(
+    params: TimelineParams, access: AccessContext, persons: list[str] | None
+) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = []
     for name, values in params.selected().items():
         fields: tuple[str, ...] = _FIELDS[name]
-        if name == "person" and access.sees_protected_fields:
-            fields = (*fields, "protected.persons.name")
-        clauses: list[dict[str, Any]] = [{"terms": {field: values}} for field in fields]
+        clauses: list[dict[str, Any]]
+        if name == "person":
+            fields = _person_fields(access)
+            names = values if persons is None else persons
+            clauses = [{"terms": {field: names}} for field in fields]
+        elif name == "case":
+            clauses = [
+                {"term": {"case_no": {"value": value, "case_insensitive": True}}}
+                for value in values
+            ]
+        else:
+            clauses = [{"terms": {field: values}} for field in fields]
         filters.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}})
     start, end = params.date_range
     if start:
@@ -61,14 +114,21 @@ def _filters(params: TimelineParams, access: AccessContext) -> list[dict[str, An
 
 
 def build_timeline(
-    params: TimelineParams, access: AccessContext | None, *, after: list[Any] | None = None
+    params: TimelineParams,
+    access: AccessContext | None,
+    *,
+    after: list[Any] | None = None,
+    persons: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Events in chronological order, with an overview by year and by month."""
+    """Events in chronological order, with an overview by year and by month; `persons`
+    are the stored names the person filter means (`person_names`)."""
     if access is None:
         return {"query": restrict(None, None), "size": 0}
     text = text_query_for(parse_query(params.q), access, with_pages=False)
     body: dict[str, Any] = {
-        "query": restrict({"bool": {"must": [text], "filter": _filters(params, access)}}, access),
+        "query": restrict(
+            {"bool": {"must": [text], "filter": _filters(params, access, persons)}}, access
+        ),
         "size": params.size,
         "track_total_hits": True,
         "sort": TIMELINE_SORT,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from search_api import locale
 from search_api.chronologies.export import to_csv, to_docx, to_html, to_json
 from search_api.chronologies.models import Chronology, FactIn, Version
 from search_api.chronologies.service import ChronologyService
@@ -57,6 +58,19 @@ class FactWrite(BaseModel):
 class EventAdd(BaseModel):
     version: VersionText
     event_id: str = Field(max_length=100)
+
+
+class CollectIn(BaseModel):
+    version: VersionText | None = Field(
+        default=None, description="Omit to add to the chronology as it is now."
+    )
+    event_ids: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=200)
+    record_ids: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=200)
+
+
+class Collected(BaseModel):
+    added: list[str] = Field(description="`event:ID` and `record:ID` added now.")
+    chronology: Chronology
 
 
 class MoveIn(BaseModel):
@@ -109,6 +123,17 @@ async def add_event(
     return await chronologies.add_event(chronology_id, Version.parse(body.version), body.event_id)
 
 
+@router.post("/{chronology_id}/collect", response_model=Collected, responses=_ERRORS)
+async def collect(chronology_id: str, body: CollectIn, chronologies: ChronologiesDep) -> Collected:
+    """Add timeline events and records as facts at once; ones already in the chronology
+    are not added again. An id you may not see is refused like an unknown one."""
+    version = Version.parse(body.version) if body.version else None
+    chronology, added = await chronologies.collect(
+        chronology_id, body.event_ids, body.record_ids, version
+    )
+    return Collected(added=added, chronology=chronology)
+
+
 @router.put("/{chronology_id}/facts/{fact_id}", response_model=Chronology, responses=_ERRORS)
 async def update_fact(
     chronology_id: str, fact_id: str, body: FactWrite, chronologies: ChronologiesDep
@@ -156,11 +181,15 @@ _PRINTABLE_POLICY = (
 
 @router.get("/{chronology_id}/export", responses=_ERRORS, response_class=Response)
 async def export(
+    request: Request,
     chronology_id: str,
     chronologies: ChronologiesDep,
     format: Literal["csv", "json", "html", "docx"] = "docx",
 ) -> Response:
-    """The chronology for court: CSV, JSON, printable HTML or Word."""
+    """The chronology for court: CSV, JSON, printable HTML or Word; the last two in the
+    reader's interface language (its cookie or Accept-Language)."""
+    # No template is rendered here to set it, and the worker thread below inherits it.
+    locale.use(request)
     chronology = await chronologies.open(chronology_id)
     await chronologies.caller.audit(
         "chronology.export", params={"chronology": chronology_id, "format": format}

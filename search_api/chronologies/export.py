@@ -4,8 +4,11 @@ The CSV's cells never start a spreadsheet formula (`evidence.spreadsheet`). Rend
 blocks (DOCX above all), so the route runs it in a worker thread.
 
 Each fact row carries its date as written and its bounds, status, materiality, and
-every citation as stable id, page and SHA-256. The HTML and DOCX versions end with an
-appendix listing each cited record's hash once, so a reader can verify the files.
+every citation as stable id, page and SHA-256. The HTML and DOCX versions are for
+people: in the reader's interface language, on A4, dates as people write them, each
+fact with its note and issues, a disputed one marked DISPUTED and shaded, each source
+named by its title as the reader may read it (never the title of one they cannot see),
+and an appendix listing each cited record's hash once, so a reader can verify the files.
 The readers (`read_csv`, `read_docx`) exist so tests can check a round trip.
 """
 
@@ -16,14 +19,29 @@ import io
 import json
 
 from docx import Document
-from docx.shared import Pt
+from docx.document import Document as DocxDocument
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import _Cell, _Row
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from evidence.spreadsheet import formula_safe_row
 from frontend import TEMPLATES_DIR
-from search_api.chronologies.models import Chronology, Fact
+from search_api.chronologies.models import Chronology, Citation, Fact
+from search_api.labels import label
+from search_api.locale import N_, current, gettext, human_date, ngettext, number
 
-__all__ = ["COLUMNS", "read_csv", "read_docx", "to_csv", "to_docx", "to_html", "to_json"]
+__all__ = [
+    "COLUMNS",
+    "DOCX_HEADINGS",
+    "read_csv",
+    "read_docx",
+    "to_csv",
+    "to_docx",
+    "to_html",
+    "to_json",
+]
 
 COLUMNS = [
     "n",
@@ -40,6 +58,10 @@ COLUMNS = [
     "note",
     "citations",
 ]
+
+
+# The DOCX fact table's columns, in the reader's language.
+DOCX_HEADINGS = (N_("No."), N_("Date"), N_("Fact"), N_("Status"), N_("Material"), N_("Sources"))
 
 
 def cite(fact: Fact) -> str:
@@ -79,7 +101,8 @@ def hashes(chronology: Chronology) -> list[tuple[str, str, str]]:
     seen: dict[str, tuple[str, str, str]] = {}
     for fact in chronology.facts:
         for c in fact.citations:
-            seen.setdefault(c.stable_id, (c.stable_id, c.title or "", c.sha256 or "no file"))
+            digest = c.sha256 or gettext("no file")
+            seen.setdefault(c.stable_id, (c.stable_id, source_title(c), digest))
     return list(seen.values())
 
 
@@ -99,50 +122,141 @@ def to_json(chronology: Chronology) -> str:
     return json.dumps(chronology.model_dump(mode="json"), ensure_ascii=False, indent=2)
 
 
-_ENV = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(),
+    extensions=["jinja2.ext.i18n"],
+)
+_ENV.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+_ENV.filters["human_date"] = human_date
+_ENV.filters["label"] = label
+_ENV.filters["number"] = number
+
+
+def source_title(citation: Citation) -> str:
+    """The cited record's title as the reader may read it (`service._titled` looked it
+    up with their access): a record they cannot see is never named."""
+    return citation.title or gettext("a source you cannot see")
+
+
+def sources(fact: Fact) -> list[str]:
+    """`Title (ph-xxx) p. 3, SHA-256 ab12…` per citation, for people to read."""
+    shown = []
+    for c in fact.citations:
+        page = " " + gettext("p. %(page)s") % {"page": c.page} if c.page else ""
+        digest = c.sha256 or gettext("no file")
+        shown.append(f"{source_title(c)} ({c.stable_id}){page}, SHA-256 {digest}")
+    return shown
 
 
 def to_html(chronology: Chronology) -> str:
     template = _ENV.get_template("chronology_print.html")
-    return template.render(chronology=chronology, rows=rows(chronology), hashes=hashes(chronology))
+    return template.render(
+        chronology=chronology,
+        facts=list(enumerate(chronology.facts, start=1)),
+        sources=sources,
+        hashes=hashes(chronology),
+        ui=current(),
+    )
+
+
+# A light red behind a disputed fact's row, as in the printable HTML.
+_DISPUTED_FILL = "F4CCCC"
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    properties = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    properties.append(shading)
+
+
+def _repeat_as_header(row: _Row) -> None:
+    """Word repeats this row at the top of every page the table runs onto."""
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
+
+
+def _write(cell: _Cell, lines: list[tuple[str, str]]) -> None:
+    """Paragraphs of (style, text) in a cell: style "" plain, "b" bold, "i" italic."""
+    cell.text = ""
+    for number_, (style, text) in enumerate(lines):
+        paragraph = cell.paragraphs[0] if number_ == 0 else cell.add_paragraph()
+        run = paragraph.add_run(text)
+        run.font.size = Pt(9)
+        run.bold = style == "b"
+        run.italic = style == "i"
+
+
+def _a4(document: DocxDocument) -> None:
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        margin = Mm(15)
+        section.left_margin = section.right_margin = margin
+        section.top_margin = section.bottom_margin = margin
 
 
 def to_docx(chronology: Chronology) -> bytes:
-    """A Word document: title, a table of facts with citations, an appendix of hashes."""
+    """A Word document on A4: title, a table of facts (with each fact's note and issues,
+    a disputed one marked and shaded, the header row repeated on every page) citing
+    each source by title, id, page and hash, and an appendix of hashes."""
     document = Document()
+    _a4(document)
     document.core_properties.title = chronology.title
     document.add_heading(chronology.title, level=1)
     document.add_paragraph(
-        f"Chronology {chronology.id}, version {chronology.version}, by {chronology.owner}. "
-        "Every fact cites the record (stable id), page and SHA-256 of its source."
+        gettext("Chronology %(id)s, version %(version)s, by %(owner)s.")
+        % {"id": chronology.id, "version": chronology.version, "owner": chronology.owner}
+        + " "
+        + gettext("Every fact cites the record (stable id), page and SHA-256 of its source.")
     )
-    table = document.add_table(rows=1, cols=6)
-    table.style = "Table Grid"
-    for cell, title in zip(
-        table.rows[0].cells, ("No.", "Date", "Fact", "Status", "Material", "Sources"), strict=True
-    ):
-        cell.text = title
-    for row in rows(chronology):
-        cells = table.add_row().cells
-        values = (
-            row["n"],
-            row["date"],
-            row["fact"],
-            row["status"],
-            row["material"],
-            row["citations"],
+    if chronology.hidden_facts:
+        document.add_paragraph(
+            ngettext(
+                "%(num)s fact citing records outside your access is not shown.",
+                "%(num)s facts citing records outside your access are not shown.",
+                chronology.hidden_facts,
+            )
+            % {"num": number(chronology.hidden_facts)}
         )
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = value
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
-    document.add_heading("Appendix: cited records and their SHA-256", level=2)
+    headings = [gettext(h) for h in DOCX_HEADINGS]
+    table = document.add_table(rows=1, cols=len(headings))
+    table.style = "Table Grid"
+    _write_header(table.rows[0], headings)
+    for n, fact in enumerate(chronology.facts, start=1):
+        row = table.add_row()
+        cells = row.cells
+        disputed = fact.status == "disputed"
+        fact_lines = [("", fact.text)]
+        if fact.note:
+            fact_lines.append(("i", gettext("Note:") + " " + fact.note))
+        if fact.issues:
+            fact_lines.append(("", gettext("Issues:") + " " + "; ".join(fact.issues)))
+        status = ("b", gettext("DISPUTED")) if disputed else ("", label(fact.status))
+        _write(cells[0], [("", number(n))])
+        _write(cells[1], [("", human_date(fact.when))])
+        _write(cells[2], fact_lines)
+        _write(cells[3], [status])
+        _write(cells[4], [("", label(fact.material))])
+        _write(cells[5], [("", line) for line in sources(fact)] or [("", gettext("no citation"))])
+        if disputed:
+            for cell in cells:
+                _shade(cell, _DISPUTED_FILL)
+    document.add_heading(gettext("Appendix: cited records and their SHA-256"), level=2)
     for stable_id, title, digest in hashes(chronology):
         document.add_paragraph(f"{stable_id}  {title}  {digest}", style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _write_header(row: _Row, headings: list[str]) -> None:
+    _repeat_as_header(row)
+    for cell, heading in zip(row.cells, headings, strict=True):
+        _write(cell, [("b", heading)])
 
 
 def read_docx(data: bytes) -> list[dict[str, str]]:

@@ -23,12 +23,31 @@ __all__ = [
     "Fact",
     "FactIn",
     "Version",
+    "natural_date",
     "ordered",
 ]
 
 Status = Literal["undisputed", "disputed", "unsure"]
 Material = Literal["yes", "no", "unsure"]
 Labels = list[str]
+
+
+# "circa 2012", "c. 2012", "ca. 2012", "about 2012", "حوالي 2012": how people write an
+# approximate date; stored in the one syntax `evidence.dates` reads, `circa:2012`.
+_APPROXIMATE = re.compile(
+    r"^(?:circa|ca\.?|c\.|about|around|approx\.?|approximately|حوالي|حوالى|نحو)"
+    r"(?:\s*:\s*|\s+|(?<=\.))(\S.*)$",
+    re.IGNORECASE,
+)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def natural_date(value: str) -> str:
+    """A fuzzy date as typed, in the stored syntax: `circa 2012` -> `circa:2012`, any
+    digits as ASCII; anything else unchanged, for the parser to accept or explain."""
+    text = value.strip().translate(_DIGITS)
+    match = _APPROXIMATE.match(text)
+    return f"circa:{match[1].strip()}" if match else text
 
 
 class CitationIn(BaseModel):
@@ -65,13 +84,19 @@ class FactIn(BaseModel):
     def _fuzzy(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        parse_fuzzy_date(value)
-        return value.strip()
+        written = natural_date(value)
+        parse_fuzzy_date(written)
+        return written
 
 
 class Fact(FactIn):
     fact_id: str
     order: int = 0
+    origin: str | None = Field(
+        default=None,
+        description="`event:ID` or `record:ID` when added from the timeline, search or a "
+        "record page; the same one is never added twice.",
+    )
     author_saw_protected: bool = Field(
         default=False,
         description="Written by someone who could read protected names; they are withheld "
@@ -82,6 +107,18 @@ class Fact(FactIn):
     latest: str | None = None
     precision: str | None = None
     approximate: bool = False
+
+    @property
+    def when(self) -> dict[str, Any] | None:
+        """The date as `human_date` reads it (the fact's own `text` is its wording)."""
+        if not self.date:
+            return None
+        return {
+            "text": self.date,
+            "approximate": self.approximate,
+            "earliest": self.earliest,
+            "latest": self.latest,
+        }
 
 
 class Chronology(BaseModel):
@@ -101,6 +138,7 @@ def dated(
     order: int,
     citations: list[Citation],
     author_saw_protected: bool = False,
+    origin: str | None = None,
 ) -> Fact:
     """A stored fact with its date bounds worked out."""
     when = parse_fuzzy_date(fact_in.date)
@@ -108,6 +146,7 @@ def dated(
         **fact_in.model_dump(exclude={"citations"}),
         fact_id=fact_id,
         order=order,
+        origin=origin,
         author_saw_protected=author_saw_protected,
         citations=citations,
         earliest=when.earliest.isoformat() if when else None,

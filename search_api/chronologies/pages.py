@@ -1,9 +1,9 @@
 """The timeline view and the chronology editor, as pages that work without JavaScript.
 
 The timeline page shows search's timeline (`search_api.service.timeline`, the data of
-`/api/timeline`) with a form on each event that adds it to one of the caller's
-chronologies; that form is why it lives here: chronologies call search, never the
-other way round.
+`/api/timeline`) with a checkbox on each event and one form that adds the ticked ones
+to one of the caller's chronologies (`collect.py`), marking those already added; that
+form is why it lives here: chronologies call search, never the other way round.
 
 Every form posts with a CSRF token; editor forms also carry the version they were
 based on, so a conflicting edit is refused with a message instead of lost. A refused
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -25,12 +26,14 @@ from pydantic_core import ErrorDetails
 from evidence.errors import EvidenceError, InvalidRequest
 from search_api import service
 from search_api.chronologies.api import ChronologiesDep
-from search_api.chronologies.models import Fact, FactIn, Version
+from search_api.chronologies.collect import collect_context
+from search_api.chronologies.models import Fact, FactIn, Version, same_day
 from search_api.chronologies.service import ChronologyService
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.paging import ChainsDep
 from search_api.params import TimelineParams
+from search_api.routes.language import local_path
 from search_api.routes.render import render, require_csrf
 from search_api.timeline import by_year_and_month
 from search_api.urls import query_string
@@ -86,7 +89,7 @@ class FactForm(BaseModel):
         first = fact.citations[0] if fact.citations else None
         return cls(
             fact_id=fact.fact_id,
-            date=fact.date or "",
+            date=_as_typed(fact.date),
             text=fact.text,
             cite=first.stable_id if first else "",
             page=str(first.page) if first and first.page else "",
@@ -116,11 +119,27 @@ class FactForm(BaseModel):
             raise InvalidRequest("; ".join(map(_problem, error.errors()))) from None
 
 
+def _as_typed(date: str | None) -> str:
+    """A stored date as a person types it: `circa:2012` -> `circa 2012`."""
+    if date and date.lower().startswith("circa:"):
+        return "circa " + date[len("circa:") :]
+    return date or ""
+
+
 def _problem(error: ErrorDetails) -> str:
     """`Page: Input should be greater than or equal to 1`, from one validation error."""
     field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{_FIELD_LABELS.get(field, field)}: {message}"
+
+
+def movable(facts: list[Fact]) -> dict[str, tuple[bool, bool]]:
+    """Whether each fact (in order) may move up and down: only past a fact on the same
+    date, since facts are ordered by date; the editor shows only those arrows."""
+    pairs = list(pairwise(facts))
+    up = {b.fact_id for a, b in pairs if same_day(a, b)}
+    down = {a.fact_id for a, b in pairs if same_day(a, b)}
+    return {f.fact_id: (f.fact_id in up, f.fact_id in down) for f in facts}
 
 
 @dataclass(frozen=True)
@@ -150,9 +169,7 @@ async def timeline_page(
         result = await service.timeline(
             store, params, caller, settings.secret_key.get_secret_value(), chains
         )
-        mine = (
-            await request.app.state.chronologies.list(caller.access) if caller.access.user else []
-        )
+        context |= await collect_context(request, caller)
     except EvidenceError as error:
         return render(
             request, "timeline.html", context | {"error": str(error)}, caller, status_for(error)
@@ -160,7 +177,6 @@ async def timeline_page(
     context |= {
         "result": result,
         "years": by_year_and_month(result.entries),
-        "mine": mine,
         "first_page": query_string(params, cursor=None),
     }
     return render(request, "timeline.html", context, caller)
@@ -211,6 +227,7 @@ async def _editor_page(
         "title": chronology.title if title is None else title,
         "edits": edits,
         "adding": adding,
+        "moves": movable(chronology.facts),
     }
     return render(request, "chronology.html", context, caller, failure.status if failure else 200)
 
@@ -253,24 +270,34 @@ async def create_form(
         return await _list_page(request, chronologies.caller, Failure.of("create", error), title)
 
 
-@router.post("/chronologies/add-event")
-async def add_event_form(
+@router.post("/chronologies/collect")
+async def collect_form(
     request: Request,
     chronologies: ChronologiesDep,
-    chronology_id: Annotated[str, Form(max_length=40)],
-    event_id: Annotated[str, Form(max_length=100)],
     csrf: Csrf = "",
+    chronology_id: Annotated[str, Form(max_length=40)] = "",
+    title: Title = "",
+    event_id: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    record_id: Annotated[list[str], Form()] = [],  # noqa: B006
+    next_page: Annotated[str, Form(alias="next", max_length=2000)] = "",
 ) -> Response:
-    """From the timeline: adding re-reads the current version, so nothing is overwritten.
-    Nothing here is typed, so a refusal is a page of its own."""
+    """ "Add selected to chronology…" from the timeline, search or a record page: into
+    the chosen chronology, or a new one when a title is typed instead; then back to the
+    page it came from. Adding re-reads the current version, so nothing is overwritten.
+    Nothing here is typed but the title, so a refusal is a page of its own."""
     try:
         require_csrf(request, csrf)
-        version = await chronologies.current_version(chronology_id)
-        await chronologies.add_event(chronology_id, version, event_id)
+        if not event_id and not record_id:  # checked before a new chronology is made
+            raise InvalidRequest("Select at least one event or record to add.")
+        if title.strip() and not chronology_id:
+            chronology_id = await chronologies.create(title)
+        elif not chronology_id:
+            raise InvalidRequest("Choose a chronology, or type a title for a new one.")
+        await chronologies.collect(chronology_id, event_id, record_id)
     except EvidenceError as error:
         caller = chronologies.caller
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    return _back(chronology_id)
+    return RedirectResponse(local_path(next_page or f"/chronologies/{chronology_id}"), 303)
 
 
 @router.post("/chronologies/{chronology_id}/rename")

@@ -31,7 +31,10 @@ from search_api.deps import Caller
 from search_api.readable import readable_event
 from search_api.store import Store
 
-__all__ = ["ChronologyService"]
+__all__ = ["MAX_COLLECT", "ChronologyService"]
+
+# How many events and records one "Add selected" may add: a timeline page's worth.
+MAX_COLLECT = 200
 
 Change = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -63,6 +66,16 @@ def _withheld_from(fact: Fact, records: dict[str, dict[str, Any]]) -> Fact:
     )
 
 
+def _titled(fact: Fact, records: dict[str, dict[str, Any]]) -> Fact:
+    """The fact citing each record by its title as the reader may read it now, looked
+    up with the reader's access (`records`), not the title stored when it was cited."""
+    citations = [
+        c.model_copy(update={"title": records.get(c.stable_id, {}).get("title")})
+        for c in fact.citations
+    ]
+    return fact.model_copy(update={"citations": citations})
+
+
 def _shape(
     chronology_id: str,
     source: dict[str, Any],
@@ -74,7 +87,7 @@ def _shape(
     counted, not shown; below investigator, protected names are withheld from facts
     written by someone who could read them."""
     facts = [Fact.model_validate(fact) for fact in source.get("facts", [])]
-    shown = [f for f in facts if all(c.stable_id in records for c in f.citations)]
+    shown = [_titled(f, records) for f in facts if all(c.stable_id in records for c in f.citations)]
     if not access.sees_protected_fields:
         shown = [_withheld_from(f, records) for f in shown]
     return Chronology(
@@ -147,6 +160,7 @@ class ChronologyService:
             "_source": [
                 "stable_id",
                 "title",
+                "date.text",
                 "sha256",
                 "protected.withheld",
                 "protected.unredacted.sha256",
@@ -202,6 +216,11 @@ class ChronologyService:
 
     async def _citations(self, fact_in: FactIn) -> list[Citation]:
         found = await self._visible({c.stable_id for c in fact_in.citations})
+        return self._cited_from(fact_in, found)
+
+    def _cited_from(self, fact_in: FactIn, found: dict[str, dict[str, Any]]) -> list[Citation]:
+        """The fact's citations with hash and title from the records found for the caller;
+        NotFound for one it cannot see, worded as for one that does not exist."""
         citations = []
         for citation in fact_in.citations:
             record = found.get(citation.stable_id)
@@ -230,18 +249,90 @@ class ChronologyService:
 
     async def add_event(self, chronology_id: str, version: Version, event_id: str) -> Chronology:
         """A fact from a timeline event, citing its record (page and hash included)."""
-        body = {"query": {"ids": {"values": [event_id]}}, "size": 1}
-        hits = (await self.store.search(body, self.caller.access, target="events"))["hits"]["hits"]
-        if not hits:
-            raise NotFound(f"No event {event_id}.")
-        event = readable_event(hits[0]["_source"], self.caller.access)
-        citation = event["citation"]
-        fact_in = FactIn(
-            date=(event.get("date") or {}).get("text"),
-            text=event["description"],
-            citations=[CitationIn(stable_id=citation["stable_id"], page=citation.get("page"))],
+        return (await self.collect(chronology_id, [event_id], [], version))[0]
+
+    async def _event_facts(self, event_ids: list[str]) -> dict[str, FactIn]:
+        """`event:ID` -> the fact each event makes, citing its record's page."""
+        if not event_ids:
+            return {}
+        access = self.caller.access
+        body = {"query": {"ids": {"values": event_ids}}, "size": len(event_ids)}
+        hits = (await self.store.search(body, access, target="events"))["hits"]["hits"]
+        found = {hit["_id"]: readable_event(hit["_source"], access) for hit in hits}
+        facts = {}
+        for event_id in event_ids:
+            if (event := found.get(event_id)) is None:
+                raise NotFound(f"No event {event_id}.")
+            citation = event["citation"]
+            facts[f"event:{event_id}"] = FactIn(
+                date=(event.get("date") or {}).get("text"),
+                text=event["description"],
+                citations=[CitationIn(stable_id=citation["stable_id"], page=citation.get("page"))],
+            )
+        return facts
+
+    async def _record_facts(self, record_ids: list[str]) -> dict[str, FactIn]:
+        """`record:ID` -> a fact dated and titled as the record, citing it."""
+        found = await self._visible(set(record_ids))
+        facts = {}
+        for record_id in record_ids:
+            if (record := found.get(record_id)) is None:
+                raise NotFound(f"No record {record_id}.")
+            facts[f"record:{record_id}"] = FactIn(
+                date=(record.get("date") or {}).get("text"),
+                text=record.get("title") or record_id,
+                citations=[CitationIn(stable_id=record_id)],
+            )
+        return facts
+
+    async def collect(
+        self,
+        chronology_id: str,
+        event_ids: list[str],
+        record_ids: list[str],
+        version: Version | None = None,
+    ) -> tuple[Chronology, list[str]]:
+        """Add events and records as facts at once, and which were added (`event:ID`,
+        `record:ID`). One the chronology already holds is not added again. Every id must
+        be one the caller may see: one they may not is refused as an unknown one, and
+        nothing is added. Without a version, the chronology as it is now is changed."""
+        events, records = list(dict.fromkeys(event_ids)), list(dict.fromkeys(record_ids))
+        if not events and not records:
+            raise InvalidRequest("Select at least one event or record to add.")
+        if len(events) + len(records) > MAX_COLLECT:
+            raise InvalidRequest(f"Add at most {MAX_COLLECT} events and records at once.")
+        await self.chronologies.load(self.caller.access, chronology_id)
+        facts_in = await self._event_facts(events) | await self._record_facts(records)
+        found = await self._visible({c.stable_id for f in facts_in.values() for c in f.citations})
+        cited = {origin: self._cited_from(f, found) for origin, f in facts_in.items()}
+        if version is None:
+            version = await self.current_version(chronology_id)
+        added: list[str] = []
+
+        def change(source: dict[str, Any]) -> dict[str, Any]:
+            facts = list(source["facts"])
+            held = {f.get("origin") for f in facts}
+            for origin, fact_in in facts_in.items():
+                if origin in held:
+                    continue
+                fact = dated(
+                    fact_in,
+                    "f-" + secrets.token_hex(6),
+                    0,
+                    cited[origin],
+                    self._sees_protected,
+                    origin,
+                )
+                fact.order = _next_order(facts, fact)
+                facts.append(fact.model_dump(mode="json"))
+                added.append(origin)
+            return source | {"facts": facts}
+
+        # `added` is filled by `change`, before the audit entry is written.
+        chronology = await self._change(
+            chronology_id, version, "chronology.collect", change, added=added
         )
-        return await self.add_fact(chronology_id, version, fact_in)
+        return chronology, added
 
     async def update_fact(
         self, chronology_id: str, version: Version, fact_id: str, fact_in: FactIn
@@ -249,7 +340,9 @@ class ChronologyService:
         citations = await self._citations(fact_in)
 
         def edit(old: dict[str, Any]) -> dict[str, Any]:
-            fact = dated(fact_in, fact_id, old["order"], citations, self._sees_protected)
+            fact = dated(
+                fact_in, fact_id, old["order"], citations, self._sees_protected, old.get("origin")
+            )
             return fact.model_dump(mode="json")
 
         return await self._change(

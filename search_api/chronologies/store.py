@@ -68,21 +68,28 @@ class ChronologyStore:
         return chronology_id, Version.of(response)
 
     @translating
-    async def list(self, access: AccessContext) -> list[dict[str, Any]]:
+    async def list(self, access: AccessContext, origins: bool = False) -> list[dict[str, Any]]:
         """Every chronology the caller may open, last changed first. Paged through a point
-        in time, so however many there are, none is left out."""
+        in time, so however many there are, none is left out. With `origins`, each holds
+        the `origins` of its facts (what was added from the timeline, search or a record),
+        so pages can mark what is already in a chronology."""
         owner = self.require_user(access)
         await self._ensure()
         query = {"match_all": {}} if access.role is Role.ADMIN else {"term": {"owner": owner}}
-        body = {
-            "query": query,
-            "sort": [{"updated": "desc"}],
-            "_source": {"excludes": ["facts"]},
-        }
-        return [
-            hit["_source"] | {"id": hit["_id"]}
-            async for hit in every_hit(self._es, self._index, body, _LIST_PAGE)
-        ]
+        source: dict[str, Any] = (
+            {"excludes": ["facts"]}
+            if not origins
+            else {"includes": ["title", "owner", "created", "updated", "facts.origin"]}
+        )
+        body = {"query": query, "sort": [{"updated": "desc"}], "_source": source}
+        found = []
+        async for hit in every_hit(self._es, self._index, body, _LIST_PAGE):
+            chronology = hit["_source"] | {"id": hit["_id"]}
+            if origins:
+                facts = chronology.pop("facts", [])
+                chronology["origins"] = [f["origin"] for f in facts if f.get("origin")]
+            found.append(chronology)
+        return found
 
     @translating
     async def load(

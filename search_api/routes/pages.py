@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
 
 from evidence.errors import EvidenceError
-from evidence.gazetteer import load_gazetteer
-from search_api import record_service, service
+from search_api import media, record_service, service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
-from search_api.deps import CallerDep, SettingsDep, StoreDep
+from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.facets import FACETS
-from search_api.locale import N_, current
+from search_api.highlight import match_terms
+from search_api.locale import N_
 from search_api.paging import ChainsDep
 from search_api.params import SearchParams
-from search_api.routes.render import render
+from search_api.routes.language import local_path
+from search_api.routes.render import render, require_csrf
+from search_api.store import Store
+from search_api.syntax import parse_query
+from search_api.text import TextRenderer, facility_name, human_time, human_title, plain
 from search_api.urls import Links, chips, query_string
 
 router = APIRouter(include_in_schema=False)
 
 DATE_BOUNDS = {"date_from": N_("From"), "date_to": N_("To")}
-
-
-def place_name(facility_id: str) -> str:
-    """A gazetteer facility in the reader's language (its id when unknown)."""
-    facility = load_gazetteer().facilities.get(facility_id)
-    if facility is None:
-        return facility_id
-    return facility.name_ar if current().lang == "ar" else facility.name_en
 
 
 @router.get("/help", response_class=HTMLResponse)
@@ -59,7 +56,7 @@ async def search_page(
         "chips": chips(params),
         "clear_all": Links(params).without_filters(),
         "facet_labels": {spec.name: spec.label for spec in FACETS} | DATE_BOUNDS,
-        "place_name": place_name,
+        "place_name": facility_name,
     }
     secret = settings.secret_key.get_secret_value()
     try:
@@ -72,13 +69,109 @@ async def search_page(
     return render(request, "search.html", base | {"results": results, "bars": bars}, caller)
 
 
-@router.get("/records/{stable_id}", response_class=HTMLResponse)
-async def record_page(
-    request: Request, stable_id: str, store: StoreDep, caller: CallerDep, reveal: bool = False
+# What the record page keeps in its links: the query whose words it marks, and the
+# search to go back to (a path on this site only).
+RecordQuery = Annotated[str, Query(max_length=1000)]
+BackPath = Annotated[str | None, Query(max_length=2000)]
+
+
+def _record_url(stable_id: str, *, q: str, back: str | None, page: int | None = None) -> str:
+    """A link to one page of the record, keeping the query and the way back."""
+    params = {"q": q or None, "page": page, "back": back}
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"/records/{quote(stable_id)}" + (f"?{query}" if query else "")
+
+
+async def _record_view(
+    request: Request,
+    stable_id: str,
+    store: Store,
+    caller: Caller,
+    *,
+    page: int | None,
+    q: str,
+    back: str | None,
+    reveal: bool,
 ) -> HTMLResponse:
+    """The record page: one page of a document at a time with the query's words marked,
+    and a graphic photo blurred unless this very answer reveals it."""
     try:
         found = await record_service.record(store, stable_id, caller)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    context = {"record": found, "reveal": reveal, "json_url": f"/api/records/{stable_id}"}
+    terms = match_terms(parse_query(q)) if q else None
+    view = record_service.document_view(found.pages, page, terms)
+    back = back if back and local_path(back) == back else None
+
+    def url(number: int | None = None) -> str:
+        return _record_url(stable_id, q=q, back=back, page=number)
+
+    context = {
+        "record": found,
+        "reveal": reveal,
+        "json_url": f"/api/records/{stable_id}",
+        "view": view,
+        "q": q,
+        "back": back,
+        "url": url,
+        "text": TextRenderer(terms),
+        "plain": plain,
+        "human_title": human_title,
+        "human_time": human_time,
+        "fields": record_service.detail_fields,
+        "near_distance": record_service.near_distance,
+        "facility_name": facility_name,
+    }
+    context |= await request.app.state.collect_context(request, caller)
     return render(request, "record.html", context, caller)
+
+
+@router.get("/records/{stable_id}", response_class=HTMLResponse)
+async def record_page(
+    request: Request,
+    stable_id: str,
+    store: StoreDep,
+    caller: CallerDep,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    q: RecordQuery = "",
+    back: BackPath = None,
+) -> HTMLResponse:
+    """A record; `?q=&page=` is where a snippet's link lands (`#hit`, its first mark).
+    A graphic photo is always blurred here: only the form below reveals it."""
+    return await _record_view(
+        request, stable_id, store, caller, page=page, q=q, back=back, reveal=False
+    )
+
+
+@router.post("/records/{stable_id}", response_class=HTMLResponse)
+async def record_reveal(
+    request: Request,
+    stable_id: str,
+    store: StoreDep,
+    caller: CallerDep,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    back: Annotated[str | None, Form(max_length=2000)] = None,
+) -> HTMLResponse:
+    """ "Show image": the record page with its photo unblurred, in this answer only, so a
+    shared or reloaded address opens it blurred again."""
+    require_csrf(request, csrf)
+    return await _record_view(
+        request, stable_id, store, caller, page=None, q="", back=back, reveal=True
+    )
+
+
+@router.get("/records/{stable_id}/original", response_class=FileResponse)
+async def record_original(
+    stable_id: str, store: StoreDep, caller: CallerDep, settings: SettingsDep
+) -> FileResponse:
+    """The original file to keep, audited with its SHA-256; a hidden or absent record is
+    the same 404 as one without a file."""
+    found = await media.download(store, settings.originals_dir, stable_id, caller)
+    extension = media.DOWNLOAD_TYPES.get(found.media_type, "")
+    headers = {"Cache-Control": "private, no-store"}
+    return FileResponse(
+        found.path,
+        media_type=found.media_type,
+        filename=f"{stable_id}{extension}",
+        headers=headers,
+    )

@@ -62,7 +62,7 @@ def test_open_a_record_and_reveal_its_blurred_photo(page: Page, live_url: str) -
     image = page.locator("figure.photo img")
     expect(image).to_have_attribute("src", re.compile(r"/preview$"))
     expect(page.locator("figure.photo figcaption")).to_contain_text("may show the body")
-    page.get_by_role("link", name="Reveal the image").click()
+    page.get_by_role("button", name="Show image").click()
     expect(image).to_have_attribute("src", re.compile(r"/original$"))
     # Polled from here: with JavaScript off, in-page polling (requestAnimationFrame)
     # may never run, while a plain evaluation does.

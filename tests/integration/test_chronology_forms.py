@@ -55,7 +55,7 @@ def _field(form: str, name: str) -> str:
         return textarea.group(1)
     select = re.search(rf'<select name="{name}".*?</select>', form, re.S)
     if select:
-        chosen = re.search(r"<option selected>([^<]*)</option>", select.group(0))
+        chosen = re.search(r'<option value="([^"]*)" selected>', select.group(0))
         return chosen.group(1) if chosen else ""
     value = re.search(rf'<input name="{name}"[^>]*?value="([^"]*)"', form)
     return value.group(1) if value else ""
@@ -158,7 +158,7 @@ TYPED = {
     ("mistake", "message"),
     [
         ({"date": "2012-13-45"}, "Date"),
-        ({"date": "circa 2012"}, "Date"),
+        ({"date": "spring 2012"}, "Date"),
         ({"cite": "ab"}, "Cite"),
         ({"page": "0"}, "Page"),
         ({"page": "iii"}, "Page"),
@@ -167,7 +167,7 @@ TYPED = {
     ],
     ids=[
         "bad-date",
-        "circa-without-colon",
+        "season",
         "short-citation-id",
         "page-zero",
         "page-not-a-number",
@@ -190,6 +190,27 @@ def test_a_mistake_in_the_new_fact_form_comes_back_inline_with_the_input_kept(
         if name != "csrf":
             assert _field(form, name) == value, name
     assert _facts(lawyer, chronology_id) == []
+
+
+@pytest.mark.parametrize("typed", ["circa 2012", "c. 2012", "Circa: 2012", "حوالي ٢٠١٢"])
+def test_an_approximate_date_is_typed_as_people_write_it(lawyer: TestClient, typed: str) -> None:
+    """ "circa 2012" is stored as `circa:2012`, shown as "c. 2012" and offered for
+    editing as "circa 2012"; it used to be refused (and before that, lost)."""
+    chronology_id = _create(lawyer)
+    csrf, version = _editor(lawyer, chronology_id)
+    added = lawyer.post(
+        f"/chronologies/{chronology_id}/facts",
+        data={"csrf": csrf, "version": version, "text": "SYNTHETIC", "date": typed},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, _shown(added.text)
+    (fact,) = _facts(lawyer, chronology_id)
+    assert fact["date"] == "circa:2012" and fact["approximate"]
+    page = lawyer.get(f"/chronologies/{chronology_id}").text
+    assert "c. 2012" in page and "circa:" not in page
+    assert _field(_form(page, f"/chronologies/{chronology_id}/facts", fact["fact_id"]), "date") == (
+        "circa 2012"
+    )
 
 
 def test_a_mistake_in_a_fact_edit_comes_back_in_that_facts_form(lawyer: TestClient) -> None:
@@ -264,7 +285,34 @@ def test_a_blank_title_comes_back_inline_on_create_and_rename(lawyer: TestClient
     assert "needs a title" in _inline(response, 400, f"/chronologies/{chronology_id}/rename")
 
 
+def _row(page: str, fact_id: str) -> str:
+    match = re.search(rf'<tr class="fact[^"]*" data-fact-id="{fact_id}">.*?</tr>', page, re.S)
+    assert match, _shown(page)
+    return match.group(0)
+
+
+def test_arrows_show_only_where_a_fact_may_move(lawyer: TestClient) -> None:
+    """Facts are ordered by date, so only facts on the same date swap places: the
+    editor offers only those moves."""
+    chronology_id = _create(lawyer)
+    for text, date in (("alone", "2011"), ("first", "2012-03-14"), ("second", "2012-03-14")):
+        csrf, version = _editor(lawyer, chronology_id)
+        lawyer.post(
+            f"/chronologies/{chronology_id}/facts",
+            data={"csrf": csrf, "version": version, "text": text, "date": date},
+        )
+    page = lawyer.get(f"/chronologies/{chronology_id}").text
+    ids = {f["text"]: f["fact_id"] for f in _facts(lawyer, chronology_id)}
+    base = f"/chronologies/{chronology_id}/facts"
+    alone, first, second = (_row(page, ids[t]) for t in ("alone", "first", "second"))
+    assert "/up" not in alone and "/down" not in alone
+    assert f"{base}/{ids['first']}/down" in first and "/up" not in first
+    assert f"{base}/{ids['second']}/up" in second and "/down" not in second
+
+
 def test_a_refused_reorder_comes_back_next_to_that_fact(lawyer: TestClient) -> None:
+    """A move across dates (a stale page, or a typed address) is refused on the
+    chronology page, next to that fact, not on an error page."""
     chronology_id = _create(lawyer)
     csrf, version = _editor(lawyer, chronology_id)
     lawyer.post(
@@ -275,7 +323,11 @@ def test_a_refused_reorder_comes_back_next_to_that_fact(lawyer: TestClient) -> N
     csrf, version = _editor(lawyer, chronology_id)
     action = f"/chronologies/{chronology_id}/facts/{fact['fact_id']}/up"
     response = lawyer.post(action, data={"csrf": csrf, "version": version})
-    assert "same date" in _inline(response, 400, action)
+    assert response.status_code == 400, _shown(response.text)
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'action="/chronologies/' in response.text, "the editor, not an error page"
+    row = _row(response.text, fact["fact_id"])
+    assert 'class="error" role="alert">Only facts on the same date' in row
 
 
 def test_the_api_answers_a_bad_version_with_a_400_on_every_route(lawyer: TestClient) -> None:

@@ -65,6 +65,12 @@ def test_the_catalog_holds_no_string_the_interface_no_longer_uses() -> None:
     assert not obsolete, f"remove from the Arabic catalog: {sorted(obsolete)}"
 
 
+def test_each_string_is_translated_once() -> None:
+    """Sections are kept by hand; a msgid in two of them would be translated twice."""
+    ids = re.findall(r'^msgid "(.*)"$', CATALOG.read_text(), flags=re.M)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
 def test_translations_keep_every_placeholder() -> None:
     for msgid, msgstr in _catalog().items():
         assert sorted(_PLACEHOLDER.findall(msgid)) == sorted(_PLACEHOLDER.findall(msgstr)), msgid
