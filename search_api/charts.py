@@ -9,6 +9,7 @@ from search_api.models import Histogram
 __all__ = ["Bar", "histogram_bars"]
 
 WIDTH, HEIGHT, GAP = 600, 120, 2
+AXIS_LABELS = 6
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class Bar:
     key: str
     count: int
     href: str
+    # Whether the axis writes this bar's period: about six labels, evenly spaced, always
+    # the first and the last (every bar still names its period to assistive technology).
+    labelled: bool = False
 
 
 def histogram_bars(histogram: Histogram | None) -> list[Bar]:
@@ -28,6 +32,8 @@ def histogram_bars(histogram: Histogram | None) -> list[Bar]:
         return []
     tallest = max(bucket.count for bucket in histogram.buckets) or 1
     step = WIDTH / len(histogram.buckets)
+    last = len(histogram.buckets) - 1
+    every = max(1, -(-len(histogram.buckets) // AXIS_LABELS))
     return [
         Bar(
             x=round(i * step, 2),
@@ -37,6 +43,7 @@ def histogram_bars(histogram: Histogram | None) -> list[Bar]:
             key=bucket.key,
             count=bucket.count,
             href=bucket.narrow,
+            labelled=i % every == 0 or (i == last and last % every >= every // 2),
         )
         for i, bucket in enumerate(histogram.buckets)
     ]

@@ -3,6 +3,13 @@ its buckets into render-ready values with the URL that toggles them.
 
 Counts are multi-select: a facet's aggregation carries every filter except its own, so
 choosing one facility still shows how many records the other facilities hold.
+
+A security branch is one place with two handles: its gazetteer id (`branch-215`, the
+Facility facet) and the number written on bodies and cards (`215`, the Branch number
+facet). A photo is taken at a hospital, so its `facilities` hold the hospital while its
+`branch_nos` hold the branch: the Facility filter and count for a numbered branch
+therefore read `branch_nos`, and both facets select the same records. Hospitals are
+listed under Hospital only.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any
 
 from evidence.access import AccessContext
 from evidence.gazetteer import load_gazetteer
+from search_api.locale import N_
 
 __all__ = ["FACETS", "FacetSpec", "facet_aggregations", "facet_filters"]
 
@@ -52,26 +60,96 @@ class FacetSpec:
         clauses = [{"terms": {field: values}} for field in self.fields_for(access)]
         return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}
 
+    def aggregations(self, access: AccessContext, size: int) -> dict[str, Any]:
+        """Inner aggregations whose buckets `counts` reads."""
+        return {
+            field: {"terms": {"field": field, "size": size}} for field in self.fields_for(access)
+        }
+
+    def counts(self, agg: dict[str, Any]) -> dict[str, int]:
+        """Records per value, summed over the facet's fields."""
+        counts: dict[str, int] = {}
+        for inner in agg.values():
+            if isinstance(inner, dict) and "buckets" in inner:
+                for bucket in inner["buckets"]:
+                    key = str(bucket["key"])
+                    counts[key] = counts.get(key, 0) + bucket["doc_count"]
+        return counts
+
+
+def _branch_numbers() -> dict[str, str]:
+    """Gazetteer id -> branch number, for the facilities that are numbered branches."""
+    return {f.id: f.branch_no for f in load_gazetteer().facilities.values() if f.branch_no}
+
+
+def _hospital_ids() -> list[str]:
+    return sorted(f.id for f in load_gazetteer().facilities.values() if f.kind == "hospital")
+
+
+@dataclass(frozen=True)
+class FacilityFacet(FacetSpec):
+    """Places of detention: a numbered branch selects and counts by its number, so
+    `facility=branch-215` and `branch=215` find the same records; hospitals are left out
+    (the Hospital facet lists them)."""
+
+    def filter(self, values: list[str], access: AccessContext) -> dict[str, Any]:
+        numbers = _branch_numbers()
+        by_number = sorted({numbers[v] for v in values if v in numbers})
+        others = [v for v in values if v not in numbers]
+        clauses: list[dict[str, Any]] = []
+        if others:
+            clauses.append({"terms": {"facilities": others}})
+        if by_number:
+            clauses.append({"terms": {"branch_nos": by_number}})
+        return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}
+
+    def aggregations(self, access: AccessContext, size: int) -> dict[str, Any]:
+        numbers = _branch_numbers()
+        return {
+            "places": {
+                "terms": {
+                    "field": "facilities",
+                    "size": size,
+                    "exclude": sorted([*numbers, *_hospital_ids()]),
+                }
+            },
+            "branches": {
+                "filters": {
+                    "filters": {
+                        facility: {"term": {"branch_nos": number}}
+                        for facility, number in sorted(numbers.items())
+                    }
+                }
+            },
+        }
+
+    def counts(self, agg: dict[str, Any]) -> dict[str, int]:
+        counts = {str(b["key"]): b["doc_count"] for b in agg["places"]["buckets"]}
+        for facility, bucket in agg["branches"]["buckets"].items():
+            if bucket["doc_count"]:
+                counts[facility] = bucket["doc_count"]
+        return counts
+
 
 FACETS: tuple[FacetSpec, ...] = (
-    FacetSpec("collection", "Collection", ("collection",)),
-    FacetSpec("type", "Record type", ("record_type",)),
-    FacetSpec("facility", "Facility", ("facilities",), labeller=_facility_label),
-    FacetSpec("branch", "Branch number", ("branch_nos",)),
-    FacetSpec("hospital", "Hospital", ("hospitals",), labeller=_facility_label),
-    FacetSpec("person", "Person", ("persons.name",), ("protected.persons.name",)),
+    FacetSpec("collection", N_("Collection"), ("collection",)),
+    FacetSpec("type", N_("Record type"), ("record_type",)),
+    FacilityFacet("facility", N_("Facility"), ("facilities",), labeller=_facility_label),
+    FacetSpec("branch", N_("Branch number"), ("branch_nos",)),
+    FacetSpec("hospital", N_("Hospital"), ("hospitals",), labeller=_facility_label),
+    FacetSpec("person", N_("Person"), ("persons.name",), ("protected.persons.name",)),
     FacetSpec(
         "role",
-        "Person role",
+        N_("Person role"),
         ("person_roles",),
         labeller=_words,
         with_protected="protected.person_roles",
     ),
-    FacetSpec("language", "Language", ("language",)),
-    FacetSpec("doc_type", "Document type", ("doc_type",), labeller=_words),
-    FacetSpec("court", "Court", ("court",)),
-    FacetSpec("identification", "Identification", ("identification",), labeller=_words),
-    FacetSpec("confidentiality", "Confidentiality", ("confidentiality",)),
+    FacetSpec("language", N_("Language"), ("language",)),
+    FacetSpec("doc_type", N_("Document type"), ("doc_type",), labeller=_words),
+    FacetSpec("court", N_("Court"), ("court",)),
+    FacetSpec("identification", N_("Identification"), ("identification",), labeller=_words),
+    FacetSpec("confidentiality", N_("Confidentiality"), ("confidentiality",)),
 )
 BY_NAME = {spec.name: spec for spec in FACETS}
 
@@ -94,8 +172,6 @@ def facet_aggregations(
     for spec in FACETS:
         others = [f for name, f in filters.items() if name != spec.name]
         size = (EXPANDED_SIZE if spec.name in expanded else DEFAULT_SIZE) + 1
-        inner = {
-            field: {"terms": {"field": field, "size": size}} for field in spec.fields_for(access)
-        }
+        inner = spec.aggregations(access, size)
         aggs[f"facet_{spec.name}"] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
     return aggs

@@ -52,6 +52,17 @@ LABELS: dict[str, str] = {
     "updated": N_("updated"),
     "lowered": N_("lowered"),
     # ---- search ----
+    "caesar": N_("Caesar"),
+    "atlas": N_("Atlas"),
+    "testimonies": N_("Testimonies"),
+    "filings": N_("Court filings"),
+    "body_id": N_("Body number"),
+    "witness_pseudonym": N_("Witness pseudonym"),
+    "case_no": N_("Case number"),
+    "outcome": N_("Outcome"),
+    "defendants": N_("Defendants"),
+    "doc_type": N_("Document type"),
+    "identification": N_("Identification"),
     # ---- chronology ----
     "undisputed": N_("undisputed"),
     "disputed": N_("disputed"),

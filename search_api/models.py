@@ -57,6 +57,10 @@ class SearchHit(BaseModel):
     has_image: bool = False
     summary: dict[str, Any] = Field(default={}, description="Type-specific key fields.")
     snippets: list[Snippet] = []
+    matched: list[str] = Field(
+        default=[],
+        description="Names this hit matched in another spelling or script than typed.",
+    )
 
 
 class FacetValue(BaseModel):
@@ -93,6 +97,9 @@ class SearchResponse(BaseModel):
     offset: int = Field(description="How many hits came before this page.")
     hits: list[SearchHit]
     facets: list[FacetResult]
+    synthetic: int | None = Field(
+        default=None, description="How many matches are SYNTHETIC demo records (page one)."
+    )
     histogram: Histogram | None
     next_cursor: str | None
     next: str | None = Field(default=None, description="Query string of the next page.")
@@ -154,8 +161,11 @@ class ExportRow(BaseModel):
     sha256: str | None
     source_file: str | None
     source_line: int | None
-    facilities: str
-    url: str
+    facilities: str = Field(description="Facility names (English), separated by `; `.")
+    branch_nos: str = Field(description="Security-branch numbers, separated by `; `.")
+    body_id: str | None
+    findings: str | None
+    url: str = Field(description="The record page, as an absolute URL.")
 
 
 class ErrorOut(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 from evidence.access import AccessContext, restrict
 from evidence.analysis import analyse, stem
 from evidence.names import name_keys
+from search_api.explain import PROTECTED_PERSONS
 from search_api.facets import facet_aggregations, facet_filters
 from search_api.params import SearchParams, Sort
 from search_api.readable import UNREDACTED
@@ -52,6 +53,7 @@ HIT_FIELDS = [
     "case_no",
     "outcome",
     "defendants",
+    "persons",
 ]
 _SORTS: dict[Sort, list[Any]] = {
     Sort.RELEVANCE: ["_score", {"stable_id": "asc"}],
@@ -222,7 +224,8 @@ def build_search(
         "size": params.size,
         "track_total_hits": True,
         # Roles that read protected names get the text as given too (`search_api.readable`).
-        "_source": HIT_FIELDS + ([UNREDACTED] if access.sees_protected_fields else []),
+        "_source": HIT_FIELDS
+        + ([UNREDACTED, PROTECTED_PERSONS] if access.sees_protected_fields else []),
         "sort": _SORTS[params.sort],
     }
     if filters and with_aggregations:
@@ -231,6 +234,10 @@ def build_search(
         body["search_after"] = after
     if with_aggregations:
         body["aggs"] = facet_aggregations(selected, access, set(params.more)) | {
-            "histogram": _histogram(params, filters)
+            "histogram": _histogram(params, filters),
+            # How many matching records are invented demo data, for the page's banner.
+            "synthetic": {
+                "filter": {"bool": {"filter": [*filters, {"term": {"synthetic": True}}]}}
+            },
         }
     return body

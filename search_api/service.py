@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.access import AccessContext
+from evidence.analysis import analyse
 from evidence.errors import InvalidRequest
+from evidence.gazetteer import load_gazetteer
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
+from search_api.explain import matched_spellings
 from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
-from search_api.highlight import MatchTerms, match_terms, snippets
+from search_api.highlight import ELLIPSIS, MatchTerms, match_terms, snippets
 from search_api.models import (
     Bucket,
     ExportRow,
@@ -31,7 +34,7 @@ from search_api.params import SearchParams, TimelineParams
 from search_api.query import build_search, histogram_interval
 from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
-from search_api.syntax import parse_query
+from search_api.syntax import ParsedQuery, Phrase, parse_query
 from search_api.timeline import build_timeline, group_events, person_names
 from search_api.urls import Links, query_string
 
@@ -57,7 +60,63 @@ def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) ->
     return found
 
 
-def _hit(hit: dict[str, Any], terms: MatchTerms, access: AccessContext) -> SearchHit:
+_OPENING = 180
+
+
+def _opening(text: str) -> str:
+    """The start of a page, escaped, when none of its words were the query's."""
+    folded = " ".join(text.split())
+    cut = folded[:_OPENING].rsplit(" ", 1)[0] if len(folded) > _OPENING else folded
+    return html.escape(cut) + (ELLIPSIS if len(cut) < len(folded) else "")
+
+
+async def _add_missing_snippets(
+    store: Store, hits: list[SearchHit], terms: MatchTerms, access: AccessContext
+) -> None:
+    """Hits a query found without a snippet get one: a hit found through another
+    spelling (its pages were searched for the words as typed) where the spelling it
+    matched is written, a testimony found by its metadata from its first page. One
+    search, for those hits only, within the caller's access."""
+    if terms.is_empty:
+        return
+    wanting = {
+        hit.stable_id: hit
+        for hit in hits
+        if not hit.snippets and (hit.matched or hit.record_type == "testimony")
+    }
+    if not wanting:
+        return
+    words = sorted({t for hit in wanting.values() for name in hit.matched for t in analyse(name)})
+    best_page: list[dict[str, Any]] = [{"term": {"pages.n": 1}}]
+    if words:
+        best_page.append({"match": {"pages.terms": {"query": " ".join(words), "boost": 10}}})
+    nested = {
+        "path": "pages",
+        "query": {"bool": {"should": best_page}},
+        "inner_hits": {"size": 1, "_source": ["pages.n", "pages.text"]},
+    }
+    body = {
+        "query": {
+            "bool": {"filter": [{"ids": {"values": list(wanting)}}], "should": [{"nested": nested}]}
+        },
+        "size": len(wanting),
+        "_source": False,
+    }
+    for found in (await store.search(body, access))["hits"]["hits"]:
+        hit = wanting.get(found["_id"])
+        pages = found.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
+        if hit is None or not pages:
+            continue
+        spelled = match_terms(ParsedQuery(required=tuple(Phrase(name) for name in hit.matched)))
+        page = pages[0]["_source"]
+        text = page.get("text", "")
+        marked = snippets(text, spelled, limit=1) if hit.matched else []
+        hit.snippets = [Snippet(html=(marked or [_opening(text)])[0], page=page["n"])]
+
+
+def _hit(
+    hit: dict[str, Any], parsed: ParsedQuery, terms: MatchTerms, access: AccessContext
+) -> SearchHit:
     source = readable_source(hit["_source"], access)
     summary = {k: source[k] for k in _SUMMARY.get(source["record_type"], ()) if source.get(k)}
     return SearchHit.model_validate(
@@ -66,6 +125,7 @@ def _hit(hit: dict[str, Any], terms: MatchTerms, access: AccessContext) -> Searc
             "summary": summary,
             "snippets": _snippets(hit, source, terms),
             "has_image": bool(source.get("file")),
+            "matched": matched_spellings(parsed, hit["_source"], access),
         }
     )
 
@@ -74,14 +134,7 @@ def _facets(aggs: dict[str, Any], params: SearchParams, links: Links) -> list[Fa
     results = []
     selected = params.selected()
     for spec in FACETS:
-        agg = aggs[f"facet_{spec.name}"]
-        counts: dict[str, int] = {}
-        for field in agg:
-            if isinstance(agg[field], dict) and "buckets" in agg[field]:
-                for bucket in agg[field]["buckets"]:
-                    counts[str(bucket["key"])] = (
-                        counts.get(str(bucket["key"]), 0) + bucket["doc_count"]
-                    )
+        counts = spec.counts(aggs[f"facet_{spec.name}"])
         chosen = selected.get(spec.name, [])
         for value in chosen:
             counts.setdefault(value, 0)
@@ -234,16 +287,20 @@ async def search(
         record_ids=[hit["_id"] for hit in page.hits],
         total=page.total,
     )
-    terms = match_terms(parse_query(params.q))
+    parsed = parse_query(params.q)
+    terms = match_terms(parsed)
     aggs = page.response.get("aggregations", {})
     links = Links(params)
+    hits = [_hit(hit, parsed, terms, access) for hit in page.hits]
+    await _add_missing_snippets(store, hits, terms, access)
     return SearchResponse(
         q=params.q,
         total=page.total,
         offset=page.offset,
-        hits=[_hit(hit, terms, access) for hit in page.hits],
+        hits=hits,
         facets=_facets(aggs, params, links) if aggs else [],
         histogram=_histogram(aggs, params, links) if aggs else None,
+        synthetic=aggs["synthetic"]["doc_count"] if aggs else None,
         next_cursor=page.next_cursor,
         next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
     )
@@ -261,18 +318,32 @@ EXPORT_FIELDS = [
     "sha256",
     "source",
     "facilities",
+    "branch_nos",
+    "body_id",
+    "findings",
 ]
 
 
 async def export_rows(
-    store: Store, params: SearchParams, caller: Caller
+    store: Store, params: SearchParams, caller: Caller, base_url: str
 ) -> AsyncIterator[ExportRow]:
-    """Every matching record, in the search's order, as citation-ready rows."""
+    """Every matching record, in the search's order, as citation-ready rows; `base_url`
+    (the request's) makes each record's URL absolute, so a row cited elsewhere still
+    leads to it.
+
+    The audit entry is written before any row leaves and records how many rows the
+    export holds (counted first, within the caller's access): "who exported what".
+    """
     access = caller.access
-    await caller.audit(
-        "export", params=params.model_dump(mode="json", exclude_defaults=True), q=params.q
-    )
     body = build_search(params.without_cursor(), access, with_aggregations=False)
+    counted = await store.search(body | {"size": 0, "_source": False}, access)
+    await caller.audit(
+        "export",
+        params=params.model_dump(mode="json", exclude_defaults=True),
+        q=params.q,
+        total=counted["hits"]["total"]["value"],
+    )
+    gazetteer = load_gazetteer()
     body["_source"] = EXPORT_FIELDS + ([UNREDACTED] if access.sees_protected_fields else [])
     async for hit in store.scan(body, access):
         source = readable_source(hit["_source"], access)
@@ -293,8 +364,11 @@ async def export_rows(
             sha256=source.get("sha256"),
             source_file=origin.get("file"),
             source_line=origin.get("line"),
-            facilities=";".join(source.get("facilities", [])),
-            url=f"/records/{source['stable_id']}",
+            facilities="; ".join(gazetteer.label(f) for f in source.get("facilities", [])),
+            branch_nos="; ".join(source.get("branch_nos", [])),
+            body_id=source.get("body_id"),
+            findings=source.get("findings"),
+            url=f"{base_url.rstrip('/')}/records/{source['stable_id']}",
         )
 
 

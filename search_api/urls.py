@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
 from search_api.params import SearchParams, TimelineParams
 
-__all__ = ["Links", "query_string", "toggle"]
+__all__ = ["Chip", "Links", "chips", "query_string", "toggle"]
 
 Params = SearchParams | TimelineParams
 
@@ -39,6 +40,34 @@ class Links:
         current = list(getattr(self._params, facet))
         updated = [v for v in current if v != value] if value in current else [*current, value]
         return self.query(**{facet: updated, "cursor": None})
+
+    def without_filters(self) -> str:
+        """The same query and order with every filter and date bound removed."""
+        cleared: dict[str, Any] = {name: [] for name in self._params.FILTERS}
+        return self.query(**cleared, date_from=None, date_to=None, cursor=None, more=[])
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter, shown on the page with the link that removes it."""
+
+    facet: str  # the parameter: facility, branch, date_from...
+    value: str
+    remove: str
+
+
+def chips(params: Params) -> list[Chip]:
+    """Every filter in effect, so none stays on unseen; each chip's link removes it."""
+    links = Links(params)
+    shown = [
+        Chip(name, value, links.toggle(name, value))
+        for name, values in params.selected().items()
+        for value in values
+    ]
+    for bound in ("date_from", "date_to"):
+        if value := getattr(params, bound):
+            shown.append(Chip(bound, value, links.query(**{bound: None, "cursor": None})))
+    return shown
 
 
 @cache

@@ -8,12 +8,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from evidence.spreadsheet import formula_safe_row
 from search_api import media, record_service, service
 from search_api.deps import CallerDep, SettingsDep, StoreDep
+from search_api.exports import export_disposition
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
 from search_api.paging import ChainsDep
 from search_api.params import ExportParams, SearchParams, TimelineParams
@@ -64,6 +65,7 @@ async def _started(rows: AsyncIterator[ExportRow]) -> AsyncIterator[ExportRow]:
 
 async def _csv(rows: AsyncIterator[ExportRow]) -> AsyncIterator[str]:
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=list(ExportRow.model_fields))
     writer.writeheader()
     async for row in rows:
@@ -90,14 +92,16 @@ _EXPORT_FORMATS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/api/export", responses=_ERRORS | _EXPORT_FORMATS)
 async def export(
-    params: Annotated[ExportParams, Query()], store: StoreDep, caller: CallerDep
+    request: Request, params: Annotated[ExportParams, Query()], store: StoreDep, caller: CallerDep
 ) -> StreamingResponse:
-    """Every matching record, streamed in constant memory: no 10,000 ceiling."""
-    rows = await _started(service.export_rows(store, params, caller))
+    """Every matching record, streamed in constant memory: no 10,000 ceiling. The CSV
+    starts with a UTF-8 byte-order mark, so spreadsheet programs read Arabic right; its
+    column names stay English, for the programs that read it."""
+    rows = await _started(service.export_rows(store, params, caller, str(request.base_url)))
     csv_format = params.format == "csv"
     media = "text/csv" if csv_format else "application/x-ndjson"
     body = _csv(rows) if csv_format else _ndjson(rows)
-    headers = {"Content-Disposition": f'attachment; filename="evidence-export.{params.format}"'}
+    headers = {"Content-Disposition": export_disposition(params.q, params.format)}
     return StreamingResponse(body, media_type=f"{media}; charset=utf-8", headers=headers)
 
 

@@ -13,7 +13,9 @@ from search_api import media, record_service, service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
+from search_api.facets import FACETS
 from search_api.highlight import match_terms
+from search_api.locale import N_
 from search_api.paging import ChainsDep
 from search_api.params import SearchParams
 from search_api.routes.language import local_path
@@ -21,9 +23,17 @@ from search_api.routes.render import render, require_csrf
 from search_api.store import Store
 from search_api.syntax import parse_query
 from search_api.text import TextRenderer, facility_name, human_time, human_title, plain
-from search_api.urls import query_string
+from search_api.urls import Links, chips, query_string
 
 router = APIRouter(include_in_schema=False)
+
+DATE_BOUNDS = {"date_from": N_("From"), "date_to": N_("To")}
+
+
+@router.get("/help", response_class=HTMLResponse)
+async def help_page(request: Request, caller: CallerDep) -> HTMLResponse:
+    """How to search: the syntax, with examples that run the search they show."""
+    return render(request, "help.html", {}, caller)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -40,7 +50,13 @@ async def search_page(
         "json_url": "/api/search" + query_string(params),
         "export_url": "/api/export" + query_string(params, cursor=None),
         "first_page": query_string(params, cursor=None),
+        # Where a record page's "Back to results" returns: this very page of results.
+        "back": "/" + query_string(params),
         "chart": {"width": WIDTH, "height": HEIGHT},
+        "chips": chips(params),
+        "clear_all": Links(params).without_filters(),
+        "facet_labels": {spec.name: spec.label for spec in FACETS} | DATE_BOUNDS,
+        "place_name": facility_name,
     }
     secret = settings.secret_key.get_secret_value()
     try:

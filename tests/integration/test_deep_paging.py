@@ -52,6 +52,6 @@ def test_cursor_pages_run_past_result_10000(caesar_client: TestClient) -> None:
 def test_export_returns_every_record_past_10000(caesar_client: TestClient) -> None:
     visible = caesar_client.get("/api/search", params={"size": 1}).json()["total"]
     response = caesar_client.get("/api/export", params={"type": "photo"})
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
     assert len(rows) == len({row["stable_id"] for row in rows}) == visible > 10_000
     assert {row["confidentiality"] for row in rows} == {"public"}

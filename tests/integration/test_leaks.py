@@ -254,7 +254,7 @@ def test_exports_leak_nothing(canary, role: Role) -> None:
         assert response.status_code == 200
         _assert_clean(response.text, role, f"export {export_format}")
         if export_format == "csv":
-            rows = list(csv.DictReader(io.StringIO(response.text)))
+            rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
         else:
             rows = [json.loads(line) for line in response.text.splitlines()]
         assert {row["stable_id"] for row in rows} == _visible(role)
