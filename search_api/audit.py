@@ -50,6 +50,7 @@ ACTIONS: dict[str, str] = {
     "chronology.rename": N_("Chronology renamed"),
     "chronology.delete": N_("Chronology deleted"),
     "chronology.fact_add": N_("Fact added"),
+    "chronology.collect": N_("Items added in bulk"),
     "chronology.fact_edit": N_("Fact edited"),
     "chronology.fact_move": N_("Fact moved"),
     "chronology.fact_delete": N_("Fact deleted"),
