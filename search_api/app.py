@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
-from search_api import labels, locale
+from search_api import labels, locale, text
 from search_api.accounts import pages as accounts_pages
 from search_api.accounts.identify import identify
 from search_api.accounts.sessions import LoginBackoff, SessionStore
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     locale.install(app.state.templates)
     app.state.templates.env.filters["label"] = labels.label
+    app.state.templates.env.filters["human_title"] = text.human_title
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

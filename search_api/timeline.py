@@ -19,6 +19,7 @@ from typing import Any
 
 from evidence.access import AccessContext, restrict
 from evidence.names import name_keys
+from search_api.facets import FACETS
 from search_api.params import TimelineParams
 from search_api.query import text_query_for
 from search_api.store import Store
@@ -52,6 +53,10 @@ _FIELDS = {
     "person": ("persons.name",),
 }
 
+
+# The search page's facility filter: a numbered branch selects by its number, so the
+# timeline's `facility=branch-215` and `branch=215` find the same events, as search does.
+_FACILITY = next(spec for spec in FACETS if spec.name == "facility")
 
 # More distinct names than any corpus here holds; names past it would not be matched.
 _NAME_BUCKETS = 20_000
@@ -97,6 +102,8 @@ def _filters(
             fields = _person_fields(access)
             names = values if persons is None else persons
             clauses = [{"terms": {field: names}} for field in fields]
+        elif name == "facility":
+            clauses = [_FACILITY.filter(values, access)]
         elif name == "case":
             clauses = [
                 {"term": {"case_no": {"value": value, "case_insensitive": True}}}

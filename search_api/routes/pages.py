@@ -58,6 +58,7 @@ async def search_page(
         "facet_labels": {spec.name: spec.label for spec in FACETS} | DATE_BOUNDS,
         "place_name": facility_name,
     }
+    base |= await request.app.state.collect_context(request, caller)
     secret = settings.secret_key.get_secret_value()
     try:
         results = await service.search(store, params, caller, secret, chains)

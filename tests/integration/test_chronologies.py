@@ -110,6 +110,16 @@ def test_a_facility_filter_takes_its_names_in_either_script(client, tokens) -> N
     assert searched.json()["total"] == by_id_search.json()["total"] > 0
 
 
+def test_a_branch_as_facility_finds_what_its_number_finds(client, tokens) -> None:
+    """Issue 17 item 8 on the timeline: photos name the hospital as their facility and
+    the branch only by number; the Facility filter for a branch must still find them."""
+    lawyer = tokens["lawyer"]
+    by_number = _timeline(client, lawyer, branch="215", type="photo")["total"]
+    assert by_number > 0
+    by_facility = _timeline(client, lawyer, facility="Branch 215", type="photo")["total"]
+    assert by_facility == by_number
+
+
 def test_person_and_case_filters_take_any_spelling_or_letter_case(client, tokens) -> None:
     """`anwar raslan`, `Anwar Raslan` and `أنور رسلان` are one person to the timeline, as
     to search (name keys); a case number is found whatever its letter case."""

@@ -250,3 +250,26 @@ def test_a_record_page_adds_its_record_and_then_says_where_it_is(browser) -> Non
     added = browser.post("/chronologies/collect", data=form, follow_redirects=False)
     assert added.status_code == 303 and added.headers["location"] == here
     assert "In chronology From a record page" in browser.get(here).text
+
+
+def test_search_results_add_ticked_records_and_mark_them(browser) -> None:
+    """Issue 17: "nothing can be added from search results"."""
+    here = "/?q=Saydnaya&type=filing"
+    page = browser.get(here).text
+    assert page.count('form id="collect"') == 1
+    ticked = re.findall(r'form="collect" name="record_id" value="([^"]+)"', page)[:2]
+    assert len(ticked) == 2, "a checkbox on each result"
+    form = {"csrf": _form_token(browser, {}, here), "title": "From search results"}
+    form |= {"record_id": ticked, "next": here}
+    added = browser.post("/chronologies/collect", data=form, follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"] == here
+    marked = browser.get(here).text
+    for record_id in ticked:
+        card = re.search(rf'data-stable-id="{record_id}">.*?</article>', marked, re.S)
+        assert card and "In chronology From search results" in card.group(0), record_id
+
+
+def test_a_public_reader_gets_no_chronology_form(demo_corpus: Settings, make_client) -> None:
+    with make_client(demo_corpus) as web:
+        page = web.get("/?q=Saydnaya").text
+    assert 'form id="collect"' not in page and 'form="collect"' not in page
