@@ -12,10 +12,12 @@ from evidence.errors import NotFound
 from evidence.gazetteer import load_gazetteer
 from evidence.ids import reference_ids
 from search_api.deps import Caller
-from search_api.highlight import MatchTerms
+from search_api.explain import matched_spellings
+from search_api.highlight import MatchTerms, match_terms
 from search_api.locale import N_
 from search_api.models import Link, RecordOut
 from search_api.store import Store, by_id
+from search_api.syntax import ParsedQuery, Phrase, parse_query
 from search_api.text import hit_pages
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "near_distance",
     "record",
     "record_file",
+    "view_terms",
 ]
 
 LINK_FIELDS = ["stable_id", "record_type", "title", "date", "phash", "local_id"]
@@ -335,6 +338,18 @@ class DocumentView:
     @property
     def next_hit(self) -> int | None:
         return self._around(self.hits)[1]
+
+
+def view_terms(q: str, found: RecordOut, caller: Caller) -> MatchTerms | None:
+    """The words a record page marks for `q`: the query's own, and the record's names the
+    query matched in another script or spelling (`أنور رسلان` marks `Anwar Raslan`), so a
+    snippet's link lands on a marked word. Only names the page shows are candidates."""
+    if not q:
+        return None
+    parsed = parse_query(q)
+    shown = {"persons": found.persons, "facilities": [f["id"] for f in found.facilities]}
+    spelled = tuple(Phrase(name) for name in matched_spellings(parsed, shown, caller.access))
+    return match_terms(ParsedQuery(required=(*parsed.required, *spelled)))
 
 
 def document_view(

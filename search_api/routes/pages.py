@@ -14,14 +14,12 @@ from search_api.charts import HEIGHT, WIDTH, histogram_bars
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.facets import FACETS
-from search_api.highlight import match_terms
 from search_api.locale import N_
 from search_api.paging import ChainsDep
 from search_api.params import SearchParams
 from search_api.routes.language import local_path
 from search_api.routes.render import render, require_csrf
 from search_api.store import Store
-from search_api.syntax import parse_query
 from search_api.text import TextRenderer, facility_name, human_time, human_title, plain
 from search_api.urls import Links, chips, query_string
 
@@ -100,7 +98,7 @@ async def _record_view(
         found = await record_service.record(store, stable_id, caller)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
-    terms = match_terms(parse_query(q)) if q else None
+    terms = record_service.view_terms(q, found, caller)
     view = record_service.document_view(found.pages, page, terms)
     back = back if back and local_path(back) == back else None
 

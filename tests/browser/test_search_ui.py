@@ -5,6 +5,7 @@ JavaScript is off: every step works with links and forms alone.
 
 import re
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 from playwright.sync_api import Browser, Page, expect
@@ -82,7 +83,7 @@ def test_keyboard_reaches_the_facets(page: Page, live_url: str) -> None:
     expect(page).to_have_url(re.compile(r"[?&](collection|type)="))
 
 
-def test_arabic_on_a_phone_results_first_chips_and_no_overflow(
+def test_a_journalist_searches_reads_and_exports_in_arabic_on_a_phone(
     browser: Browser, live_url: str
 ) -> None:
     context = browser.new_context(
@@ -111,5 +112,24 @@ def test_arabic_on_a_phone_results_first_chips_and_no_overflow(
         expect(page.locator("#q")).to_have_value("أنور رسلان")
         widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], f"horizontal overflow: {widths}"
+
+        # Read: a snippet's page link opens that page of the record, the words marked.
+        results = page.url
+        page.locator("p.snippet:has(mark) a.page").first.click()
+        expect(page).to_have_url(re.compile(r"/records/.*page=\d+.*#hit$"))
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        expect(page.locator("mark#hit")).to_be_visible()
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"the record page overflows: {widths}"
+        page.get_by_role("link", name="العودة إلى النتائج").click()
+        expect(page).to_have_url(results)
+
+        # Export: what the Arabic search found, as a CSV Excel reads as UTF-8 (a BOM).
+        with page.expect_download() as download:
+            page.get_by_role("link", name="تصدير CSV").click()
+        saved = Path(download.value.path()).read_bytes()
+        assert saved.startswith(b"\xef\xbb\xbf")
+        assert "Raslan" in saved.decode("utf-8-sig")
+        assert download.value.suggested_filename.endswith(".csv")
     finally:
         context.close()

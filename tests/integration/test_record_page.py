@@ -179,3 +179,21 @@ def test_the_page_is_in_arabic_for_an_arabic_reader(site: Site) -> None:
     for english in ("Stable id", "Next page", "Document type", "Custody", "Back to search"):
         assert english not in shown, english
     assert "الصفحة ٢ من" in shown and "المعرّف الثابت" in shown
+
+
+def test_a_name_found_in_another_script_is_marked_where_its_snippet_lands(site: Site) -> None:
+    """`أنور رسلان` finds filings that write `Anwar Raslan`: the snippet marks it, and the
+    page its link opens must mark it too, or the reader lands on nothing."""
+    client, headers = site
+    query = "أنور رسلان"
+    hits = client.get("/api/search", params={"q": query}, headers=headers[Role.PUBLIC]).json()
+    marked = [
+        (hit["stable_id"], snippet["page"])
+        for hit in hits["hits"]
+        for snippet in hit["snippets"]
+        if "<mark>" in snippet["html"] and snippet.get("page")
+    ]
+    assert marked, "a snippet marks the other spelling"
+    stable_id, page = marked[0]
+    html = client.get(f"/records/{stable_id}", params={"q": query, "page": page}).text
+    assert '<mark id="hit">' in html and "Raslan</mark>" in html
