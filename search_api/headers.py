@@ -58,7 +58,7 @@ class SecurityHeaders:
                 if not cacheable and "no-store" not in headers.get("Cache-Control", ""):
                     headers["Cache-Control"] = NO_STORE["Cache-Control"]
                 if not cacheable:  # pages are written in the reader's language
-                    headers["Vary"] = "Accept-Language, Cookie"
+                    headers.add_vary_header("Accept-Language, Cookie")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -25,7 +25,9 @@ async def collect_context(request: Request, caller: Caller) -> dict[str, Any]:
     here = request.url.path + (f"?{query}" if query else "")
     if caller.access.user is None:
         return {"mine": [], "collected": {}, "here": here}
-    mine = await request.app.state.chronologies.list(caller.access, origins=True)
+    everyone = await request.app.state.chronologies.list(caller.access, origins=True)
+    # Admins may open every chronology; the form offers only their own (see `collect`).
+    mine = [c for c in everyone if c["owner"] == caller.access.user]
     collected: dict[str, list[str]] = {}
     for chronology in mine:
         for origin in chronology["origins"]:

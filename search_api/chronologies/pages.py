@@ -291,9 +291,17 @@ async def collect_form(
             raise InvalidRequest("Select at least one event or record to add.")
         if title.strip() and not chronology_id:
             chronology_id = await chronologies.create(title)
-        elif not chronology_id:
+            try:
+                await chronologies.collect(chronology_id, event_id, record_id)
+            except EvidenceError:  # a refused add leaves no empty chronology behind
+                await chronologies.delete(
+                    chronology_id, await chronologies.current_version(chronology_id)
+                )
+                raise
+        elif chronology_id:
+            await chronologies.collect(chronology_id, event_id, record_id)
+        else:
             raise InvalidRequest("Choose a chronology, or type a title for a new one.")
-        await chronologies.collect(chronology_id, event_id, record_id)
     except EvidenceError as error:
         caller = chronologies.caller
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))

@@ -301,7 +301,12 @@ class ChronologyService:
             raise InvalidRequest("Select at least one event or record to add.")
         if len(events) + len(records) > MAX_COLLECT:
             raise InvalidRequest(f"Add at most {MAX_COLLECT} events and records at once.")
-        await self.chronologies.load(self.caller.access, chronology_id)
+        source, _ = await self.chronologies.load(self.caller.access, chronology_id)
+        if source["owner"] != self.caller.access.user:
+            # An admin may open anyone's chronology, but adding in bulk what its owner may
+            # not see would tell the owner, through "cites records outside your access",
+            # that such records exist: bulk adds go to one's own chronologies only.
+            raise NotFound(f"No chronology {chronology_id} of yours.")
         facts_in = await self._event_facts(events) | await self._record_facts(records)
         found = await self._visible({c.stable_id for f in facts_in.values() for c in f.citations})
         cited = {origin: self._cited_from(f, found) for origin, f in facts_in.items()}

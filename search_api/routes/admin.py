@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -66,7 +66,7 @@ class AuditParams(BaseModel):
         if self.since:
             bounds.append({"gte": f"{self.since.isoformat()}T00:00:00Z"})
         if self.until:
-            bounds.append({"lt": f"{(self.until + timedelta(days=1)).isoformat()}T00:00:00Z"})
+            bounds.append({"lte": f"{self.until.isoformat()}T23:59:59.999Z"})
         if self.before:
             bounds.append({"lt": self.before.isoformat()})
         return bounds

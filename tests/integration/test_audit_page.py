@@ -92,6 +92,15 @@ def test_a_date_range_keeps_whole_days_and_blank_fields_filter_nothing(
     assert "The end date is before the start date." in backwards.text
 
 
+def test_the_last_possible_day_is_a_range_not_a_crash(
+    settings: Settings, logged: dict[Role, dict[str, str]], make_client: ClientFactory
+) -> None:
+    with make_client(settings) as client:
+        page = client.get("/audit?since=2024-05-02&until=9999-12-31", headers=logged[Role.ADMIN])
+    assert page.status_code == 200
+    assert len(_markers(page.text)) == 3
+
+
 def test_the_records_column_says_what_an_event_counted(
     settings: Settings, logged: dict[Role, dict[str, str]], make_client: ClientFactory
 ) -> None:

@@ -273,3 +273,27 @@ def test_a_public_reader_gets_no_chronology_form(demo_corpus: Settings, make_cli
     with make_client(demo_corpus) as web:
         page = web.get("/?q=Saydnaya").text
     assert 'form id="collect"' not in page and 'form="collect"' not in page
+
+
+def test_an_admin_adds_in_bulk_only_to_their_own_chronologies(client, tokens) -> None:
+    """An admin may open a journalist's chronology; adding sealed records to it would show
+    the journalist "cites records outside your access", so bulk adds are refused there,
+    and the admin's pages offer only the admin's own chronologies."""
+    journalist, admin = tokens[Role.JOURNALIST], tokens[Role.ADMIN]
+    theirs = _chronology(client, journalist, "The journalist's own")
+    sealed = _events(client, admin, confidentiality=Level.SEALED.label, size=1)[0]
+    refused = _collect(client, admin, theirs, record_ids=[sealed["record_id"]])
+    assert refused.status_code == 404, refused.text
+    facts = client.get(f"/api/chronologies/{theirs}", headers=journalist).json()["facts"]
+    assert facts == []
+    page = client.get("/?q=Saydnaya", headers=admin).text
+    assert f'value="{theirs}"' not in page
+
+
+def test_a_refused_add_leaves_no_new_chronology_behind(browser) -> None:
+    csrf = _form_token(browser, {}, "/timeline")
+    before = browser.get("/api/chronologies").json()
+    form = {"csrf": csrf, "title": "Never made", "event_id": ["ev-nonexistent"], "next": "/"}
+    refused = browser.post("/chronologies/collect", data=form, follow_redirects=False)
+    assert refused.status_code == 404
+    assert browser.get("/api/chronologies").json() == before
