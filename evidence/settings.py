@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="The address readers use (https://archive.example); exports build record "
+        "links from it rather than from the request's Host header.",
+    )
     api_workers: int = Field(
         default=1,
         ge=1,

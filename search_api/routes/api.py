@@ -97,7 +97,8 @@ async def export(
     """Every matching record, streamed in constant memory: no 10,000 ceiling. The CSV
     starts with a UTF-8 byte-order mark, so spreadsheet programs read Arabic right; its
     column names stay English, for the programs that read it."""
-    rows = await _started(service.export_rows(store, params, caller, str(request.base_url)))
+    base = request.app.state.settings.public_url or str(request.base_url)
+    rows = await _started(service.export_rows(store, params, caller, base))
     csv_format = params.format == "csv"
     media = "text/csv" if csv_format else "application/x-ndjson"
     body = _csv(rows) if csv_format else _ndjson(rows)

@@ -67,3 +67,15 @@ def test_an_export_is_audited_with_the_rows_it_holds(
         "/api/audit", params={"user": exporter, "action": "export"}, headers=headers[admin]
     ).json()["events"]
     assert [event["total"] for event in events] == [exported]
+
+
+def test_links_follow_the_configured_address_not_the_host_header(demo_corpus: Settings) -> None:
+    from search_api.app import create_app
+
+    configured = demo_corpus.model_copy(update={"public_url": "https://archive.example"})
+    with TestClient(create_app(configured)) as client:
+        response = client.get(
+            "/api/export", params={"branch": "215", "size": 5}, headers={"Host": "evil.example"}
+        )
+    rows = _rows(response.text)
+    assert rows and all(r["url"].startswith("https://archive.example/records/") for r in rows)
