@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from elasticsearch import AsyncElasticsearch
 from fastapi.testclient import TestClient
 
+from evidence.access import Role
 from evidence.settings import Settings
-from tests.conftest import ClientFactory
+from search_api.accounts.store import UserStore
+from tests.conftest import ClientFactory, run_async
 
 ARABIC = {"evidence_lang": "ar"}
 
@@ -105,7 +108,44 @@ def test_an_unknown_address_and_language_are_explained_in_arabic(
     assert "لا توجد واجهة باللغة «xx»" in _alert(unknown.text)
 
 
-def _csrf(client: TestClient) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert match
+def test_the_chronology_forms_refuse_in_arabic(
+    tiny_loaded: Settings, make_client: ClientFactory
+) -> None:
+    """A typed fact's date and a missing title: the editor's and the list's own alerts."""
+    password = "a long enough password"
+
+    async def add() -> None:
+        client = AsyncElasticsearch(tiny_loaded.es_url)
+        await UserStore(client, tiny_loaded.index_prefix).add("lawyer", Role.INVESTIGATOR, password)
+        await client.close()
+
+    run_async(add())
+    with make_client(tiny_loaded) as client:
+        client.cookies.update(ARABIC)
+        login = {"username": "lawyer", "password": password, "csrf": _csrf(client)}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+        untitled = client.post("/chronologies", data={"csrf": _csrf(client), "title": " "})
+        assert untitled.status_code == 400
+        assert _alert(untitled.text) == "يحتاج التسلسل الزمني إلى عنوان."
+        created = client.post(
+            "/chronologies",
+            data={"csrf": _csrf(client), "title": "Branch 215"},
+            follow_redirects=False,
+        )
+        editor = created.headers["location"]
+        version = _hidden(client.get(editor).text, "version")
+        fact = {"csrf": _csrf(client), "version": version, "date": "spring 2012", "text": "x"}
+        refused = client.post(f"{editor}/facts", data=fact)
+    assert refused.status_code == 400
+    alert = _alert(refused.text)
+    assert alert.startswith("قيمة «التاريخ» غير مقبولة: «spring 2012» ليس تاريخًا"), alert
+
+
+def _hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert match, page[:500]
     return match.group(1)
+
+
+def _csrf(client: TestClient) -> str:
+    return _hidden(client.get("/login").text, "csrf")
