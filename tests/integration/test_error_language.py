@@ -44,6 +44,17 @@ def test_a_bad_date_is_explained_in_arabic(
     assert "is not YYYY" not in alert and "has month" not in alert
 
 
+def test_pydantics_own_checks_are_worded_in_arabic(
+    settings: Settings, make_client: ClientFactory
+) -> None:
+    with make_client(settings) as client:
+        client.cookies.update(ARABIC)
+        page = client.get("/?size=abc")
+        answer = client.get("/api/search?size=abc")
+    assert _alert(page.text) == "قيمة «size» غير مقبولة: يجب أن تكون عددًا صحيحًا"
+    assert answer.json()["detail"].startswith("size: Input should be a valid integer")
+
+
 def test_an_english_reader_keeps_the_english_sentence(
     settings: Settings, make_client: ClientFactory
 ) -> None:
