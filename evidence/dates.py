@@ -14,6 +14,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from evidence.errors import N_, Message
+
 __all__ = ["PRECISION_RANK", "UNDATED_RANK", "FuzzyDate", "Precision", "parse_fuzzy_date"]
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -52,23 +54,24 @@ class FuzzyDate:
 def _bounds(part: str) -> tuple[date, date, Precision]:
     match = _PART.match(part)
     if not match:
-        raise ValueError(f"{part!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(Message(N_("'%(text)s' is not YYYY, YYYY-MM or YYYY-MM-DD"), text=part))
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
     if month is None:
         return date(year, 1, 1), date(year, 12, 31), Precision.YEAR
     if not 1 <= month <= 12:
-        raise ValueError(f"{part!r} has month {month}")
+        raise ValueError(Message(N_("'%(text)s' has month %(month)s"), text=part, month=month))
     last = calendar.monthrange(year, month)[1]
     if day is None:
         return date(year, month, 1), date(year, month, last), Precision.MONTH
     if not 1 <= day <= last:
-        raise ValueError(f"{part!r} has no day {day}")
+        raise ValueError(Message(N_("'%(text)s' has no day %(day)s"), text=part, day=day))
     return date(year, month, day), date(year, month, day), Precision.DAY
 
 
 def parse_fuzzy_date(value: str | None) -> FuzzyDate | None:
-    """Parse a date value; None for an empty value (undated), ValueError when malformed."""
+    """Parse a date value; None for an empty value (undated), ValueError when malformed
+    (its message an `evidence.errors.Message`, so a page can say it in Arabic)."""
     text = (value or "").strip()
     if not text:
         return None
@@ -80,9 +83,10 @@ def parse_fuzzy_date(value: str | None) -> FuzzyDate | None:
             earliest, _, _ = _bounds(start.strip())
             _, latest, _ = _bounds(end.strip())
         except ValueError as error:
-            raise ValueError(f"{text!r} is not a range START/END of dates: {error}") from None
+            why = N_("'%(text)s' is not a range START/END of dates: %(error)s")
+            raise ValueError(Message(why, text=text, error=error.args[0])) from None
         if latest < earliest:
-            raise ValueError(f"{text!r} ends before it starts")
+            raise ValueError(Message(N_("'%(text)s' ends before it starts"), text=text))
         return FuzzyDate(earliest, latest, Precision.RANGE, approximate, text)
     earliest, latest, precision = _bounds(body)
     return FuzzyDate(earliest, latest, precision, approximate, text)

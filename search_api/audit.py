@@ -74,7 +74,7 @@ OUTCOMES: dict[str, str] = {
     "not_found": N_("not found"),
 }
 
-_NOT_WRITTEN = "The audit log could not be written, so the action was not carried out."
+_NOT_WRITTEN = N_("The audit log could not be written, so the action was not carried out.")
 
 
 class Auditor:

@@ -29,14 +29,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from evidence.errors import InvalidRequest
+from evidence.errors import N_, InvalidRequest
 
 __all__ = ["Cursor", "decode_cursor", "encode_cursor", "new_chain", "search_key"]
 
 # The HKDF label: a key for cursors is useless for anything else signed with the secret.
 _PURPOSE = b"caesar-atlas paging cursor v1"
 _NONCE_BYTES = 12
-_NOT_VALID = "The cursor is not valid; start the search again."
+_NOT_VALID = N_("The cursor is not valid; start the search again.")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def decode_cursor(token: str, secret: str, search: str) -> Cursor:
     except (InvalidTag, binascii.Error, ValueError, KeyError, TypeError) as error:
         raise InvalidRequest(_NOT_VALID) from error
     if cursor.search != search:
-        raise InvalidRequest("The cursor belongs to another search; start this one again.")
+        raise InvalidRequest(N_("The cursor belongs to another search; start this one again."))
     return cursor
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 
 from evidence.access import AccessContext, Role
-from evidence.errors import Forbidden
+from evidence.errors import N_, Forbidden
 from evidence.settings import Settings
 from search_api.audit import Auditor
 from search_api.store import Store
@@ -111,7 +111,7 @@ async def get_caller(request: Request) -> Caller:
 
 async def get_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     if caller.access.role is not Role.ADMIN:
-        raise Forbidden("Only admins may do this.")
+        raise Forbidden(N_("Only admins may do this."))
     return caller
 
 

@@ -27,6 +27,7 @@ from babel.support import NullTranslations, Translations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from evidence.errors import N_, Message
 from frontend import LOCALE_DIR
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "install",
     "ngettext",
     "number",
+    "translated",
     "use",
 ]
 
@@ -131,11 +133,6 @@ def translations(code: str) -> NullTranslations:
         return Translations(handle, domain="messages")
 
 
-def N_(message: str) -> str:
-    """Marks a string for the catalog where it is defined; it is translated where shown."""
-    return message
-
-
 def use(request: Request) -> Interface:
     """Write the rest of this request (and the threads it starts) in the reader's language:
     for answers made without a template, such as a Word export."""
@@ -155,6 +152,13 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get().lang).ngettext(singular, plural, n)
+
+
+def translated(message: str) -> str:
+    """A message written in Python (an error, a notice) in the reader's language; a plain
+    string as it is. Never through `_()`: that marks its result safe, and a message may
+    quote what the reader typed."""
+    return message.translated(gettext) if isinstance(message, Message) else message
 
 
 def number(value: int | float) -> str:
@@ -223,3 +227,4 @@ def install(templates: Jinja2Templates) -> None:
     templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     templates.env.filters["human_date"] = human_date
     templates.env.filters["number"] = number
+    templates.env.filters["translated"] = translated

@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from PIL import Image, ImageFilter, ImageOps
 
-from evidence.errors import NotFound
+from evidence.errors import N_, NotFound
 from evidence.originals import (
     OriginalUnavailable,
     megapixels_refusal,
@@ -96,7 +96,7 @@ async def _unavailable(caller: Caller, image: RecordFile, problem: OriginalUnava
         record_ids=[image.stable_id],
         params={"sha256": image.sha256, "reason": str(problem)},
     )
-    raise NotFound(f"No image for {image.stable_id}.") from problem
+    raise NotFound(N_("No image for %(id)s."), id=image.stable_id) from problem
 
 
 async def preview(store: Store, originals_dir: Path, stable_id: str, caller: Caller) -> bytes:

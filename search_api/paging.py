@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from elasticsearch import AsyncElasticsearch
 from fastapi import Depends, Request
 
-from evidence.errors import IndexUnavailable, InvalidRequest
+from evidence.errors import N_, IndexUnavailable, InvalidRequest
 from search_api.cursor import Cursor
 from search_api.transport import CursorExpired, translated
 
@@ -40,7 +40,7 @@ __all__ = [
 
 PIT_KEEP_ALIVE = "10m"
 _KEEP_ALIVE_SECONDS = 600.0
-EXPIRED = "The cursor has expired; start again from the first page."
+EXPIRED = N_("The cursor has expired; start again from the first page.")
 # A read that could not reach every shard fails instead of answering from part of them.
 COMPLETE: dict[str, Any] = {"allow_partial_search_results": False}
 

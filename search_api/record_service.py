@@ -116,7 +116,7 @@ async def record(store: Store, stable_id: str, caller: Caller) -> RecordOut:
     )
     if not found["hits"]["hits"]:
         await caller.audit("record.view", outcome="not_found", record_ids=[stable_id])
-        raise NotFound(f"No record {stable_id}.")
+        raise NotFound(N_("No record %(id)s."), id=stable_id)
     source = found["hits"]["hits"][0]["_source"]
     queries = link_queries(stable_id, source)
     answers, _ = await asyncio.gather(
@@ -201,7 +201,7 @@ async def record_file(
     if not (source.get("file") and source.get("sha256")):
         if audit_as:
             await caller.audit(audit_as, outcome="not_found", record_ids=[stable_id])
-        raise NotFound(f"No image for {stable_id}.")
+        raise NotFound(N_("No image for %(id)s."), id=stable_id)
     image = RecordFile(
         stable_id,
         str(source["sha256"]),

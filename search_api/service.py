@@ -9,7 +9,7 @@ from typing import Any
 
 from evidence.access import AccessContext
 from evidence.analysis import analyse
-from evidence.errors import InvalidRequest
+from evidence.errors import N_, InvalidRequest
 from evidence.gazetteer import load_gazetteer
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
@@ -219,14 +219,14 @@ async def _paged(
     viewer = search_key(f"{access.role.value}|{access.user or ''}")
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
     if cursor and cursor.viewer != viewer:
-        raise InvalidRequest("The cursor belongs to another search; start this one again.")
+        raise InvalidRequest(N_("The cursor belongs to another search; start this one again."))
     if cursor is None:
         response = await store.search(build(None), access, target=target)
         total = response["hits"]["total"]["value"]
         offset, chain = 0, new_chain()
     else:
         if cursor.chain is None or cursor.total is None:
-            raise InvalidRequest("The cursor is not valid; start the search again.")
+            raise InvalidRequest(N_("The cursor is not valid; start the search again."))
         total, offset, chain = cursor.total, cursor.offset, cursor.chain
         body = build(cursor.after) | {"track_total_hits": False}
         response = await _in_chain(store, body, access, chains, owner, chain, target)

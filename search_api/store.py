@@ -17,7 +17,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
-from evidence.errors import IndexUnavailable, NotFound
+from evidence.errors import N_, IndexUnavailable, NotFound
 from evidence.indices import all_alias, type_alias, visible_aliases
 from search_api.paging import COMPLETE, PIT_KEEP_ALIVE
 from search_api.transport import CursorExpired, translated
@@ -87,7 +87,7 @@ class Store:
         if failed:
             # The node's reason can name its files and folders: logged, never answered.
             log.error("a search failed on Elasticsearch: %s", failed[0])
-            raise IndexUnavailable("Elasticsearch could not answer; try again shortly.")
+            raise IndexUnavailable(N_("Elasticsearch could not answer; try again shortly."))
         return answers
 
     async def open_pit(self, access: AccessContext | None, target: str = "records") -> str:
@@ -110,7 +110,7 @@ class Store:
         """One record by id, or NotFound: hidden and absent look the same."""
         hits = (await self.search(by_id(stable_id, exclude), access))["hits"]["hits"]
         if not hits:
-            raise NotFound(f"No record {stable_id}.")
+            raise NotFound(N_("No record %(id)s."), id=stable_id)
         source: dict[str, Any] = hits[0]["_source"]
         return source
 

@@ -13,7 +13,7 @@ from typing import ParamSpec, TypeVar
 
 import elasticsearch
 
-from evidence.errors import IndexUnavailable, InvalidRequest
+from evidence.errors import N_, IndexUnavailable, InvalidRequest
 
 __all__ = ["CursorExpired", "translated", "translating"]
 
@@ -33,14 +33,19 @@ async def translated() -> AsyncIterator[None]:
         if error.error == "search_context_missing_exception" or "No search context" in str(error):
             raise CursorExpired from error
         raise IndexUnavailable(
-            "The evidence index does not exist yet; load a bundle with `python -m indexer load`."
+            N_(
+                "The evidence index does not exist yet; "
+                "load a bundle with `python -m indexer load`."
+            )
         ) from error
     except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as error:
-        raise IndexUnavailable("Elasticsearch is unreachable; try again shortly.") from error
+        raise IndexUnavailable(N_("Elasticsearch is unreachable; try again shortly.")) from error
     except elasticsearch.BadRequestError as error:
-        raise InvalidRequest(f"Elasticsearch refused the query: {error.message}") from error
+        why = N_("Elasticsearch refused the query: %(why)s")
+        raise InvalidRequest(why, why=error.message) from error
     except (elasticsearch.ApiError, elasticsearch.TransportError) as error:
-        raise IndexUnavailable(f"Elasticsearch could not answer: {error.message}") from error
+        why = N_("Elasticsearch could not answer: %(why)s")
+        raise IndexUnavailable(why, why=error.message) from error
 
 
 def translating(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

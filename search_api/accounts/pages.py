@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evidence.access import AccessContext
+from evidence.errors import N_, Message
 from search_api.accounts.security import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -69,7 +70,10 @@ async def login(
         minutes = max(1, round(wait / 60))
         context = {
             "next": _safe_next(next),
-            "error": f"Too many failed logins from here; wait about {minutes} min and try again.",
+            "error": Message(
+                N_("Too many failed logins from here; wait about %(minutes)s min and try again."),
+                minutes=minutes,
+            ),
         }
         refused = render(request, "login.html", context, caller, status=429)
         refused.headers["Retry-After"] = str(wait)
@@ -78,7 +82,7 @@ async def login(
     if user is None:
         await backoff.failed(caller.client, username)
         await caller.audit("login", user=username, outcome="failed")
-        context = {"next": _safe_next(next), "error": "Wrong username or password."}
+        context = {"next": _safe_next(next), "error": Message(N_("Wrong username or password."))}
         return render(request, "login.html", context, caller, status=401)
     await backoff.succeeded(caller.client, username)
     await caller.auditor.record("login", AccessContext(user.role, user.username), caller.client)

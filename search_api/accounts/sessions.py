@@ -21,7 +21,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from evidence.errors import Conflict
+from evidence.errors import N_, Conflict
 from evidence.indices import ensure_plain_index, sessions_index
 from search_api.accounts.security import Session, backoff_seconds
 from search_api.transport import translating
@@ -198,7 +198,7 @@ class LoginBackoff(_SessionsIndex):
             )
             if written.meta.status != 409:
                 return
-        raise Conflict("Too many logins at once for this user; try again.")
+        raise Conflict(N_("Too many logins at once for this user; try again."))
 
     @translating
     async def succeeded(self, client: str, username: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence.dates import PRECISION_RANK, UNDATED_RANK, parse_fuzzy_date
-from evidence.errors import InvalidRequest
+from evidence.errors import N_, InvalidRequest
 
 __all__ = [
     "Chronology",
@@ -187,7 +187,7 @@ class Version(NamedTuple):
         match = _VERSION.fullmatch(text)
         if match is None or int(match[2]) == 0:
             raise InvalidRequest(
-                "version must be the value the chronology was read with (like 4.1); reload it."
+                N_("version must be the value the chronology was read with (like 4.1); reload it.")
             )
         return cls(int(match[1]), int(match[2]))
 

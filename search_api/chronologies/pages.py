@@ -21,16 +21,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
-from pydantic_core import ErrorDetails
 
-from evidence.errors import EvidenceError, InvalidRequest
+from evidence.errors import N_, EvidenceError, InvalidRequest
 from search_api import service
 from search_api.chronologies.api import ChronologiesDep
 from search_api.chronologies.collect import collect_context
 from search_api.chronologies.models import Fact, FactIn, Version, same_day
 from search_api.chronologies.service import ChronologyService
 from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
-from search_api.errors import status_for
+from search_api.errors import problems, status_for
 from search_api.paging import ChainsDep
 from search_api.params import TimelineParams
 from search_api.routes.language import local_path
@@ -56,14 +55,14 @@ def _labels(text: str) -> list[str]:
 
 # The editor's label for each FactIn field, so a refusal names what the lawyer sees.
 _FIELD_LABELS = {
-    "date": "Date",
-    "text": "Fact",
-    "stable_id": "Cite",
-    "page": "Page",
-    "status": "Status",
-    "material": "Material",
-    "issues": "Issues",
-    "note": "Note",
+    "date": N_("Date"),
+    "text": N_("Fact"),
+    "stable_id": N_("Cite"),
+    "page": N_("Page"),
+    "status": N_("Status"),
+    "material": N_("Material"),
+    "issues": N_("Issues"),
+    "note": N_("Note"),
 }
 
 
@@ -116,7 +115,7 @@ class FactForm(BaseModel):
                 }
             )
         except ValidationError as error:
-            raise InvalidRequest("; ".join(map(_problem, error.errors()))) from None
+            raise InvalidRequest(problems(error.errors(), _FIELD_LABELS, form=True)) from None
 
 
 def _as_typed(date: str | None) -> str:
@@ -124,13 +123,6 @@ def _as_typed(date: str | None) -> str:
     if date and date.lower().startswith("circa:"):
         return "circa " + date[len("circa:") :]
     return date or ""
-
-
-def _problem(error: ErrorDetails) -> str:
-    """`Page: Input should be greater than or equal to 1`, from one validation error."""
-    field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{_FIELD_LABELS.get(field, field)}: {message}"
 
 
 def movable(facts: list[Fact]) -> dict[str, tuple[bool, bool]]:
@@ -288,7 +280,7 @@ async def collect_form(
     try:
         require_csrf(request, csrf)
         if not event_id and not record_id:  # checked before a new chronology is made
-            raise InvalidRequest("Select at least one event or record to add.")
+            raise InvalidRequest(N_("Select at least one event or record to add."))
         if title.strip() and not chronology_id:
             chronology_id = await chronologies.create(title)
             try:
@@ -301,7 +293,7 @@ async def collect_form(
         elif chronology_id:
             await chronologies.collect(chronology_id, event_id, record_id)
         else:
-            raise InvalidRequest("Choose a chronology, or type a title for a new one.")
+            raise InvalidRequest(N_("Choose a chronology, or type a title for a new one."))
     except EvidenceError as error:
         caller = chronologies.caller
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from evidence.access import AccessContext
-from evidence.errors import InvalidRequest, NotFound
+from evidence.errors import N_, InvalidRequest, NotFound
 from evidence.redaction import Kind, Protected, Redactor
 from search_api.chronologies.models import (
     Chronology,
@@ -117,7 +117,7 @@ def _replace(
     change: Callable[[dict[str, Any]], dict[str, Any] | None],
 ) -> list[dict[str, Any]]:
     if not any(f["fact_id"] == fact_id for f in facts):
-        raise NotFound(f"No fact {fact_id}.")
+        raise NotFound(N_("No fact %(id)s."), id=fact_id)
     changed = [change(f) if f["fact_id"] == fact_id else f for f in facts]
     return [f for f in changed if f is not None]
 
@@ -127,10 +127,10 @@ def _moved(source: dict[str, Any], fact_id: str, direction: str) -> dict[str, An
     facts = ordered([Fact.model_validate(f) for f in source["facts"]])
     index = next((i for i, f in enumerate(facts) if f.fact_id == fact_id), None)
     if index is None:
-        raise NotFound(f"No fact {fact_id}.")
+        raise NotFound(N_("No fact %(id)s."), id=fact_id)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(facts) or not same_day(facts[index], facts[other]):
-        raise InvalidRequest("Only facts on the same date can be reordered.")
+        raise InvalidRequest(N_("Only facts on the same date can be reordered."))
     for position, fact in enumerate(f for f in facts if same_day(f, facts[index])):
         fact.order = position
     facts[index].order, facts[other].order = facts[other].order, facts[index].order
@@ -182,7 +182,7 @@ class ChronologyService:
 
     async def create(self, title: str) -> str:
         if not title.strip():
-            raise InvalidRequest("A chronology needs a title.")
+            raise InvalidRequest(N_("A chronology needs a title."))
         chronology_id, _ = await self.chronologies.create(self.caller.access, title.strip()[:300])
         await self.caller.audit(
             "chronology.create", params={"chronology": chronology_id, "title": title}
@@ -205,7 +205,7 @@ class ChronologyService:
 
     async def rename(self, chronology_id: str, version: Version, title: str) -> Chronology:
         if not title.strip():
-            raise InvalidRequest("A chronology needs a title.")
+            raise InvalidRequest(N_("A chronology needs a title."))
         return await self._change(
             chronology_id,
             version,
@@ -225,7 +225,7 @@ class ChronologyService:
         for citation in fact_in.citations:
             record = found.get(citation.stable_id)
             if record is None:
-                raise NotFound(f"No record {citation.stable_id} to cite.")
+                raise NotFound(N_("No record %(id)s to cite."), id=citation.stable_id)
             sha256 = record.get("sha256")
             if self._sees_protected:
                 sha256 = sha256 or record.get("protected", {}).get("unredacted", {}).get("sha256")
@@ -262,7 +262,7 @@ class ChronologyService:
         facts = {}
         for event_id in event_ids:
             if (event := found.get(event_id)) is None:
-                raise NotFound(f"No event {event_id}.")
+                raise NotFound(N_("No event %(id)s."), id=event_id)
             citation = event["citation"]
             facts[f"event:{event_id}"] = FactIn(
                 date=(event.get("date") or {}).get("text"),
@@ -277,7 +277,7 @@ class ChronologyService:
         facts = {}
         for record_id in record_ids:
             if (record := found.get(record_id)) is None:
-                raise NotFound(f"No record {record_id}.")
+                raise NotFound(N_("No record %(id)s."), id=record_id)
             facts[f"record:{record_id}"] = FactIn(
                 date=(record.get("date") or {}).get("text"),
                 text=record.get("title") or record_id,
@@ -298,15 +298,15 @@ class ChronologyService:
         nothing is added. Without a version, the chronology as it is now is changed."""
         events, records = list(dict.fromkeys(event_ids)), list(dict.fromkeys(record_ids))
         if not events and not records:
-            raise InvalidRequest("Select at least one event or record to add.")
+            raise InvalidRequest(N_("Select at least one event or record to add."))
         if len(events) + len(records) > MAX_COLLECT:
-            raise InvalidRequest(f"Add at most {MAX_COLLECT} events and records at once.")
+            raise InvalidRequest(N_("Add at most %(n)s events and records at once."), n=MAX_COLLECT)
         source, _ = await self.chronologies.load(self.caller.access, chronology_id)
         if source["owner"] != self.caller.access.user:
             # An admin may open anyone's chronology, but adding in bulk what its owner may
             # not see would tell the owner, through "cites records outside your access",
             # that such records exist: bulk adds go to one's own chronologies only.
-            raise NotFound(f"No chronology {chronology_id} of yours.")
+            raise NotFound(N_("No chronology %(id)s."), id=chronology_id)
         facts_in = await self._event_facts(events) | await self._record_facts(records)
         found = await self._visible({c.stable_id for f in facts_in.values() for c in f.citations})
         cited = {origin: self._cited_from(f, found) for origin, f in facts_in.items()}

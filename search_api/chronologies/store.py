@@ -13,7 +13,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, Role
-from evidence.errors import Conflict, NotFound, Unauthorized
+from evidence.errors import N_, Conflict, NotFound, Unauthorized
 from evidence.indices import chronologies_index, ensure_plain_index
 from search_api.chronologies.models import Version
 from search_api.paging import every_hit
@@ -39,7 +39,7 @@ class ChronologyStore:
     @staticmethod
     def require_user(access: AccessContext) -> str:
         if access.user is None:
-            raise Unauthorized("Log in to keep chronologies.")
+            raise Unauthorized(N_("Log in to keep chronologies."))
         return access.user
 
     @translating
@@ -102,7 +102,7 @@ class ChronologyStore:
         )
         source = response.body.get("_source") if response.body.get("found") else None
         if source is None or (source["owner"] != owner and access.role is not Role.ADMIN):
-            raise NotFound(f"No chronology {chronology_id}.")
+            raise NotFound(N_("No chronology %(id)s."), id=chronology_id)
         return source, Version.of(response.body)
 
     @translating
@@ -118,8 +118,10 @@ class ChronologyStore:
         )
         if response.meta.status == 409:
             raise Conflict(
-                "Someone else changed this chronology since you opened it. "
-                "Reload it and apply your change again."
+                N_(
+                    "Someone else changed this chronology since you opened it. "
+                    "Reload it and apply your change again."
+                )
             )
         return Version.of(response.body)
 
@@ -134,4 +136,4 @@ class ChronologyStore:
             refresh="wait_for",
         )
         if response.meta.status == 409:
-            raise Conflict("Someone else changed this chronology; reload before deleting it.")
+            raise Conflict(N_("Someone else changed this chronology; reload before deleting it."))

@@ -7,7 +7,7 @@ account or used only by records the uploader cannot see.
 from __future__ import annotations
 
 from evidence.access import AccessContext, Role
-from evidence.errors import Forbidden
+from evidence.errors import N_, Forbidden
 from search_api.collections.store import CollectionStore
 
 __all__ = ["require_upload_right"]
@@ -28,6 +28,5 @@ async def require_upload_right(
         return
     if owners is not None and (owners.get("owner") == user or user in owners.get("writers", [])):
         return
-    raise Forbidden(
-        f"Your account may not upload to collection {collection_id}; an admin can grant it."
-    )
+    why = N_("Your account may not upload to collection %(id)s; an admin can grant it.")
+    raise Forbidden(why, id=collection_id)

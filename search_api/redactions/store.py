@@ -12,14 +12,14 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, Role
-from evidence.errors import Forbidden, NotFound
+from evidence.errors import N_, Forbidden, NotFound
 from evidence.indices import redactions_index
 from search_api.paging import every_hit
 from search_api.transport import translating
 
 __all__ = ["ONLY_ADMINS", "RedactionStore"]
 
-ONLY_ADMINS = "Only admins may do this."
+ONLY_ADMINS = N_("Only admins may do this.")
 # Rows and changed rows stay out of the listing: it gives counts.
 _DETAIL = [
     "rows",
@@ -67,6 +67,6 @@ class RedactionStore:
             index=self._index, id=bundle_id, source_excludes=_INTERNAL
         )
         if not response.body.get("found"):
-            raise NotFound(f"No redaction review {bundle_id}.")
+            raise NotFound(N_("No redaction review %(id)s."), id=bundle_id)
         source: dict[str, Any] = response.body["_source"]
         return source | {"id": bundle_id}

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
+from evidence.errors import N_, Message
 from search_api.locale import DIGIT_SYSTEMS, DIGITS_COOKIE, LANG_COOKIE, LANGUAGES
 
 __all__ = ["local_path", "router"]
@@ -39,9 +40,12 @@ async def switch_language(
     digits: Annotated[str | None, Query(max_length=8)] = None,
 ) -> RedirectResponse:
     if code not in LANGUAGES:
-        raise HTTPException(404, f"no interface in {code!r}; choose one of {', '.join(LANGUAGES)}")
+        choices = ", ".join(LANGUAGES)
+        why = N_("no interface in '%(code)s'; choose one of %(choices)s")
+        raise HTTPException(404, Message(why, code=code, choices=choices))
     if digits is not None and digits not in DIGIT_SYSTEMS:
-        raise HTTPException(422, f"digits must be one of {', '.join(DIGIT_SYSTEMS)}")
+        why = N_("digits must be one of %(choices)s")
+        raise HTTPException(422, Message(why, choices=", ".join(DIGIT_SYSTEMS)))
     answer = RedirectResponse(local_path(next_page), status_code=303)
     for name, value in ((LANG_COOKIE, code), (DIGITS_COOKIE, digits)):
         if value:

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from evidence.errors import InvalidRequest
+from evidence.errors import N_, InvalidRequest
 from search_api.deps import Caller
 
 __all__ = ["CSRF_COOKIE", "csrf_token", "json_twin", "render", "require_csrf", "valid_csrf"]
@@ -40,7 +40,7 @@ def require_csrf(request: Request, form_token: str | None) -> None:
     """Refuse a form that did not come from one of this site's pages (or has expired)."""
     secret = request.app.state.settings.secret_key.get_secret_value()
     if not valid_csrf(request.cookies.get(CSRF_COOKIE), form_token, secret):
-        raise InvalidRequest("The form has expired or did not come from this site; reload it.")
+        raise InvalidRequest(N_("The form has expired or did not come from this site; reload it."))
 
 
 def json_twin(path: str, request: Request) -> str:

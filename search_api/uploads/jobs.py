@@ -25,7 +25,7 @@ from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, Role
 from evidence.clients import loader_client
-from evidence.errors import NotFound
+from evidence.errors import N_, NotFound
 from evidence.indices import MappingOutdated, ensure_plain_index, plain_index_body, uploads_index
 from evidence.redaction import WITHHELD
 from evidence.settings import Settings
@@ -131,7 +131,7 @@ class UploadJobs:
         )
         source = response.body.get("_source") if response.body.get("found") else None
         if source is None or (source["owner"] != access.user and access.role is not Role.ADMIN):
-            raise NotFound(f"No upload {job_id}.")
+            raise NotFound(N_("No upload %(id)s."), id=job_id)
         return {**_for_reader(source, access), "id": job_id}
 
     @translating

@@ -9,11 +9,11 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evidence.access import Level
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, Message
 from search_api.deps import CallerDep
 from search_api.errors import status_for
 from search_api.routes.render import json_twin, render, require_csrf
-from search_api.uploads.service import UploaderDep, accept
+from search_api.uploads.service import ONLY_UPLOADERS, UploaderDep, accept
 
 router = APIRouter()
 
@@ -28,7 +28,7 @@ async def uploads_page(
         return render(
             request,
             "error.html",
-            {"error": "Only investigators and admins may upload."},
+            {"error": Message(ONLY_UPLOADERS)},
             caller,
             403,
         )

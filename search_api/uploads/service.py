@@ -24,7 +24,7 @@ import yaml
 from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
-from evidence.errors import EvidenceError, Forbidden, TooLarge
+from evidence.errors import N_, EvidenceError, Forbidden, TooLarge
 from evidence.ids import COLLECTION_ID
 from search_api.deps import Caller, CallerDep
 from search_api.uploads.archive import (
@@ -36,7 +36,9 @@ from search_api.uploads.archive import (
 )
 from search_api.uploads.jobs import UploadJobs
 
-__all__ = ["UploaderDep", "accept"]
+__all__ = ["ONLY_UPLOADERS", "UploaderDep", "accept"]
+
+ONLY_UPLOADERS = N_("Only investigators and admins may upload.")
 
 _FOLDERS = {"testimony": "testimonies", "filing": "filings", "photo": "media"}
 # The collection ids `indexer.bundle` accepts, checked here before any right is claimed.
@@ -45,7 +47,7 @@ _FOLDERS = {"testimony": "testimonies", "filing": "filings", "photo": "media"}
 async def get_uploader(caller: CallerDep) -> Caller:
     """Investigators and admins only."""
     if caller.access.role.ceiling < Level.CONFIDENTIAL:
-        raise Forbidden("Only investigators and admins may upload.")
+        raise Forbidden(ONLY_UPLOADERS)
     return caller
 
 
@@ -61,7 +63,8 @@ def _stage(source: IO[bytes], staging: Path, limit: int) -> tuple[int, bytes]:
             head = head or block[:4096]
             size += len(block)
             if size > limit:
-                raise TooLarge(f"The upload is larger than the limit of {limit} bytes.")
+                why = N_("The upload is larger than the limit of %(limit)s bytes.")
+                raise TooLarge(why, limit=limit)
             out.write(block)
     return size, head
 
