@@ -112,7 +112,8 @@ class RevealPass:
 
     def opens(self, stable_id: str, now: float | None = None) -> bool:
         expiry_text, _, mac = (self.ticket or "").partition(".")
-        if not (self.holder and expiry_text.isdigit() and len(expiry_text) < 16 and mac):
+        digits = expiry_text.isascii() and expiry_text.isdigit()  # not "²": int() refuses it
+        if not (self.holder and digits and len(expiry_text) < 16 and mac):
             return False
         expiry = int(expiry_text)
         if expiry < (time.time() if now is None else now):

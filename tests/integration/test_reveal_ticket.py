@@ -176,6 +176,7 @@ def test_expired_forged_and_misdirected_tickets_are_refused(site: Site) -> None:
         "another record": media.reveal_ticket(site.secret, holder, other),
         "another user": media.reveal_ticket(site.secret, "user:journalist", photo),
         "garbage": "x",
+        "not ASCII digits": f"\u00b2{expiry[1:]}.{mac}",
     }
     for why, ticket in refused.items():
         for got in _originals(client, photo, ticket):
