@@ -26,7 +26,7 @@ from search_api import media
 from search_api.app import create_app
 from search_api.routes.render import CSRF_COOKIE
 from tests.conftest import bearer_headers
-from tests.integration.test_originals import load
+from tests.integration.test_originals import audit_events, load
 
 COLLECTION = "reveal-tickets"
 LEVELS = {Level.PUBLIC: 10, Level.RESTRICTED: 60, Level.CONFIDENTIAL: 110, Level.SEALED: 160}
@@ -55,9 +55,10 @@ class Site:
         self.bearer = bearer_headers(settings, {role.value: role for role in SIGNED_IN})
         self.opened: list[TestClient] = []
 
-    def browser(self, role: Role) -> TestClient:
+    def browser(self, role: Role, username: str | None = None) -> TestClient:
         """A browser of its own (its own cookies, its own app on the same indices): a
-        visitor, or one signed in with the login form."""
+        visitor, or one signed in with the login form (as `username`, else the role's
+        account)."""
         client = TestClient(create_app(self.settings), raise_server_exceptions=False)
         client.__enter__()
         self.opened.append(client)
@@ -66,7 +67,8 @@ class Site:
             assert token
             login = client.post(
                 "/login",
-                data={"username": role.value, "password": PASSWORD, "csrf": token.group(1)}
+                data={"username": username or role.value, "password": PASSWORD}
+                | {"csrf": token.group(1)}
                 | {"next": "/"},
                 follow_redirects=False,
             )
@@ -183,6 +185,34 @@ def test_expired_forged_and_misdirected_tickets_are_refused(site: Site) -> None:
             assert got.status_code == 403, why  # type: ignore[attr-defined]
     for got in _originals(client, photo, good):
         assert got.status_code == 200  # type: ignore[attr-defined]
+
+
+def test_the_reveal_is_audited_and_a_refused_original_writes_nothing(site: Site) -> None:
+    """`image.reveal` is written by "Show image" (the deliberate act) and by the ticketed
+    image; a link followed without a ticket writes no entry in the follower's name."""
+    bearer_headers(site.settings, {"witness": Role.JOURNALIST})
+    client = site.browser(Role.JOURNALIST, "witness")
+    photo = _photo_id(Level.PUBLIC)
+    for got in _originals(client, photo):
+        assert got.status_code == 403  # type: ignore[attr-defined]
+    es = Elasticsearch(site.settings.es_url, request_timeout=30)
+    try:
+        for action in ("image.reveal", "original.download"):
+            mine = [e for e in audit_events(es, site.settings, action) if e["user"] == "witness"]
+            assert mine == [], action
+        _, _, ticket = site.reveal(client, photo)
+        [revealed] = [
+            e for e in audit_events(es, site.settings, "image.reveal") if e["user"] == "witness"
+        ]
+        assert revealed["record_ids"] == [photo] and revealed["outcome"] == "ok"
+        assert site.digests[photo] in revealed["params"]
+        for got in _originals(client, photo, ticket):
+            assert got.status_code == 200  # type: ignore[attr-defined]
+        for action in ("image.reveal", "original.download"):
+            mine = [e for e in audit_events(es, site.settings, action) if e["user"] == "witness"]
+            assert len(mine) == (2 if action == "image.reveal" else 1), action
+    finally:
+        es.close()
 
 
 def test_a_graphic_ticket_for_a_visitor_is_bound_to_its_browser(site: Site) -> None:
