@@ -9,22 +9,28 @@ never another file. Decoding runs in a worker thread, so a large image cannot st
 the event loop, and nothing larger than the ingest cap is decoded at all.
 
 The blurred version is made on the server, so the unblurred pixels never reach a
-browser until someone chooses to reveal them.
+browser until someone chooses to reveal them. A browser gets the original of a graphic
+photo only with a reveal ticket: a short-lived HMAC the record page's "Show image" form
+mints for that record and that caller (a signed-in user, or a visitor's browser by its
+CSRF cookie), so a shared or bookmarked address of the original opens nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import io
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NoReturn
 
+from fastapi import Request
 from PIL import Image, ImageFilter, ImageOps
 
-from evidence.errors import N_, NotFound
+from evidence.errors import N_, Forbidden, NotFound
 from evidence.originals import (
     OriginalUnavailable,
     megapixels_refusal,
@@ -33,9 +39,22 @@ from evidence.originals import (
 )
 from search_api.deps import Caller
 from search_api.record_service import RecordFile, record_file
+from search_api.routes.render import CSRF_COOKIE
 from search_api.store import Store
 
-__all__ = ["DOWNLOAD_TYPES", "Original", "download", "original", "preview"]
+__all__ = [
+    "DOWNLOAD_TYPES",
+    "TICKET_SECONDS",
+    "GraphicLocked",
+    "Original",
+    "RevealPass",
+    "download",
+    "original",
+    "pass_for",
+    "preview",
+    "reveal_ticket",
+    "ticket_holder",
+]
 
 PREVIEW_SIZE = (480, 480)
 PREVIEW_CACHE_SIZE = 256
@@ -48,10 +67,71 @@ DOWNLOAD_TYPES = {
 }
 
 
+# How long the original of a graphic photo stays open after "Show image": long enough
+# to load it and download it, short enough that a copied address is soon dead.
+TICKET_SECONDS = 600
+
+
 @dataclass(frozen=True)
 class Original:
     path: Path
     media_type: str
+
+
+class GraphicLocked(Forbidden):
+    """The original of a graphic photo, asked for by a browser without a valid ticket."""
+
+
+def _ticket_mac(secret: str, holder: str, stable_id: str, expiry: int) -> str:
+    # The holder's length first: no holder and record id pair reads as another.
+    message = f"reveal:{len(holder)}:{holder}:{stable_id}:{expiry}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def reveal_ticket(secret: str, holder: str, stable_id: str, now: float | None = None) -> str:
+    """A ticket opening `stable_id`'s original to `holder` for `TICKET_SECONDS`."""
+    expiry = int((time.time() if now is None else now) + TICKET_SECONDS)
+    return f"{expiry}.{_ticket_mac(secret, holder, stable_id, expiry)}"
+
+
+def ticket_holder(user: str | None, csrf_cookie: str | None) -> str | None:
+    """Whom a ticket is for: the signed-in user, else the visitor's browser (its CSRF
+    cookie, which is HttpOnly and SameSite=Strict, so it never travels with a link)."""
+    if user:
+        return f"user:{user}"
+    return f"browser:{csrf_cookie}" if csrf_cookie else None
+
+
+@dataclass(frozen=True)
+class RevealPass:
+    """What a browser showed for a graphic original: its ticket, and whom it must be for."""
+
+    secret: str
+    holder: str | None
+    ticket: str | None
+
+    def opens(self, stable_id: str, now: float | None = None) -> bool:
+        expiry_text, _, mac = (self.ticket or "").partition(".")
+        digits = expiry_text.isascii() and expiry_text.isdigit()  # not "²": int() refuses it
+        if not (self.holder and digits and len(expiry_text) < 16 and mac):
+            return False
+        expiry = int(expiry_text)
+        if expiry < (time.time() if now is None else now):
+            return False
+        expected = _ticket_mac(self.secret, self.holder, stable_id, expiry)
+        return hmac.compare_digest(expected, mac)
+
+
+def pass_for(request: Request, caller: Caller, ticket: str | None) -> RevealPass | None:
+    """A browser's pass (cookie session or none); None for a program, whose Bearer token
+    `identify` has already checked: a token is sent by the program itself and cannot
+    travel in a shared link, so it needs no ticket (docs/access.md)."""
+    scheme = request.headers.get("authorization", "").partition(" ")[0]
+    if scheme.lower() == "bearer":
+        return None
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    holder = ticket_holder(caller.access.user, request.cookies.get(CSRF_COOKIE))
+    return RevealPass(str(secret), holder, ticket)
 
 
 def _render(path: Path, sha256: str, blur: bool) -> bytes:
@@ -115,12 +195,30 @@ async def original(
     originals_dir: Path,
     stable_id: str,
     caller: Caller,
+    reveal_pass: RevealPass | None,
     *,
     audit_as: str = "image.reveal",
 ) -> Original:
     """The record's original file, verified against its SHA-256, for a deliberate reveal
-    or download (audited as `audit_as`, with the SHA-256)."""
-    image = await record_file(store, stable_id, caller, audit_as=audit_as)
+    or download (audited as `audit_as`, with the SHA-256).
+
+    A browser passes its `reveal_pass`; a program (a Bearer token) passes None. A graphic
+    photo's original needs a pass that opens it. The access check comes first, so a
+    record the caller may not see stays the same 404 with or without a ticket; a refused
+    request writes no audit entry, so a cross-site link cannot write one in a visitor's
+    name."""
+    try:
+        image = await record_file(store, stable_id, caller)
+    except NotFound:
+        await caller.audit(audit_as, outcome="not_found", record_ids=[stable_id])
+        raise
+    if image.graphic and reveal_pass is not None and not reveal_pass.opens(stable_id):
+        raise GraphicLocked(
+            N_("The image of %(id)s is graphic: show it from its record page (%(page)s) first."),
+            id=stable_id,
+            page=f"/records/{stable_id}",
+        )
+    await caller.audit(audit_as, record_ids=[stable_id], params={"sha256": image.sha256})
     try:
         path = await asyncio.to_thread(verified_original, originals_dir, image.sha256)
     except OriginalUnavailable as problem:
@@ -128,6 +226,14 @@ async def original(
     return Original(path, image.media_type)
 
 
-async def download(store: Store, originals_dir: Path, stable_id: str, caller: Caller) -> Original:
+async def download(
+    store: Store,
+    originals_dir: Path,
+    stable_id: str,
+    caller: Caller,
+    reveal_pass: RevealPass | None,
+) -> Original:
     """The original as a file to keep, byte for byte: audited as `original.download`."""
-    return await original(store, originals_dir, stable_id, caller, audit_as="original.download")
+    return await original(
+        store, originals_dir, stable_id, caller, reveal_pass, audit_as="original.download"
+    )

@@ -29,6 +29,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such record"}
 }
+_GRAPHIC: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "Graphic: reveal it from its record page first"}
+}
 
 
 @router.get("/api/search", response_model=SearchResponse, responses=_ERRORS)
@@ -116,12 +119,21 @@ async def media_preview(
     return Response(jpeg, media_type="image/jpeg", headers=headers)
 
 
-@router.get("/media/{stable_id}/original", responses=_NOT_FOUND, response_class=FileResponse)
+@router.get(
+    "/media/{stable_id}/original", responses=_NOT_FOUND | _GRAPHIC, response_class=FileResponse
+)
 async def media_original(
-    stable_id: str, store: StoreDep, caller: CallerDep, settings: SettingsDep
+    request: Request,
+    stable_id: str,
+    store: StoreDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    ticket: Annotated[str | None, Query(max_length=200)] = None,
 ) -> FileResponse:
-    """The original file, byte for byte, for a deliberate reveal."""
-    found = await media.original(store, settings.originals_dir, stable_id, caller)
+    """The original file, byte for byte, for a deliberate reveal: a browser needs the
+    `ticket` of the record page's "Show image" for a graphic photo (else a 403)."""
+    reveal_pass = media.pass_for(request, caller, ticket)
+    found = await media.original(store, settings.originals_dir, stable_id, caller, reveal_pass)
     headers = {"Cache-Control": "private, no-store"}
     return FileResponse(found.path, media_type=found.media_type, headers=headers)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from evidence.errors import EvidenceError
 from search_api import media, record_service, service
@@ -18,7 +18,7 @@ from search_api.locale import N_
 from search_api.paging import ChainsDep
 from search_api.params import SearchParams
 from search_api.routes.language import local_path
-from search_api.routes.render import render, require_csrf
+from search_api.routes.render import CSRF_COOKIE, render, require_csrf
 from search_api.store import Store
 from search_api.text import TextRenderer, facility_name, human_time, human_title, plain
 from search_api.urls import Links, chips, query_string
@@ -90,14 +90,19 @@ async def _record_view(
     page: int | None,
     q: str,
     back: str | None,
-    reveal: bool,
+    ticket: str | None = None,
 ) -> HTMLResponse:
     """The record page: one page of a document at a time with the query's words marked,
-    and a graphic photo blurred unless this very answer reveals it."""
+    and a graphic photo blurred unless this very answer reveals it (with `ticket`, which
+    opens its original to this caller for a few minutes)."""
     try:
         found = await record_service.record(store, stable_id, caller)
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+    if ticket and found.has_image and found.graphic:
+        await caller.audit("image.reveal", record_ids=[stable_id], params={"sha256": found.sha256})
+    else:
+        ticket = None
     terms = record_service.view_terms(q, found, caller)
     view = record_service.document_view(found.pages, page, terms)
     back = back if back and local_path(back) == back else None
@@ -107,7 +112,8 @@ async def _record_view(
 
     context = {
         "record": found,
-        "reveal": reveal,
+        "reveal": ticket is not None,
+        "ticket": ticket,
         "json_url": f"/api/records/{stable_id}",
         "view": view,
         "q": q,
@@ -137,9 +143,7 @@ async def record_page(
 ) -> HTMLResponse:
     """A record; `?q=&page=` is where a snippet's link lands (`#hit`, its first mark).
     A graphic photo is always blurred here: only the form below reveals it."""
-    return await _record_view(
-        request, stable_id, store, caller, page=page, q=q, back=back, reveal=False
-    )
+    return await _record_view(request, stable_id, store, caller, page=page, q=q, back=back)
 
 
 @router.post("/records/{stable_id}", response_class=HTMLResponse)
@@ -148,24 +152,42 @@ async def record_reveal(
     stable_id: str,
     store: StoreDep,
     caller: CallerDep,
+    settings: SettingsDep,
     csrf: Annotated[str, Form(max_length=128)] = "",
     back: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> HTMLResponse:
     """ "Show image": the record page with its photo unblurred, in this answer only, so a
-    shared or reloaded address opens it blurred again."""
+    shared or reloaded address opens it blurred again. The deliberate act, audited as
+    `image.reveal`; its ticket opens the original (image and download) to this caller
+    for `media.TICKET_SECONDS`."""
     require_csrf(request, csrf)
+    secret = settings.secret_key.get_secret_value()
+    holder = media.ticket_holder(caller.access.user, request.cookies.get(CSRF_COOKIE))
+    ticket = media.reveal_ticket(secret, holder, stable_id) if holder else None
     return await _record_view(
-        request, stable_id, store, caller, page=None, q="", back=back, reveal=True
+        request, stable_id, store, caller, page=None, q="", back=back, ticket=ticket
     )
 
 
 @router.get("/records/{stable_id}/original", response_class=FileResponse)
 async def record_original(
-    stable_id: str, store: StoreDep, caller: CallerDep, settings: SettingsDep
-) -> FileResponse:
+    request: Request,
+    stable_id: str,
+    store: StoreDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    ticket: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
     """The original file to keep, audited with its SHA-256; a hidden or absent record is
-    the same 404 as one without a file."""
-    found = await media.download(store, settings.originals_dir, stable_id, caller)
+    the same 404 as one without a file. A graphic photo's needs the `ticket` of its
+    record page's "Show image" (a browser's; a program's Bearer token needs none):
+    without it, a page that sends the reader there."""
+    reveal_pass = media.pass_for(request, caller, ticket)
+    try:
+        found = await media.download(store, settings.originals_dir, stable_id, caller, reveal_pass)
+    except media.GraphicLocked:
+        context = {"record_url": f"/records/{quote(stable_id)}"}
+        return render(request, "graphic_locked.html", context, caller, 403)
     extension = media.DOWNLOAD_TYPES.get(found.media_type, "")
     headers = {"Cache-Control": "private, no-store"}
     return FileResponse(

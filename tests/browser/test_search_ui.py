@@ -64,7 +64,11 @@ def test_open_a_record_and_reveal_its_blurred_photo(page: Page, live_url: str) -
     expect(image).to_have_attribute("src", re.compile(r"/preview$"))
     expect(page.locator("figure.photo figcaption")).to_contain_text("may show the body")
     page.get_by_role("button", name="Show image").click()
-    expect(image).to_have_attribute("src", re.compile(r"/original$"))
+    # The revealed answer carries the reveal's ticket; the plain address opens nothing.
+    expect(image).to_have_attribute("src", re.compile(r"/original\?ticket=\d+\.[0-9a-f]+$"))
+    expect(page.get_by_role("link", name="Download the original")).to_be_visible()
+    plain = page.request.get(live_url + f"/media/{photo['stable_id']}/original")
+    assert plain.status == 403
     # Polled from here: with JavaScript off, in-page polling (requestAnimationFrame)
     # may never run, while a plain evaluation does.
     deadline = time.monotonic() + 15

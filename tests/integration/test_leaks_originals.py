@@ -16,7 +16,13 @@ from evidence.access import Level, Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
 from search_api.app import create_app
-from tests.integration.test_originals import load, role_headers, tamper, write_photo_bundle
+from tests.integration.test_originals import (
+    load,
+    revealed,
+    role_headers,
+    tamper,
+    write_photo_bundle,
+)
 
 ROLES = list(Role)
 LEVELS = {Level.PUBLIC: 10, Level.RESTRICTED: 60, Level.CONFIDENTIAL: 110, Level.SEALED: 160}
@@ -67,7 +73,10 @@ def media(
 def _answer(
     client: TestClient, headers: dict[str, str], record_id: str, variant: str
 ) -> tuple[int, str, str]:
-    response = client.get(f"/media/{record_id}/{variant}", headers=headers)
+    # As after "Show image": the ticket a visitor's browser needs for a graphic original
+    # (a valid one, for this record: it changes nothing for a record the role may not see).
+    ticket = revealed(client, record_id)
+    response = client.get(f"/media/{record_id}/{variant}", params=ticket, headers=headers)
     body = response.text.replace(record_id, "RECORD")
     return response.status_code, response.headers["content-type"], body
 

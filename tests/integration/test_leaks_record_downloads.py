@@ -32,6 +32,7 @@ LEVELS = {Level.PUBLIC: 10, Level.RESTRICTED: 60, Level.CONFIDENTIAL: 110, Level
 COLLECTION = "download-leaks"
 ABSENT = stable_id(COLLECTION, "photo", "P-never-loaded")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_DOWNLOAD = re.compile(r'href="(/records/([^"/?]+)/original\?ticket=[^"]+)"')
 
 Site = tuple[TestClient, dict[Role, dict[str, str]], Settings, dict[str, str]]
 
@@ -103,9 +104,15 @@ def test_download_of_a_hidden_photo_answers_as_an_unknown_id(site: Site, role: R
         record_id = _photo_id(level)
         if level > role.ceiling:
             continue
+        # A graphic photo's download is offered only on the revealed answer, with the
+        # reveal's ticket (the plain address of the original opens nothing in a browser).
         page = client.get(f"/records/{record_id}", headers=headers[role])
-        assert f'href="/records/{record_id}/original"' in page.text
-        got = client.get(f"/records/{record_id}/original", headers=headers[role])
+        assert f"/records/{record_id}/original" not in page.text
+        token = _csrf(client, headers[role])
+        shown = client.post(f"/records/{record_id}", data={"csrf": token}, headers=headers[role])
+        link = _DOWNLOAD.search(shown.text)
+        assert link and link.group(2) == record_id, (role, level)
+        got = client.get(link.group(1), headers=headers[role])
         assert got.status_code == 200, (role, level)
         assert hashlib.sha256(got.content).hexdigest() == digests[record_id]
         assert got.headers["content-disposition"].startswith("attachment;")
@@ -143,7 +150,7 @@ def test_revealing_a_hidden_photo_answers_as_an_unknown_id(site: Site, role: Rol
     visible = _photo_id(role.ceiling)
     shown = client.post(f"/records/{visible}", data={"csrf": token}, headers=headers[role])
     assert shown.status_code == 200
-    assert f'src="/media/{visible}/original"' in shown.text
+    assert f'src="/media/{visible}/original?ticket=' in shown.text
     assert "/preview" not in shown.text
 
 
@@ -162,6 +169,6 @@ def test_an_address_never_reveals_and_a_reveal_needs_the_form_token(site: Site) 
         assert f"/media/{photo}/original" not in refused.text
     token = _csrf(client, headers[Role.PUBLIC])
     shown = client.post(f"/records/{photo}", data={"csrf": token})
-    assert f'src="/media/{photo}/original"' in shown.text
+    assert f'src="/media/{photo}/original?ticket=' in shown.text
     again = client.get(f"/records/{photo}")
     assert f"/media/{photo}/original" not in again.text, "a reveal is not remembered"

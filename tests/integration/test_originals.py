@@ -12,10 +12,11 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from elasticsearch import Elasticsearch
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image, ImageStat
 
@@ -25,7 +26,9 @@ from evidence.indices import type_alias
 from evidence.originals import keep_original, stored_path
 from evidence.settings import Settings
 from indexer.load import LoadOptions, load_bundle
+from search_api import media
 from search_api.app import create_app
+from search_api.routes.render import CSRF_COOKIE
 from tests.conftest import role_headers
 
 SEALED_ID = stable_id("shared", "photo", "P-sealed")
@@ -55,6 +58,19 @@ def load(settings: Settings, root: Path) -> None:
     finally:
         es.close()
     assert report.rejections == [], report.rejections
+
+
+def revealed(client: TestClient, record_id: str) -> dict[str, str]:
+    """The query a visitor's browser sends for a graphic original after "Show image" on
+    its record page: a reveal ticket for this client's CSRF cookie (any page sets it).
+    Requests with a Bearer token ignore it."""
+    if CSRF_COOKIE not in client.cookies:
+        client.get("/login")
+    settings: Settings = cast(FastAPI, client.app).state.settings
+    holder = media.ticket_holder(None, client.cookies[CSRF_COOKIE])
+    assert holder
+    ticket = media.reveal_ticket(settings.secret_key.get_secret_value(), holder, record_id)
+    return {"ticket": ticket}
 
 
 def audit_events(es: Elasticsearch, settings: Settings, action: str) -> list[dict[str, Any]]:
@@ -108,7 +124,11 @@ def test_a_public_photo_is_served_its_own_file_never_a_sealed_one_of_the_same_na
     with TestClient(create_app(two_bundles), raise_server_exceptions=False) as client:
         claimed = client.get(f"/api/records/{PUBLIC_ID}").json()["sha256"]
         for role in Role:
-            original = client.get(f"/media/{PUBLIC_ID}/original", headers=headers[role])
+            original = client.get(
+                f"/media/{PUBLIC_ID}/original",
+                params=revealed(client, PUBLIC_ID),
+                headers=headers[role],
+            )
             assert original.status_code == 200, role
             assert _sha256(original.content) == claimed, role
             assert original.content != sealed_bytes, role
@@ -132,7 +152,9 @@ def test_a_tampered_or_missing_stored_original_is_a_404_and_an_audit_event(
         claimed = client.get(f"/api/records/{PUBLIC_ID}").json()["sha256"]
         tamper(two_bundles, claimed, b"not the photo" if damage == "altered" else None)
         for variant in ("original", "preview"):
-            response = client.get(f"/media/{PUBLIC_ID}/{variant}")
+            response = client.get(
+                f"/media/{PUBLIC_ID}/{variant}", params=revealed(client, PUBLIC_ID)
+            )
             assert response.status_code == 404, variant
             assert response.json() == {"detail": f"No image for {PUBLIC_ID}."}
     events = audit_events(es, two_bundles, "image.unavailable")
@@ -211,7 +233,7 @@ def test_a_preview_is_never_decoded_from_an_image_over_the_cap(
         preview = client.get(f"/media/{record_id}/preview")
         assert preview.status_code == 404
         assert preview.json() == {"detail": f"No image for {record_id}."}
-        original = client.get(f"/media/{record_id}/original")
+        original = client.get(f"/media/{record_id}/original", params=revealed(client, record_id))
         assert original.status_code == 200 and original.content == big.read_bytes()
     [event] = audit_events(es, store_settings, "image.unavailable")
     reason = json.loads(event["params"])["reason"]

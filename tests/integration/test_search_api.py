@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from evidence.settings import Settings
 from tests.conftest import ClientFactory
+from tests.integration.test_originals import revealed
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +170,9 @@ def test_graphic_previews_are_blurred_and_originals_untouched(
     hits = _search(client, type="photo", collection="caesar", size=100)["hits"]
     photo = next(h for h in hits if h["has_image"] and h["graphic"])
     preview = client.get(f"/media/{photo['stable_id']}/preview")
-    original = client.get(f"/media/{photo['stable_id']}/original")
+    # A visitor's browser gets a graphic original with the ticket of "Show image".
+    ticket = revealed(client, photo["stable_id"])
+    original = client.get(f"/media/{photo['stable_id']}/original", params=ticket)
     assert preview.status_code == original.status_code == 200
     import hashlib
 
