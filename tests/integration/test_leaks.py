@@ -23,6 +23,7 @@ from indexer.load import load_bundle
 from search_api.app import create_app
 from search_api.uploads.jobs import UploadJobs
 from tests.conftest import role_headers, run_async
+from tests.integration.test_originals import revealed
 
 CODES = {
     Level.PUBLIC: "aaa",
@@ -196,7 +197,12 @@ def test_records_pages_and_media_by_id(canary, role: Role) -> None:
                 assert absent.text.replace("ph-absent", record_id) == response.text
         if record_id.startswith("ph-"):
             for variant in ("preview", "original"):
-                response = client.get(f"/media/{record_id}/{variant}", headers=headers[role])
+                # A browser opens a graphic original with "Show image"'s ticket; a hidden
+                # record stays 404 with it.
+                ticket = revealed(client, record_id) if variant == "original" else None
+                response = client.get(
+                    f"/media/{record_id}/{variant}", params=ticket, headers=headers[role]
+                )
                 assert response.status_code == (200 if level <= role.ceiling else 404)
 
 

@@ -38,6 +38,7 @@ from search_api.app import create_app
 from search_api.syntax import MAX_CLAUSES, MAX_QUERY_CHARS
 from tests.canaries import ALIAS_FORMS, NAME_FORMS, Canaries, Cell, Record, Scanner
 from tests.conftest import role_headers
+from tests.integration.test_originals import revealed
 
 LOADED = "spellcanary"
 UPLOADED = "spelluploaded"
@@ -436,7 +437,8 @@ def test_records_pages_and_media_hold_only_what_the_role_may_see(site: Site, rol
                 continue
             record_id = stable_id(collection, "photo", photo.local_id)
             for variant in ("preview", "original"):
-                media = site.get(role, f"/media/{record_id}/{variant}")
+                ticket = revealed(site.client, record_id) if variant == "original" else {}
+                media = site.get(role, f"/media/{record_id}/{variant}", **ticket)
                 expected = 200 if level <= role.ceiling else 404
                 if media.status_code != expected:
                     findings.other(f"photo {photo.local_id} {variant}: {media.status_code}")
