@@ -221,3 +221,20 @@ def test_the_cli_starts_reports_and_stops_both(scratch: Settings, es_node: NodeI
     status = devnode_cli("status")
     assert status.returncode == 1
     assert "redis answering: no" in status.stdout
+
+
+def test_a_redis_that_answers_with_an_error_is_reported_not_replaced(scratch: Settings) -> None:
+    ensure_redis(scratch)
+    beyond = scratch.model_copy(  # the development Redis has databases 0 to 31
+        update={"redis_url": scratch.redis_url.rsplit("/", 1)[0] + "/40"}
+    )
+    with pytest.raises(DevnodeError, match=r"answers but refuses us: .*DB index"):
+        ensure_redis(beyond)
+
+
+def test_a_missing_redis_server_says_what_to_install(
+    scratch: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(DevnodeError, match="apt-get install redis-server"):
+        ensure_redis(scratch)
