@@ -1,15 +1,22 @@
-"""A local, single-node Elasticsearch for development, tests and the demo.
+"""A local, single-node Elasticsearch, and a Redis beside it, for development, tests and
+the demo.
 
 It fetches the server-core `integ-test-zip` with Maven, unpacks it into a cache outside
 the repository, and runs it on 127.0.0.1 with security off and a small heap. As root it
 runs the node as an unprivileged system user, because Elasticsearch refuses root.
 A node that already answers at `ELASTICSEARCH_URL` is reused, never replaced.
 
+Redis is handled the same way: a server that answers PING at `EVIDENCE_REDIS_URL` is
+reused; otherwise, for a loopback URL, Debian's `redis-server` is started on the URL's
+port with a configuration written under the cache (append-only file on, no eviction), as
+the same unprivileged user when run as root.
+
     python -m evidence.devnode start | stop | status
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import re
@@ -21,8 +28,10 @@ import zipfile
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import elasticsearch
+import redis
 import typer
 from elasticsearch import Elasticsearch
 
@@ -32,20 +41,28 @@ from evidence.settings import Settings, get_settings
 __all__ = [
     "NodeInfo",
     "NodeSpec",
+    "RedisInfo",
     "cluster_info",
+    "ensure_redis",
     "ensure_running",
     "find_java",
     "launch",
     "node_folder",
+    "redis_folder",
+    "redis_info",
     "start_node",
     "stop",
     "stop_node",
+    "stop_redis",
     "wait_until_answering",
+    "write_redis_config",
 ]
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 MIN_JAVA = 21
 START_TIMEOUT_S = 180
+REDIS_START_TIMEOUT_S = 10
+REDIS_STOP_TIMEOUT_S = 30
 
 
 @dataclass(frozen=True)
@@ -378,6 +395,207 @@ def stop_node(settings: Settings, spec: NodeSpec, *, kill: bool = False) -> bool
     return True
 
 
+# Redis
+
+
+@dataclass(frozen=True)
+class RedisInfo:
+    url: str  # without any password
+    version: str
+    started_here: bool
+
+
+def _public_url(url: str) -> str:
+    """The URL as it may be printed: a password in it is masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def redis_folder(settings: Settings) -> Path:
+    """Where the development Redis keeps its configuration, data, log and pid file."""
+    return settings.devnode_dir / "redis"
+
+
+def _redis_paths(settings: Settings) -> dict[str, Path]:
+    root = redis_folder(settings)
+    return {
+        "root": root,
+        "conf": root / "redis.conf",
+        "data": root / "data",
+        "log": root / "redis.log",
+        "pid": root / "redis.pid",
+    }
+
+
+def redis_info(settings: Settings) -> RedisInfo | None:
+    """The server's version if it answers PING at the URL; None if nothing answers (or it
+    is still loading its data). A server that answers with an error (a wrong password, a
+    database it does not have) is a DevnodeError: starting another would not help."""
+    url = _public_url(settings.redis_url)
+    client = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=2, socket_connect_timeout=2, retry_on_timeout=False
+    )
+    try:
+        client.ping()
+        server = client.info("server")
+    except (redis.ConnectionError, redis.TimeoutError):
+        return None
+    except redis.RedisError as error:
+        raise DevnodeError(
+            f"Redis at {url} answers but refuses us: {error}. Check EVIDENCE_REDIS_URL."
+        ) from error
+    finally:
+        client.close()
+    return RedisInfo(url=url, version=str(server["redis_version"]), started_here=False)
+
+
+def _conf_value(value: Path | str) -> str:
+    """A quoted value for redis.conf, so paths with spaces survive."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def write_redis_config(settings: Settings) -> Path:
+    """Write (again) the development Redis's redis.conf; return its path."""
+    paths = _redis_paths(settings)
+    paths["root"].mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Written by `python -m evidence.devnode start` at every start; edits are lost.",
+        "bind 127.0.0.1 -::1",
+        f"port {settings.redis_port}",
+        "protected-mode yes",
+        "daemonize yes",
+        f"pidfile {_conf_value(paths['pid'])}",
+        f"logfile {_conf_value(paths['log'])}",
+        f"dir {_conf_value(paths['data'])}",
+        # Jobs must survive a restart: every write goes to the append-only file, which is
+        # flushed to disk once a second.
+        "appendonly yes",
+        "appendfsync everysec",
+        # A full Redis refuses writes rather than silently dropping queued jobs.
+        "maxmemory-policy noeviction",
+        # Room for one database per parallel test worker.
+        "databases 32",
+    ]
+    paths["conf"].write_text("\n".join(lines) + "\n")
+    return paths["conf"]
+
+
+def _start_redis(settings: Settings) -> RedisInfo:
+    server = shutil.which("redis-server")
+    if server is None:
+        raise DevnodeError(
+            "`redis-server` is not installed; the development Redis needs it. Install it, "
+            "e.g. `apt-get install redis-server`, or set EVIDENCE_REDIS_URL to a running Redis."
+        )
+    paths = _redis_paths(settings)
+    paths["data"].mkdir(parents=True, exist_ok=True)
+    conf = write_redis_config(settings)
+    user = _node_user(settings)
+    if user is not None:
+        settings.devnode_dir.chmod(0o755)
+        _chown_tree(paths["root"], user)
+    run = subprocess.run(
+        [server, str(conf)],
+        capture_output=True,
+        text=True,
+        cwd=paths["root"],
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
+        extra_groups=[] if user else None,
+    )
+    if run.returncode != 0:
+        output = "\n".join((run.stdout + run.stderr).strip().splitlines()[-20:])
+        raise DevnodeError(f"redis-server failed to start with {conf}:\n{output}")
+    deadline = time.monotonic() + REDIS_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        info = redis_info(settings)
+        if info is not None:
+            return RedisInfo(info.url, info.version, started_here=True)
+        time.sleep(0.1)
+    raise DevnodeError(
+        f"Redis did not answer PING at {_public_url(settings.redis_url)} within "
+        f"{REDIS_START_TIMEOUT_S}s; log {paths['log']}:\n{_tail(paths['log'])}"
+    )
+
+
+def ensure_redis(settings: Settings) -> RedisInfo:
+    """Reuse a Redis that answers at the URL, else start the development Redis behind it."""
+    info = redis_info(settings)
+    if info is not None:
+        return info
+    if not settings.redis_is_loopback:
+        raise DevnodeError(
+            f"Redis at {_public_url(settings.redis_url)} does not answer, and a development "
+            "Redis can only be started on a loopback address. Check EVIDENCE_REDIS_URL."
+        )
+    return _start_redis(settings)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs; a zombie (exited, not yet reaped) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        state = stat.read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def _is_redis(pid: int) -> bool:
+    """Guard against a pid file left behind whose number now belongs to another program."""
+    comm = Path(f"/proc/{pid}/comm")
+    try:
+        return comm.read_text().strip().startswith("redis-server")
+    except FileNotFoundError:
+        return not Path("/proc/self").exists() and _alive(pid)
+    except OSError:
+        return False
+
+
+def stop_redis(settings: Settings, *, kill: bool = False) -> bool:
+    """Stop the Redis this manager started (its pid file), politely (SIGTERM: Redis flushes
+    its append-only file and exits) or with SIGKILL, as a crash would. A Redis this
+    manager did not start is left alone."""
+    pid_file = _redis_paths(settings)["pid"]
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return False
+    if not _alive(pid) or not _is_redis(pid):
+        pid_file.unlink(missing_ok=True)
+        return False
+    try:
+        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    except ProcessLookupError:
+        pid_file.unlink(missing_ok=True)
+        return False
+    if not _wait_for_exit(pid, REDIS_STOP_TIMEOUT_S):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _wait_for_exit(pid, 5)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _wait_for_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
@@ -385,29 +603,49 @@ cli = typer.Typer(
 
 @cli.command("start")
 def start_command() -> None:
-    """Start the node, or reuse the one already answering."""
+    """Start Elasticsearch and Redis, or reuse those already answering."""
     settings = get_settings()
     try:
         info = ensure_running(settings)
+        typer.echo(f"{_how(info.started_here)} Elasticsearch {info.version} at {info.url}")
+        if info.started_here:
+            typer.echo(f"logs: {_paths(settings)['logs']}")
+        redis_server = ensure_redis(settings)
     except DevnodeError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
-    how = "started" if info.started_here else "reusing"
-    typer.echo(f"{how} Elasticsearch {info.version} at {info.url}")
-    if info.started_here:
-        typer.echo(f"logs: {_paths(settings)['logs']}")
+    typer.echo(
+        f"{_how(redis_server.started_here)} Redis {redis_server.version} at {redis_server.url}"
+    )
+    if redis_server.started_here:
+        typer.echo(f"log: {_redis_paths(settings)['log']}")
+
+
+def _how(started_here: bool) -> str:
+    return "started" if started_here else "reusing"
 
 
 @cli.command("stop")
 def stop_command() -> None:
-    """Stop the node if this manager started it."""
-    stopped = stop(get_settings())
-    typer.echo("stopped" if stopped else "no development node was running from this cache")
+    """Stop Elasticsearch and Redis, each only if this manager started it."""
+    settings = get_settings()
+    stopped = stop(settings)
+    typer.echo(
+        "Elasticsearch: stopped"
+        if stopped
+        else "Elasticsearch: no development node was running from this cache"
+    )
+    typer.echo(
+        "Redis: stopped"
+        if stop_redis(settings)
+        else "Redis: no development Redis was running from this cache"
+    )
 
 
 @cli.command("status")
 def status_command() -> None:
-    """Say whether Elasticsearch answers, which version, and where the logs are."""
+    """Say whether Elasticsearch and Redis answer, which versions, and where the logs are.
+    Exits 1 when either does not answer."""
     settings = get_settings()
     info = cluster_info(settings)
     paths = _paths(settings)
@@ -415,7 +653,18 @@ def status_command() -> None:
     typer.echo(f"answering: {'yes, ' + info.version if info else 'no'}")
     typer.echo(f"managed pid file: {paths['pid'] if paths['pid'].is_file() else 'none'}")
     typer.echo(f"logs: {paths['logs']}")
-    if info is None:
+    redis_paths = _redis_paths(settings)
+    try:
+        redis_server = redis_info(settings)
+        redis_answer = f"yes, {redis_server.version}" if redis_server else "no"
+    except DevnodeError as error:
+        redis_server, redis_answer = None, f"no: {error}"
+    typer.echo(f"redis url: {_public_url(settings.redis_url)}")
+    typer.echo(f"redis answering: {redis_answer}")
+    managed = redis_paths["pid"] if redis_paths["pid"].is_file() else "none"
+    typer.echo(f"redis managed pid file: {managed}")
+    typer.echo(f"redis log: {redis_paths['log']}")
+    if info is None or redis_server is None:
         raise typer.Exit(1)
 
 

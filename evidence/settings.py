@@ -20,6 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "EVIDENCE_"
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
 DEFAULT_ORIGINALS_DIR = Path("var/originals")
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6390/0"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _URL = TypeAdapter(AnyHttpUrl)
 
 
@@ -41,6 +43,12 @@ class Settings(BaseSettings):
         validation_alias="ELASTICSEARCH_URL",
         description="Elasticsearch to use: one URL, or several nodes of one cluster separated "
         "by commas. When unset, the local development node is started.",
+    )
+    redis_url: str = Field(
+        default=DEFAULT_REDIS_URL,
+        description="Redis to use (redis://host:port/db). When nothing answers at a loopback "
+        "address, the development node manager starts one there; the default port is not "
+        "6379, so a system Redis is never taken for it.",
     )
     index_prefix: str = Field(
         default="evidence",
@@ -154,6 +162,17 @@ class Settings(BaseSettings):
             raise ValueError("give at least one URL")
         return ",".join(str(_URL.validate_python(url)).rstrip("/") for url in urls)
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+            raise ValueError("give a redis://host:port/db URL")
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+            raise ValueError("the database in a Redis URL is a number: redis://host:port/0")
+        return value.strip()
+
     @field_validator("trusted_proxies")
     @classmethod
     def _ip_networks(cls, value: str) -> str:
@@ -208,11 +227,20 @@ class Settings(BaseSettings):
     @property
     def es_is_loopback(self) -> bool:
         """Only a loopback URL may have a development node started behind it."""
-        return urlsplit(self.es_url).hostname in {"127.0.0.1", "localhost", "::1"}
+        return urlsplit(self.es_url).hostname in LOOPBACK_HOSTS
 
     @property
     def es_port(self) -> int:
         return urlsplit(self.es_url).port or 9200
+
+    @property
+    def redis_is_loopback(self) -> bool:
+        """Only a loopback URL may have a development Redis started behind it."""
+        return urlsplit(self.redis_url).hostname in LOOPBACK_HOSTS
+
+    @property
+    def redis_port(self) -> int:
+        return urlsplit(self.redis_url).port or 6379
 
 
 @lru_cache

@@ -29,6 +29,10 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   command -v mvn >/dev/null || missing+=(maven)
   has_java21 || missing+=(JAVA21)
 fi
+if [ -z "${EVIDENCE_REDIS_URL:-}" ]; then
+  # Only the local development Redis (docs/devnode.md) needs Debian's server.
+  command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then

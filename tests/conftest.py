@@ -22,7 +22,7 @@ from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.access import Role
-from evidence.devnode import NodeInfo, ensure_running
+from evidence.devnode import NodeInfo, RedisInfo, ensure_redis, ensure_running
 from evidence.settings import Settings
 from indexer.demo import generate
 from indexer.load import LoadOptions, load_bundle
@@ -49,6 +49,12 @@ def base_settings() -> Settings:
 def es_node(base_settings: Settings) -> NodeInfo:
     """A real node: reused when one answers, started otherwise. Never skipped."""
     return ensure_running(base_settings)
+
+
+@pytest.fixture(scope="session")
+def redis_server(base_settings: Settings) -> RedisInfo:
+    """A real Redis at EVIDENCE_REDIS_URL: reused when one answers, started otherwise."""
+    return ensure_redis(base_settings)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import sys
 
 import elasticsearch
 
-from evidence.devnode import NodeInfo, cluster_info, ensure_running
+from evidence.devnode import NodeInfo, RedisInfo, cluster_info, ensure_running
 from evidence.settings import Settings
 
 
@@ -24,9 +24,10 @@ def test_a_closed_port_reads_as_not_answering(base_settings: Settings) -> None:
     assert cluster_info(closed) is None
 
 
-def test_status_command_reports_the_version(es_node: NodeInfo) -> None:
+def test_status_command_reports_both_versions(es_node: NodeInfo, redis_server: RedisInfo) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "evidence.devnode", "status"], capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr
     assert f"answering: yes, {es_node.version}" in run.stdout
+    assert f"redis answering: yes, {redis_server.version}" in run.stdout

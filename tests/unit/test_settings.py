@@ -59,3 +59,21 @@ def test_several_api_workers_need_one_shared_secret_key() -> None:
     with pytest.raises(ValidationError, match="needs EVIDENCE_SECRET_KEY"):
         Settings(api_workers=2)
     assert Settings(api_workers=2, secret_key="a shared key of some length").api_workers == 2
+
+
+def test_redis_url_defaults_to_a_loopback_port_that_is_not_6379(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("EVIDENCE_REDIS_URL", raising=False)
+    settings = Settings()
+    assert settings.redis_url == "redis://127.0.0.1:6390/0"
+    assert (settings.redis_port, settings.redis_is_loopback) == (6390, True)
+
+
+def test_redis_url_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_REDIS_URL", "redis://queue.example:6380/3")
+    settings = Settings()
+    assert (settings.redis_port, settings.redis_is_loopback) == (6380, False)
+    for bad in ("http://127.0.0.1:6390", "redis://127.0.0.1:99999/0", "redis://127.0.0.1/x"):
+        with pytest.raises(ValidationError, match="redis_url"):
+            Settings(redis_url=bad)
