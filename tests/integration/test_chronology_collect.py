@@ -16,7 +16,7 @@ from evidence.access import Level, Role
 from evidence.settings import Settings
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
-from tests.conftest import run_async
+from tests.conftest import bearer_headers, run_async
 
 PASSWORD = "a long enough password"
 # A level each role may not read (admins read all); public callers cannot keep any.
@@ -28,20 +28,9 @@ ABOVE = {
 
 @pytest.fixture(scope="module")
 def tokens(demo_corpus: Settings) -> dict[Role, dict[str, str]]:
-    async def make() -> dict[Role, dict[str, str]]:
-        client = AsyncElasticsearch(demo_corpus.es_url)
-        users = UserStore(client, demo_corpus.index_prefix)
-        headers: dict[Role, dict[str, str]] = {Role.PUBLIC: {}}
-        for role in (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN):
-            name = f"collect-{role.value}"
-            if await users.get(name) is None:
-                await users.add(name, role, PASSWORD)
-            _, token = await users.issue_token(name)
-            headers[role] = {"Authorization": f"Bearer {token}"}
-        await client.close()
-        return headers
-
-    return run_async(make())
+    signed_in = (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN)
+    made = bearer_headers(demo_corpus, {f"collect-{r.value}": r for r in signed_in}, PASSWORD)
+    return {Role.PUBLIC: {}} | {role: made[f"collect-{role.value}"] for role in signed_in}
 
 
 @pytest.fixture(scope="module")

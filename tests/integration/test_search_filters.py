@@ -7,25 +7,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evidence.settings import Settings
+from search_api.app import create_app
+from tests.integration.test_search_api import _facet, _search
 
 
 @pytest.fixture(scope="module")
 def client(demo_corpus: Settings) -> Iterator[TestClient]:
-    from search_api.app import create_app
-
     with TestClient(create_app(demo_corpus), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def _search(client: TestClient, **params: object) -> dict:
-    response = client.get("/api/search", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _facet(body: dict, name: str) -> dict[str, dict]:
-    facet = next((f for f in body["facets"] if f["name"] == name), {"values": []})
-    return {v["value"]: v for v in facet["values"]}
 
 
 def _ids(body: dict) -> set[str]:
