@@ -471,10 +471,10 @@ def write_redis_config(settings: Settings) -> Path:
         f"pidfile {_conf_value(paths['pid'])}",
         f"logfile {_conf_value(paths['log'])}",
         f"dir {_conf_value(paths['data'])}",
-        # Jobs must survive a restart: every write goes to the append-only file, which is
-        # flushed to disk once a second.
+        # Jobs must survive a restart, even a crash: every write is in the append-only
+        # file on disk before Redis answers it.
         "appendonly yes",
-        "appendfsync everysec",
+        "appendfsync always",
         # A full Redis refuses writes rather than silently dropping queued jobs.
         "maxmemory-policy noeviction",
         # Room for one database per parallel test worker.

@@ -9,6 +9,7 @@
     ├── TooLarge             an upload over the size limit                 -> HTTP 413
     ├── TooManyAttempts      login attempts over the limit                 -> HTTP 429
     ├── IndexUnavailable     Elasticsearch is down or the index is missing -> HTTP 503
+    ├── QueueUnavailable     Redis, the job queue, is down                 -> HTTP 503
     └── DevnodeError         the local development node cannot be run      (CLI only)
 
 The HTTP status of each class is set in exactly one place, `search_api.errors`.
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidRequest",
     "Message",
     "NotFound",
+    "QueueUnavailable",
     "TooLarge",
     "TooManyAttempts",
     "Unauthorized",
@@ -124,6 +126,10 @@ class NotFound(EvidenceError):
 
 class IndexUnavailable(EvidenceError):
     """Elasticsearch cannot answer right now; retrying later may work."""
+
+
+class QueueUnavailable(EvidenceError):
+    """The job queue cannot take work right now; nothing was accepted, retrying may work."""
 
 
 class DevnodeError(EvidenceError):

@@ -129,6 +129,38 @@ class Settings(BaseSettings):
         "indices to end before it deletes them; indices still open then are kept, and the "
         "next load or rebuild deletes them once nothing reads them.",
     )
+    jobs_heartbeat_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="How often a worker tells the queue that the job it runs is alive.",
+    )
+    jobs_grace_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How long past a missed heartbeat a running job is taken for abandoned "
+        "(its worker died) and handed to another worker.",
+    )
+    jobs_maintenance_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How often an idle worker looks for abandoned jobs. A dead worker's job "
+        "runs again after at most heartbeat + grace + maintenance seconds.",
+    )
+    jobs_retry_delays: list[int] = Field(
+        default=[10, 60, 300],
+        max_length=10,
+        description="Seconds before each retry of a failed or abandoned job, as a JSON list "
+        "([10, 60, 300]: three retries); a job that fails once more goes to the failed list.",
+    )
+    jobs_timeout_seconds: int = Field(
+        default=6 * 3600,
+        ge=60,
+        le=7 * 86_400,
+        description="Longest a job may run before its worker stops it (a failure, retried).",
+    )
     snapshot_location: str = Field(
         default="evidence",
         min_length=1,

@@ -1,5 +1,5 @@
 """`python -m indexer`: validate, load and rebuild collection bundles; review what they
-withhold; make demo data."""
+withhold; run the job queue's worker and look after its jobs; make demo data."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, sna
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
+from indexer.jobs_cli import jobs, worker_command
 from indexer.load import (
     LoadOptions,
     load_bundle,
@@ -45,6 +46,8 @@ cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
 err = Console(stderr=True, soft_wrap=True)  # a message stays one line, for logs and grep
+cli.command("worker")(worker_command)
+cli.add_typer(jobs, name="jobs")
 
 BundlesArg = Annotated[
     list[Path], typer.Argument(exists=True, file_okay=False, help="Bundle folders.")

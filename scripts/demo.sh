@@ -24,9 +24,17 @@ fi
 .venv/bin/python -m indexer rebuild .demo/small/caesar .demo/small/atlas \
   .demo/small/testimonies .demo/small/filings --report reports/demo-rejections.ndjson
 
+# The app only queues uploads; a job worker beside it indexes them (docs/jobs.md).
+mkdir -p reports
+.venv/bin/python -m indexer worker --name demo-worker >>reports/demo-worker.log 2>&1 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true' EXIT
+
 if [ "$check" = 0 ]; then
   echo "Serving on http://${EVIDENCE_API_HOST:-127.0.0.1}:${EVIDENCE_API_PORT:-8000}/ (Ctrl-C to stop)"
-  exec .venv/bin/python -m search_api serve
+  echo "Job worker log: reports/demo-worker.log"
+  .venv/bin/python -m search_api serve
+  exit
 fi
 
 export EVIDENCE_API_HOST=127.0.0.1
@@ -35,7 +43,7 @@ EVIDENCE_API_PORT=$(.venv/bin/python -c \
 export EVIDENCE_API_PORT
 .venv/bin/python -m search_api serve &
 app=$!
-trap 'kill "$app" 2>/dev/null || true' EXIT
+trap 'kill "$app" "$worker" 2>/dev/null || true' EXIT
 status=0
 .venv/bin/python scripts/check_demo.py "http://127.0.0.1:$EVIDENCE_API_PORT" || status=$?
 kill "$app"

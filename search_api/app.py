@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from evidence import jobqueue
 from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
 from frontend import STATIC_DIR, TEMPLATES_DIR
@@ -27,6 +28,8 @@ from search_api.collections.service import require_upload_right
 from search_api.collections.store import CollectionStore
 from search_api.errors import install_error_handlers
 from search_api.headers import SecurityHeaders
+from search_api.jobs import api as jobs_api
+from search_api.jobs import pages as jobs_pages
 from search_api.paging import PitChains
 from search_api.redactions import api as redactions_api
 from search_api.redactions import pages as redactions_pages
@@ -54,16 +57,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
-        app.state.uploads = UploadJobs(es, settings)
+        queue = jobqueue.connect(settings)  # the API only enqueues; workers run jobs
+        app.state.queue = queue
+        app.state.uploads = UploadJobs(es, settings, queue)
+        app.state.mark_upload = app.state.uploads.mark  # the job admin tells the upload
         app.state.collections = CollectionStore(es, settings.index_prefix)
         app.state.redactions = RedactionStore(es, settings.index_prefix)
         app.state.require_upload_right = partial(require_upload_right, app.state.collections)
-        app.state.tasks = set()
         try:
             yield
         finally:
             await app.state.pit_chains.close()
             await es.close()
+            queue.close()
 
     app = FastAPI(
         title="Caesar–Atlas evidence index",
@@ -92,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chronologies_pages.router)
     app.include_router(uploads_api.router)
     app.include_router(uploads_pages.router)
+    app.include_router(jobs_api.router)
+    app.include_router(jobs_pages.router)
     app.include_router(health.router)
     app.include_router(language.router)
     install_error_handlers(app)

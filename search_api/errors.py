@@ -29,6 +29,7 @@ from evidence.errors import (
     InvalidRequest,
     Message,
     NotFound,
+    QueueUnavailable,
     TooLarge,
     TooManyAttempts,
     Unauthorized,
@@ -49,6 +50,7 @@ _STATUS: dict[type[EvidenceError], int] = {
     TooLarge: 413,
     TooManyAttempts: 429,
     IndexUnavailable: 503,
+    QueueUnavailable: 503,
 }
 
 

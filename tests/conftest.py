@@ -1,15 +1,22 @@
-"""Shared fixtures: one real Elasticsearch node per session, a fresh index prefix per test.
+"""Shared fixtures: one real Elasticsearch node and one real Redis per session, a fresh
+index prefix (and so a job queue of its own) per test.
 
-The node is started when absent (see `evidence.devnode`). If it cannot be reached the
-fixtures raise, so every test that needs it errors: the suite fails, it never skips.
+The node and Redis are started when absent (see `evidence.devnode`). If they cannot be
+reached the fixtures raise, so every test that needs them errors: the suite fails, it
+never skips. Each xdist worker has a Redis database of its own (1, 2, …; never 0),
+emptied when its session starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +27,10 @@ from typing import Any, TypeVar
 import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
+from redis import Redis
 
 from evidence.access import Role
-from evidence.devnode import NodeInfo, RedisInfo, ensure_redis, ensure_running
+from evidence.devnode import NodeInfo, RedisInfo, ensure_redis, ensure_running, stop_redis
 from evidence.settings import Settings
 from indexer.demo import generate
 from indexer.load import LoadOptions, load_bundle
@@ -57,10 +65,54 @@ def redis_server(base_settings: Settings) -> RedisInfo:
     return ensure_redis(base_settings)
 
 
+@pytest.fixture(scope="session")
+def redis_db(redis_server: RedisInfo, base_settings: Settings, worker_id: str) -> str:
+    """This xdist worker's own database of the test Redis, emptied once; queues in it are
+    further kept apart by each test's index prefix."""
+    number = 1 if worker_id == "master" else int(worker_id.removeprefix("gw")) + 1
+    url = base_settings.redis_url.rsplit("/", 1)[0] + f"/{number}"
+    with Redis.from_url(url) as connection:
+        connection.flushdb()
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
-def settings(base_settings: Settings, es_node: NodeInfo) -> Settings:
-    """Settings with an index prefix no other test or parallel run shares."""
-    return base_settings.model_copy(update={"index_prefix": f"t{uuid.uuid4().hex[:12]}"})
+def scratch_redis(base_settings: Settings) -> Iterator[Settings]:
+    """Settings for a Redis of the test's own, for tests that stop or break it: a free
+    port, and a cache under the real cache's `scratch/` (as root the server runs as the
+    node user, who cannot enter pytest's temporary folders; the space in the name tests
+    the quoting in redis.conf). Started by the test; stopped and removed after."""
+    port = free_port()
+    cache = base_settings.devnode_dir / "scratch" / f"redis {port}"
+    settings = base_settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{port}/0", "devnode_dir": cache}
+    )
+    yield settings
+    stop_redis(settings, kill=True)
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+# Jobs in tests: a dead worker's job is taken over within seconds, and retries wait one.
+QUICK_JOBS = {
+    "jobs_heartbeat_seconds": 1,
+    "jobs_grace_seconds": 2,
+    "jobs_maintenance_seconds": 1,
+    "jobs_retry_delays": [1],
+}
+
+
+@pytest.fixture
+def settings(base_settings: Settings, es_node: NodeInfo, redis_db: str) -> Settings:
+    """Settings with an index prefix (and so a job queue) no other test or parallel run
+    shares."""
+    unique = {"index_prefix": f"t{uuid.uuid4().hex[:12]}", "redis_url": redis_db}
+    return base_settings.model_copy(update=unique | QUICK_JOBS)
 
 
 @pytest.fixture
@@ -133,6 +185,77 @@ def run_cli(
         text=True,
         timeout=300,
     )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process these settings (its secret key aside)."""
+    env = {}
+    for field, info in Settings.model_fields.items():
+        value = getattr(settings, field)
+        if field == "secret_key" or value is None:
+            continue
+        name = info.validation_alias if isinstance(info.validation_alias, str) else None
+        text = json.dumps(value) if isinstance(value, list) else str(value)
+        env[name or f"EVIDENCE_{field.upper()}"] = text
+    return env
+
+
+def run_jobs(settings: Settings, workers: int = 0) -> subprocess.CompletedProcess[str]:
+    """`python -m indexer worker --burst` with these settings: every job queued for the
+    test runs, in a real worker, and it returns once the queue is empty."""
+    env = settings_env(settings) | {"EVIDENCE_INDEXER_WORKERS": str(workers)}
+    done = run_cli("indexer", settings, "worker", "--burst", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+@contextmanager
+def running_worker(
+    settings: Settings, log: Path, workers: int = 0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m indexer worker` in the background, in a session of its own (so a test
+    can kill it alone), logging to `log`; stopped with SIGTERM, then SIGKILL, after."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env = clean | settings_env(settings) | {"EVIDENCE_INDEXER_WORKERS": str(workers)}
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "worker"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until(check: Callable[[], T], seconds: float, what: str) -> T:
+    """`check()` once it is truthy, polled; an AssertionError naming `what` after
+    `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def finished_upload(
+    client: TestClient, headers: dict[str, str], upload_id: str, settings: Settings
+) -> dict[str, Any]:
+    """Run the queued jobs, then the upload as its uploader reads it: done or failed."""
+    run_jobs(settings)
+    job: dict[str, Any] = client.get(f"/api/uploads/{upload_id}", headers=headers).json()
+    assert job["status"] in {"done", "failed"}, job
+    return job
 
 
 ClientFactory = Callable[[Settings], AbstractContextManager[TestClient]]

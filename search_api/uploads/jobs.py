@@ -1,9 +1,9 @@
-"""Upload jobs: an accepted upload is validated and indexed in the background, through
-the same code path as `python -m indexer load`, and its progress and per-record report
-are kept in `{prefix}-uploads` for the uploader (and admins) to read. The load runs as
-the uploader (`indexer.ceiling`): records above their ceiling are rejected one by one.
-Nothing shown names a path on the server: the bundle's place in the upload store stays
-in the job document, out of every answer, and messages name files inside the bundle.
+"""Upload jobs, as the API sees them: an accepted upload gets a document in
+`{prefix}-uploads` and a job on the queue (`evidence.jobqueue`), and nothing more; a
+worker (`python -m indexer worker`, `indexer.upload_job`) validates and indexes it as
+the uploader and writes its progress and per-record report into that document, which
+the uploader (and admins) read here. Nothing shown names a path on the server: the
+bundle's place in the upload store stays in the job document, out of every answer.
 
 The job keeps the upload's redaction review in counts (the rows are in
 `{prefix}-redactions`, `indexer.review`); only admins are shown it. Rejection reasons
@@ -13,40 +13,31 @@ a reader who does not see protected fields (an uploader demoted since) gets them
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import secrets
-import time
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
+from redis import Redis
 
+from evidence import jobqueue
 from evidence.access import AccessContext, Role
-from evidence.clients import loader_client
-from evidence.errors import N_, NotFound
-from evidence.indices import MappingOutdated, ensure_plain_index, plain_index_body, uploads_index
+from evidence.errors import N_, NotFound, QueueUnavailable
+from evidence.indices import ensure_plain_index, plain_index_body, uploads_index
 from evidence.redaction import WITHHELD
 from evidence.settings import Settings
-from indexer.bulk import GaveUp
-from indexer.bundle import BundleError
-from indexer.ceiling import Writer
-from indexer.load import LoadOptions, load_bundle, registry_id
-from indexer.locks import WritersBusy
-from indexer.review import stored_review
 from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.paging import read_page
 from search_api.transport import translating
 
 __all__ = ["UploadJobs"]
 
-log = logging.getLogger(__name__)
-
-REPORT_LIMIT = 1000
 LISTING_PAGE = 100
-# Kept for admins reading the index, never answered: where the bundle lies on the server.
-_INTERNAL = ["bundle"]
+# Kept for the worker and admins reading the index, never answered: where the bundle lies
+# on the server, and the role the uploader had (their ceiling for the load).
+_INTERNAL = ["bundle", "role"]
 
 
 def _now() -> str:
@@ -64,39 +55,38 @@ def _for_reader(job: dict[str, Any], access: AccessContext) -> dict[str, Any]:
     return shown
 
 
-def _review_summary(review: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The upload's redaction review in counts; admins find its rows under the
-    collection (`/admin/redactions?collection=`)."""
-    if review is None:
-        return None
-    changes = review["changes"]
-    return {
-        "withheld": review["withheld"],
-        "near_misses": review["near_misses"],
-        "changed": changes["counts"] if changes else None,
-    }
-
-
 class UploadJobs:
-    def __init__(self, es: AsyncElasticsearch, settings: Settings) -> None:
+    def __init__(self, es: AsyncElasticsearch, settings: Settings, queue: Redis) -> None:
         self._es = es
         self._settings = settings
+        self._queue = queue
         self._index = uploads_index(settings.index_prefix)
+
+    async def check_queue(self) -> None:
+        """`QueueUnavailable` unless the queue answers: asked before a body is read."""
+        await asyncio.to_thread(jobqueue.check, self._queue)
 
     @translating
     async def create(
         self,
-        owner: str,
+        uploader: AccessContext,
         filename: str,
         sha256: str,
         size: int,
         bundle: Path,
         collection: str | None = None,
     ) -> str:
+        """The upload's document, and its job on the queue; when the queue refuses the
+        job, the document goes too (`QueueUnavailable`): nothing is accepted that no
+        worker will ever run."""
         await ensure_plain_index(self._es, self._index, "uploads")
+        # An index made before a field was kept gains it (additive).
+        properties = plain_index_body("uploads")["mappings"]["properties"]
+        await self._es.indices.put_mapping(index=self._index, properties=properties)
         job_id = "up-" + secrets.token_hex(8)
-        document = {
-            "owner": owner,
+        document: dict[str, Any] = {
+            "owner": uploader.user or "",
+            "role": uploader.role.value,
             "filename": filename,
             "sha256": sha256,
             "size": size,
@@ -113,15 +103,22 @@ class UploadJobs:
             "warnings": [],
         }
         await self._es.index(index=self._index, id=job_id, document=document, refresh="wait_for")
+        try:
+            await asyncio.to_thread(jobqueue.enqueue_upload, self._settings, self._queue, job_id)
+        except QueueUnavailable:
+            await self._es.options(ignore_status=404).delete(
+                index=self._index, id=job_id, refresh="wait_for"
+            )
+            raise
         return job_id
 
-    def _without_paths(self, text: str, bundle: Path) -> str:
-        """`text` with the bundle's and the store's server paths taken out."""
-        store = str(Path(self._settings.uploads_dir).resolve())
-        return (
-            text.replace(f"{bundle}/", "")
-            .replace(str(bundle), "the bundle")
-            .replace(store, "the upload store")
+    @translating
+    async def mark(self, job_id: str, status: str, message: str) -> None:
+        """Set the status an upload's page shows (an admin retried or cancelled its job);
+        a job that is not an upload has no page."""
+        fields = {"status": status, "message": message, "updated": _now()}
+        await self._es.options(ignore_status=404).update(
+            index=self._index, id=job_id, doc=fields, refresh="wait_for"
         )
 
     @translating
@@ -154,65 +151,3 @@ class UploadJobs:
         page = await read_page(self._es, self._index, body, LISTING_PAGE, after, key)
         jobs = [_for_reader(hit["_source"], access) | {"id": hit["_id"]} for hit in page.hits]
         return jobs, encode_cursor(page.next, secret) if page.next else None
-
-    def run(self, job_id: str, bundle: Path, uploader: AccessContext) -> None:
-        """Validate and index as `uploader` (in a worker thread); every outcome ends in the
-        job document."""
-        es = loader_client(self._settings)
-        last = 0.0
-        progress = {"read": 0}
-
-        def update(fields: dict[str, Any]) -> None:
-            es.update(index=self._index, id=job_id, doc=fields | {"updated": _now()}, refresh=True)
-
-        def tick() -> None:
-            nonlocal last
-            progress["read"] += 1
-            if time.monotonic() - last > 1:
-                last = time.monotonic()
-                update({"status": "indexing", "read": progress["read"]})
-
-        try:
-            update({"status": "indexing"})
-            writer = Writer.of(uploader.user or "", uploader.role)
-            options = LoadOptions(originals_dir=self._settings.originals_dir, writer=writer)
-            prefix = self._settings.index_prefix
-            report = load_bundle(es, prefix, bundle, tick, options)
-            hide = self._without_paths
-            # A job index made before reviews were kept gains the field (additive).
-            es.indices.put_mapping(
-                index=self._index, properties=plain_index_body("uploads")["mappings"]["properties"]
-            )
-            update(
-                {
-                    "status": "done",
-                    "read": report.read,
-                    "indexed": report.indexed,
-                    "unchanged": report.unchanged,
-                    "rejected": report.rejected,
-                    # The job is the bundle: its server-side path is not the uploader's business.
-                    "rejections": [
-                        {k: v for k, v in asdict(r).items() if k != "bundle"}
-                        | {"reason": hide(r.reason, bundle)}
-                        for r in report.rejections[:REPORT_LIMIT]
-                    ],
-                    "warnings": [hide(warning, bundle) for warning in report.warnings[:100]],
-                    "review": _review_summary(stored_review(es, prefix, registry_id(bundle))),
-                    "message": f"{report.summary()}"
-                    + (
-                        f" (first {REPORT_LIMIT} rejections shown)"
-                        if len(report.rejections) > REPORT_LIMIT
-                        else ""
-                    ),
-                }
-            )
-        except (BundleError, MappingOutdated, WritersBusy, GaveUp) as error:
-            # Said to the uploader as it is: a broken bundle, or a rebuild or outage that
-            # outlasted the wait; uploading again later loads it.
-            update({"status": "failed", "message": self._without_paths(str(error), bundle)})
-        except Exception:  # the job must end in a state the uploader can read
-            log.exception("upload %s: indexing stopped", job_id)
-            update({"status": "failed", "message": "indexing stopped on an error; it is logged"})
-            raise
-        finally:
-            es.close()

@@ -6,9 +6,10 @@ Who is asking and how large the body says it is are checked from the headers by
 copied to a staging file with a size limit; a zip is checked entry by entry and its
 `collection.yaml` read in memory, and only once the uploader may write that collection
 is it unpacked into its own bundle folder. The original is kept write-once under its
-SHA-256, and the bundle indexed in the background (`jobs.py`) as the uploader, held to
-their ceiling. Disk, zip and hashing work runs in worker threads, never on the event
-loop. Every upload, accepted or refused, is audited.
+SHA-256, and the bundle's indexing queued for a worker (`jobs.py`), which loads it as
+the uploader, held to their ceiling. The queue is asked first: while it is down nothing
+is read, and an upload it then refuses is undone. Disk, zip and hashing work runs in
+worker threads, never on the event loop. Every upload, accepted or refused, is audited.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import yaml
 from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
-from evidence.errors import N_, EvidenceError, Forbidden, TooLarge
+from evidence.errors import N_, EvidenceError, Forbidden, QueueUnavailable, TooLarge
 from evidence.ids import COLLECTION_ID
 from search_api.deps import Caller, CallerDep
 from search_api.uploads.archive import (
@@ -122,8 +123,9 @@ async def accept(
     metadata: str | None,
 ) -> dict[str, Any]:
     """Check the right to the collection, stage, check, keep and unpack one upload, then
-    start its indexing job as the uploader."""
+    queue its indexing as the uploader."""
     settings = request.app.state.settings
+    jobs: UploadJobs = request.app.state.uploads
     # Who may write where is the collections package's; app.py wires it in.
     require_upload_right = request.app.state.require_upload_right
     store = Path(settings.uploads_dir).resolve()
@@ -133,6 +135,7 @@ async def accept(
     filename = Path(upload.filename or "upload").name
     limit = settings.upload_max_bytes
     try:
+        await jobs.check_queue()
         if record_type is None:
             size, head = await asyncio.to_thread(_stage, upload.file, staged, limit)
             if not head.startswith(b"PK\x03\x04"):
@@ -163,9 +166,15 @@ async def accept(
             "upload", outcome="refused", params={"filename": filename, "reason": str(error)}
         )
         raise
-    jobs: UploadJobs = request.app.state.uploads
-    uploader = caller.access.user or ""
-    job_id = await jobs.create(uploader, filename, sha256, size, root, collection_id)
+    try:
+        job_id = await jobs.create(caller.access, filename, sha256, size, root, collection_id)
+    except QueueUnavailable as error:
+        # The original stays: the store is write-once, and another upload may share it.
+        await asyncio.to_thread(_discard, staged, bundle)
+        await caller.audit(
+            "upload", outcome="refused", params={"filename": filename, "reason": str(error)}
+        )
+        raise
     await caller.audit(
         "upload",
         params={
@@ -176,7 +185,4 @@ async def accept(
             "job": job_id,
         },
     )
-    task = asyncio.create_task(asyncio.to_thread(jobs.run, job_id, root, caller.access))
-    request.app.state.tasks.add(task)
-    task.add_done_callback(request.app.state.tasks.discard)
     return {"id": job_id, "status": "queued", "sha256": sha256, "size": size}

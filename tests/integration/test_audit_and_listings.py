@@ -15,6 +15,7 @@ import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 
+from evidence import jobqueue
 from evidence.access import AccessContext, Role
 from evidence.errors import IndexUnavailable
 from evidence.indices import audit_index, plain_index_body, uploads_index, users_index
@@ -342,10 +343,13 @@ def test_request_path_writes_wait_for_a_refresh_instead_of_forcing_one(
             await users.add("ana", Role.INVESTIGATOR, PASSWORD)
             token_id, _ = await users.issue_token("ana")
             await users.revoke("ana", token_id)
-            jobs = UploadJobs(client, settings)
-            await jobs.create("ana", "bundle.zip", "0" * 64, 10, tmp_path)
+            queue = jobqueue.connect(settings)
+            jobs = UploadJobs(client, settings, queue)
+            ana = AccessContext(Role.INVESTIGATOR, "ana")
+            await jobs.create(ana, "bundle.zip", "0" * 64, 10, tmp_path)
         finally:
             await client.close()
+            queue.close()
         return [
             line
             for line in sent

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from elasticsearch import AsyncElasticsearch
 
-from evidence.access import Role
+from evidence import jobqueue
+from evidence.access import AccessContext, Role
 from evidence.settings import Settings
 from search_api.accounts.store import UserStore
 from search_api.uploads.jobs import UploadJobs
@@ -25,8 +26,11 @@ def _admin_token_and_upload(settings: Settings) -> tuple[str, str]:
             users = UserStore(client, settings.index_prefix)
             await users.add("root", Role.ADMIN, PASSWORD)
             _, token = await users.issue_token("root")
-            jobs = UploadJobs(client, settings)
-            job = await jobs.create("root", "bundle.zip", "0" * 64, 1, Path("/nonexistent"))
+            queue = jobqueue.connect(settings)
+            jobs = UploadJobs(client, settings, queue)
+            root = AccessContext(Role.ADMIN, "root")
+            job = await jobs.create(root, "bundle.zip", "0" * 64, 1, Path("/nonexistent"))
+            queue.close()
             return token, job
         finally:
             await client.close()
@@ -52,6 +56,7 @@ def test_every_data_page_links_a_working_json_twin(
             "/audit?action=search",
             "/uploads",
             f"/uploads/{job}",
+            "/admin/jobs?state=queued",
         ]
         for page in pages:
             answer = client.get(page, headers=headers)

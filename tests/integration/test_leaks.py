@@ -16,7 +16,8 @@ from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from evidence.access import Level, Role
+from evidence import jobqueue
+from evidence.access import AccessContext, Level, Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
 from indexer.load import load_bundle
@@ -93,9 +94,13 @@ def _all_ids() -> dict[str, Level]:
 
 @pytest.fixture(scope="module")
 def canary(
-    base_settings: Settings, es_node: object, tmp_path_factory: pytest.TempPathFactory
+    base_settings: Settings,
+    es_node: object,
+    redis_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
-    settings = base_settings.model_copy(update={"index_prefix": f"l{uuid.uuid4().hex[:12]}"})
+    unique = {"index_prefix": f"l{uuid.uuid4().hex[:12]}", "redis_url": redis_db}
+    settings = base_settings.model_copy(update=unique)
     root = tmp_path_factory.mktemp("canary") / "bundle"
     _write_bundle(root)
     es = Elasticsearch(settings.es_url, request_timeout=60)
@@ -297,14 +302,17 @@ def test_upload_listings_show_each_uploader_only_their_own(canary) -> None:
     async def uploads() -> dict[str, str]:
         es = AsyncElasticsearch(settings.es_url)
         try:
-            jobs = UploadJobs(es, settings)
+            queue = jobqueue.connect(settings)
+            jobs = UploadJobs(es, settings, queue)
             made = {}
-            for owner in ("investigator", "admin"):
-                name = f"{owner}-canarybundle.zip"
-                made[owner] = await jobs.create(owner, name, "0" * 64, 1, Path("/x"))
+            for role in (Role.INVESTIGATOR, Role.ADMIN):
+                name = f"{role.value}-canarybundle.zip"
+                owner = AccessContext(role, role.value)
+                made[role.value] = await jobs.create(owner, name, "0" * 64, 1, Path("/x"))
             return made
         finally:
             await es.close()
+            queue.close()
 
     made = run_async(uploads())
     for role in (Role.PUBLIC, Role.JOURNALIST):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -19,13 +18,14 @@ import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 
+from evidence import jobqueue
 from evidence.access import AccessContext, Role
 from evidence.redaction import WITHHELD
 from evidence.settings import Settings
 from indexer.load import LoadOptions, load_bundle, registry_id
 from search_api.app import create_app
 from search_api.uploads.jobs import UploadJobs
-from tests.conftest import role_headers, run_async
+from tests.conftest import finished_upload, role_headers, run_async
 from tests.integration.test_redaction_review import ALIAS, VICTIM, WITNESS, write_bundle
 
 PROTECTED = (WITNESS, VICTIM, ALIAS, "Haddad", "Khouri", "Rami", "رامي")
@@ -67,31 +67,27 @@ def _upload_bundle(root: Path) -> None:
     )
 
 
-def _wait(client: TestClient, headers: dict[str, str], job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = client.get(f"/api/uploads/{job_id}", headers=headers).json()
-        if job["status"] in {"done", "failed"}:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"upload {job_id} did not finish")
-
-
-def _upload(client: TestClient, headers: dict[str, str], archive: bytes) -> dict[str, Any]:
+def _upload(
+    client: TestClient, headers: dict[str, str], archive: bytes, settings: Settings
+) -> dict[str, Any]:
     files = {"file": ("review.zip", archive, "application/zip")}
     sent = client.post("/api/uploads", headers=headers, files=files)
     assert sent.status_code == 202, sent.text
-    return _wait(client, headers, sent.json()["id"])
+    return finished_upload(client, headers, sent.json()["id"], settings)
 
 
 @pytest.fixture(scope="module")
 def loaded(
-    base_settings: Settings, es_node: object, tmp_path_factory: pytest.TempPathFactory
+    base_settings: Settings,
+    es_node: object,
+    redis_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Loaded]:
     work = tmp_path_factory.mktemp("leak-review")
     settings = base_settings.model_copy(
         update={
             "index_prefix": f"l{uuid.uuid4().hex[:12]}",
+            "redis_url": redis_db,
             "uploads_dir": work / "store",
             "originals_dir": work / "originals",
         }
@@ -107,7 +103,7 @@ def loaded(
         headers = role_headers(settings)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             archive = _zip_of(upload_root, "bundle/")
-            upload = _upload(client, headers[Role.INVESTIGATOR], archive)
+            upload = _upload(client, headers[Role.INVESTIGATOR], archive, settings)
             assert (upload["status"], upload["rejected"]) == ("done", 1), upload
             yield Loaded(client, headers, registry_id(root), upload, settings, archive)
     finally:
@@ -193,14 +189,16 @@ def test_a_reader_who_does_not_see_protected_fields_gets_no_reason_that_could_ec
 
     async def read() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         es = AsyncElasticsearch(loaded.settings.es_url)
+        queue = jobqueue.connect(loaded.settings)
         try:
-            jobs = UploadJobs(es, loaded.settings)
+            jobs = UploadJobs(es, loaded.settings, queue)
             lowered = AccessContext(Role.JOURNALIST, "investigator")
             job = await jobs.get(lowered, loaded.upload["id"])
             listed, _ = await jobs.list(lowered, None)
             return job, listed
         finally:
             await es.close()
+            queue.close()
 
     job, listed = run_async(read())
     assert [r["reason"] for r in job["rejections"]] == [WITHHELD]
@@ -213,7 +211,9 @@ def test_a_reader_who_does_not_see_protected_fields_gets_no_reason_that_could_ec
 def test_the_same_bundle_uploaded_again_is_compared_with_its_last_upload(loaded: Loaded) -> None:
     """Each upload is unpacked into a new folder: its review is compared with the last
     one of the same collection and bundle folder name, so nothing shows as changed."""
-    again = _upload(loaded.client, loaded.headers[Role.INVESTIGATOR], loaded.archive)
+    again = _upload(
+        loaded.client, loaded.headers[Role.INVESTIGATOR], loaded.archive, loaded.settings
+    )
     admin = loaded.client.get(f"/api/uploads/{again['id']}", headers=loaded.headers[Role.ADMIN])
     changed = admin.json()["review"]["changed"]
     assert changed is not None and set(changed.values()) == {0}

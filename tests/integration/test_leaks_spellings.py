@@ -15,7 +15,6 @@ import html
 import io
 import json
 import re
-import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +36,7 @@ from indexer.report import LoadReport
 from search_api.app import create_app
 from search_api.syntax import MAX_CLAUSES, MAX_QUERY_CHARS
 from tests.canaries import ALIAS_FORMS, NAME_FORMS, Canaries, Cell, Record, Scanner
-from tests.conftest import role_headers
+from tests.conftest import finished_upload, role_headers
 from tests.integration.test_originals import revealed
 
 LOADED = "spellcanary"
@@ -119,18 +118,12 @@ def _zip(root: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _wait(client: TestClient, headers: dict[str, str], job_id: str) -> dict[str, Any]:
-    for _ in range(600):
-        job: dict[str, Any] = client.get(f"/api/uploads/{job_id}", headers=headers).json()
-        if job["status"] in {"done", "failed"}:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"upload {job_id} did not finish")
-
-
 @pytest.fixture(scope="module")
 def site(
-    base_settings: Settings, es_node: object, tmp_path_factory: pytest.TempPathFactory
+    base_settings: Settings,
+    es_node: object,
+    redis_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Site]:
     canaries = Canaries()
     canaries.build(LOADED, list(Level), NAME_FORMS)
@@ -140,6 +133,7 @@ def site(
     settings = base_settings.model_copy(
         update={
             "index_prefix": f"s{uuid.uuid4().hex[:12]}",
+            "redis_url": redis_db,
             "uploads_dir": work / "uploads",
             "upload_max_bytes": 8 * 1024 * 1024,
         }
@@ -158,7 +152,7 @@ def site(
                 files={"file": ("canaries.zip", _zip(work / UPLOADED), "application/zip")},
             )
             assert sent.status_code == 202, sent.text
-            job = _wait(client, investigator, sent.json()["id"])
+            job = finished_upload(client, investigator, sent.json()["id"], settings)
             # Settled segments: ties in the ranking checks keep their order.
             es.indices.forcemerge(index=f"{settings.index_prefix}-*", max_num_segments=1)
             records = {

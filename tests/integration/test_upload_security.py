@@ -25,7 +25,7 @@ from evidence.settings import Settings
 from indexer.ceiling import CANNOT_WRITE, LOWERING_IS_FOR_ADMINS, Writer, lowering_event, refusal
 from search_api.app import create_app
 from search_api.collections.store import CollectionStore
-from tests.conftest import bearer_headers, run_async, run_cli
+from tests.conftest import bearer_headers, finished_upload, run_async, run_cli
 
 PASSWORD = "a long enough password"
 ACCOUNTS = {
@@ -51,13 +51,7 @@ class Site:
         )
 
     def wait(self, who: str, job_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            job = self.client.get(f"/api/uploads/{job_id}", headers=self.headers[who]).json()
-            if job["status"] in {"done", "failed"}:
-                return dict(job)
-            time.sleep(0.2)
-        raise AssertionError(f"upload {job_id} did not finish")
+        return finished_upload(self.client, self.headers[who], job_id, self.settings)
 
     def uploaded(self, who: str, archive: bytes) -> dict[str, Any]:
         """Upload, expect it accepted, and wait for its job to end."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import stat
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 from evidence.access import Role
 from evidence.settings import Settings
 from search_api.app import create_app
-from tests.conftest import TINY_BUNDLE, bearer_headers
+from tests.conftest import TINY_BUNDLE, bearer_headers, finished_upload
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "example-bundle"
 
@@ -59,16 +58,6 @@ def _zip(entries: dict[str, bytes], symlink: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _wait(client: TestClient, headers: dict[str, str], job_id: str) -> dict:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/uploads/{job_id}", headers=headers).json()
-        if job["status"] in {"done", "failed"}:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"upload {job_id} did not finish")
-
-
 COLLECTION = (TINY_BUNDLE / "collection.yaml").read_bytes()
 
 
@@ -82,7 +71,7 @@ def test_an_uploaded_bundle_becomes_searchable_and_the_original_is_kept(client, 
     )
     assert response.status_code == 202, response.text
     accepted = response.json()
-    job = _wait(test_client, headers["investigator"], accepted["id"])
+    job = finished_upload(test_client, headers["investigator"], accepted["id"], store_settings)
     assert (job["status"], job["read"], job["indexed"], job["rejected"]) == ("done", 5, 5, 0)
     found = test_client.get(
         "/api/search", params={"q": "ligature"}, headers=headers["investigator"]
@@ -99,11 +88,16 @@ def test_an_uploaded_bundle_becomes_searchable_and_the_original_is_kept(client, 
         headers=headers["investigator"],
         files={"file": ("example.zip", archive, "application/zip")},
     ).json()
-    assert _wait(test_client, headers["investigator"], again["id"])["unchanged"] == 5
+    assert (
+        finished_upload(test_client, headers["investigator"], again["id"], store_settings)[
+            "unchanged"
+        ]
+        == 5
+    )
     assert original.read_bytes() == archive
 
 
-def test_a_single_file_with_metadata(client):
+def test_a_single_file_with_metadata(client, store_settings):
     test_client, headers = client
     metadata = {
         "filing_id": "UP-1",
@@ -120,11 +114,13 @@ def test_a_single_file_with_metadata(client):
         data={"collection": "uploaded", "record_type": "filing", "metadata": json.dumps(metadata)},
     )
     assert response.status_code == 202, response.text
-    job = _wait(test_client, headers["investigator"], response.json()["id"])
+    job = finished_upload(
+        test_client, headers["investigator"], response.json()["id"], store_settings
+    )
     assert (job["status"], job["indexed"]) == ("done", 1)
 
 
-def test_a_bundle_with_bad_records_reports_them(client):
+def test_a_bundle_with_bad_records_reports_them(client, store_settings):
     test_client, headers = client
     archive = _zip(
         {
@@ -135,7 +131,7 @@ def test_a_bundle_with_bad_records_reports_them(client):
     job_id = test_client.post(
         "/api/uploads", headers=headers["investigator"], files={"file": ("b.zip", archive)}
     ).json()["id"]
-    job = _wait(test_client, headers["investigator"], job_id)
+    job = finished_upload(test_client, headers["investigator"], job_id, store_settings)
     assert (job["indexed"], job["rejected"]) == (1, 1)
     assert job["rejections"][0] | {"reason": ""} == {
         "file": "photos.csv",

@@ -20,7 +20,7 @@ from evidence.settings import ENV_PREFIX, Settings
 
 ROOT = Path(__file__).parents[2]
 # The services that run the application image (and so read the EVIDENCE_* settings).
-APP_SERVICES = ("api", "indexer")
+APP_SERVICES = ("api", "indexer", "worker")
 # The official Elasticsearch image runs the node as uid 1000 (group 0).
 ELASTICSEARCH_UID = "1000"
 
@@ -233,3 +233,23 @@ def test_the_snapshots_volume_is_handed_to_the_elasticsearch_user_first() -> Non
     assert program == "chown"
     assert owner.split(":")[0] == ELASTICSEARCH_UID
     assert str(path_repo) in folders
+
+
+def test_the_queue_is_the_official_redis_image_and_workers_run_its_jobs(
+    settings_of: SettingsOf,
+) -> None:
+    services = _compose()["services"]
+    redis = services["redis"]
+    assert redis["image"].startswith("redis:7")
+    command = " ".join(redis["command"])
+    # A queued job survives a crash, and a full Redis never drops one.
+    assert "--appendonly yes" in command and "--appendfsync always" in command
+    assert "--maxmemory-policy noeviction" in command
+    assert any(volume.startswith("redisdata:/data") for volume in redis["volumes"])
+    worker = services["worker"]
+    assert worker["command"] == ["python", "-m", "indexer", "worker"]
+    assert worker["build"] == services["api"]["build"]
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    # The API and the workers use the same queue.
+    assert settings_of("api").redis_url == settings_of("worker").redis_url == "redis://redis:6379/0"

@@ -21,7 +21,7 @@ def test_the_written_config_has_the_required_lines(tmp_path: Path) -> None:
         f'logfile "{folder / "redis.log"}"',
         f'dir "{folder / "data"}"',
         "appendonly yes",
-        "appendfsync everysec",
+        "appendfsync always",
         "maxmemory-policy noeviction",
         "databases 32",
     ]:

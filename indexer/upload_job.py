@@ -1,0 +1,216 @@
+"""The upload job, run by `python -m indexer worker`: validate and index one accepted
+upload through the same code path as `python -m indexer load`, as its uploader (held to
+their ceiling by `indexer.ceiling`: records above it are rejected one by one).
+
+The upload's document in `{prefix}-uploads` is the job's story for people: the API
+answers `GET /api/uploads/{id}` and the upload pages from it. This module writes it:
+`indexing` with the records read so far, then `done` with the per-record report, or
+`retrying`/`failed` with a message. Nothing written names a path on the server: the
+bundle's place in the upload store stays in the document's internal field, and
+messages name files inside the bundle.
+
+A job that runs again (a retry, or another worker taking over from a dead one) loads the
+bundle again from the start; unchanged records are skipped, so nothing is lost and
+nothing duplicated, and the report of the run that finishes covers every record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import elasticsearch
+from elasticsearch import Elasticsearch
+from redis import Redis
+from rq.job import Job
+
+from evidence.access import Role
+from evidence.clients import loader_client
+from evidence.indices import MappingOutdated, plain_index_body, uploads_index
+from evidence.settings import Settings, get_settings
+from indexer.bulk import GaveUp
+from indexer.bundle import BundleError
+from indexer.ceiling import Writer
+from indexer.load import LoadOptions, load_bundle, registry_id
+from indexer.locks import WritersBusy
+from indexer.report import LoadReport
+from indexer.review import stored_review
+
+__all__ = ["attempt_failed", "mark_upload", "run_upload"]
+
+REPORT_LIMIT = 1000
+PROGRESS_EVERY = 1.0  # seconds between progress writes
+STOPPED_ON_ERROR = "indexing stopped on an error; it is logged"
+
+
+class UploadMissing(LookupError):
+    """The job names an upload whose document is gone or whose bundle is not in the
+    upload store: nothing to run, ever (it ends in the failed list)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _without_paths(text: str, bundle: Path, store: Path) -> str:
+    """`text` with the bundle's and the store's server paths taken out."""
+    return (
+        text.replace(f"{bundle}/", "")
+        .replace(str(bundle), "the bundle")
+        .replace(str(store), "the upload store")
+    )
+
+
+def _review_summary(review: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The upload's redaction review in counts; admins find its rows under the
+    collection (`/admin/redactions?collection=`)."""
+    if review is None:
+        return None
+    changes = review["changes"]
+    return {
+        "withheld": review["withheld"],
+        "near_misses": review["near_misses"],
+        "changed": changes["counts"] if changes else None,
+    }
+
+
+def _update(es: Elasticsearch, index: str, upload_id: str, fields: dict[str, Any]) -> None:
+    es.update(index=index, id=upload_id, doc=fields | {"updated": _now()}, refresh=True)
+
+
+class _Upload:
+    """One run of one upload job."""
+
+    def __init__(self, es: Elasticsearch, settings: Settings, upload_id: str) -> None:
+        self._es = es
+        self._settings = settings
+        self._id = upload_id
+        self._index = uploads_index(settings.index_prefix)
+        self._store = Path(settings.uploads_dir).resolve()
+
+    def _read(self) -> tuple[Path, Writer]:
+        found = self._es.options(ignore_status=404).get(index=self._index, id=self._id)
+        if not found.body.get("found"):
+            raise UploadMissing(f"no upload {self._id}")
+        source = found["_source"]
+        bundle = Path(source["bundle"]).resolve()
+        if not bundle.is_relative_to(self._store / "bundles"):
+            raise UploadMissing(f"upload {self._id} names a bundle outside the upload store")
+        # Uploads made before jobs were queued kept no role: they came from investigators.
+        role = Role(source.get("role") or Role.INVESTIGATOR.value)
+        return bundle, Writer.of(source["owner"], role)
+
+    def run(self) -> str:
+        bundle, writer = self._read()
+        last, read = 0.0, 0
+
+        def tick() -> None:
+            nonlocal last, read
+            read += 1
+            if time.monotonic() - last > PROGRESS_EVERY:
+                last = time.monotonic()
+                self.update({"status": "indexing", "read": read})
+
+        self.update({"status": "indexing", "read": 0})
+        options = replace(LoadOptions.from_settings(self._settings), writer=writer)
+        try:
+            report = load_bundle(self._es, self._settings.index_prefix, bundle, tick, options)
+        except (BundleError, MappingOutdated) as error:
+            # Said to the uploader as it is; no retry mends a broken bundle or old indices.
+            self.update({"status": "failed", "message": self._hide(str(error), bundle)})
+            return "failed"
+        self._done(report, bundle)
+        return "done"
+
+    def update(self, fields: dict[str, Any]) -> None:
+        _update(self._es, self._index, self._id, fields)
+
+    def _hide(self, text: str, bundle: Path) -> str:
+        return _without_paths(text, bundle, self._store)
+
+    def _done(self, report: LoadReport, bundle: Path) -> None:
+        prefix = self._settings.index_prefix
+        # An upload index made before these fields were kept gains them (additive).
+        self._es.indices.put_mapping(
+            index=self._index, properties=plain_index_body("uploads")["mappings"]["properties"]
+        )
+        shown = report.rejections[:REPORT_LIMIT]
+        more = len(report.rejections) > REPORT_LIMIT
+        self.update(
+            {
+                "status": "done",
+                "read": report.read,
+                "indexed": report.indexed,
+                "unchanged": report.unchanged,
+                "rejected": report.rejected,
+                # The job is the bundle: its server-side path is not the uploader's business.
+                "rejections": [
+                    {k: v for k, v in asdict(r).items() if k != "bundle"}
+                    | {"reason": self._hide(r.reason, bundle)}
+                    for r in shown
+                ],
+                "warnings": [self._hide(warning, bundle) for warning in report.warnings[:100]],
+                "review": _review_summary(stored_review(self._es, prefix, registry_id(bundle))),
+                "message": report.summary()
+                + (f" (first {REPORT_LIMIT} rejections shown)" if more else ""),
+            }
+        )
+
+
+def run_upload(upload_id: str) -> str:
+    """The queue's entry point: index upload `upload_id`; its outcome is in its document.
+    Errors that may pass are raised, for the queue to retry."""
+    settings = get_settings()
+    es = loader_client(settings)
+    try:
+        return _Upload(es, settings, upload_id).run()
+    finally:
+        es.close()
+
+
+def _reason(error: BaseException | None) -> str:
+    """What the uploader may read about a failed attempt: the messages of passing
+    outages as they are, anything else only as "it is logged"."""
+    if isinstance(error, (WritersBusy, GaveUp)):
+        return str(error)
+    if isinstance(error, (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout)):
+        return "Elasticsearch was not reachable"
+    if error is not None and type(error).__name__ in {"AbandonedJobError", "WorkerDied"}:
+        return "the worker running it stopped"
+    return STOPPED_ON_ERROR
+
+
+def attempt_failed(
+    job: Job,
+    connection: Redis,
+    kind: type[BaseException] | None,
+    error: BaseException | None,
+    traceback: TracebackType | Any,
+) -> None:
+    """The queue's failure callback, for every failed attempt (an error, a dead worker,
+    a timeout): the upload's document says whether another attempt follows."""
+    reason = _reason(error)
+    if job.retries_left:
+        delay = job.get_retry_interval()
+        message = f"Attempt failed ({reason}); trying again in {delay} s."
+        mark_upload(get_settings(), job.id, "retrying", message)
+    else:
+        mark_upload(get_settings(), job.id, "failed", f"Indexing failed: {reason}.")
+
+
+def mark_upload(settings: Settings, upload_id: str, status: str, message: str) -> None:
+    """Set the status an upload's page shows; a job that is not an upload has no page."""
+    es = loader_client(settings)
+    try:
+        es.options(ignore_status=404).update(
+            index=uploads_index(settings.index_prefix),
+            id=upload_id,
+            doc={"status": status, "message": message, "updated": _now()},
+            refresh=True,
+        )
+    finally:
+        es.close()

@@ -1,0 +1,110 @@
+"""`python -m indexer worker`: run the queue's jobs, outside the API.
+
+An RQ worker forks a "work horse" per job and watches it. Three changes to RQ's own:
+
+- The horse dies with its worker (Linux's parent-death signal), and takes its own
+  process group with it: the indexer's forkserver and pool processes, which would
+  otherwise wait forever as orphans (each holds the other's pipes open). Without this a
+  worker killed with SIGKILL would leave its horse running, unwatched, while another
+  worker took the same job over: two loads of one bundle at once.
+- How long a job may miss its heartbeat before it counts as abandoned is a setting
+  (`EVIDENCE_JOBS_GRACE_SECONDS`), not RQ's fixed minute, and idle workers look for
+  abandoned jobs every `EVIDENCE_JOBS_MAINTENANCE_SECONDS`: together they are the
+  visibility timeout of `docs/reliability.md`.
+- A horse that dies (killed, out of memory) goes through the job's failure callback like
+  any failed attempt, so the upload's page says "retrying" or "failed", never
+  "indexing" forever; what it started in its process group is killed too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import sys
+from resource import struct_rusage
+
+from rq import Queue, Worker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from evidence.jobqueue import connect, job_queue
+from evidence.settings import Settings
+
+__all__ = ["EvidenceWorker", "WorkerDied", "run_worker"]
+
+PR_SET_PDEATHSIG = 1
+# Sent to the horse when its worker dies; its handler ends the horse's process group.
+PARENT_DIED = signal.SIGRTMIN
+RQ_HEARTBEAT_MARGIN = 60  # what RQ adds to the heartbeat interval; replaced by the grace
+
+
+class WorkerDied(Exception):
+    """The horse running a job ended without finishing it (a signal, or out of memory)."""
+
+
+def _end_group(*_: object) -> None:
+    """Kill this horse and everything it started: RQ gives each horse a process group
+    of its own, so the group is the job's processes and nothing else."""
+    if os.getpgrp() == os.getpid():
+        os.killpg(0, signal.SIGKILL)
+    os._exit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to signal this horse when its worker dies, and then end its group; if
+    the worker died already, go now."""
+    if sys.platform != "linux":
+        return
+    signal.signal(PARENT_DIED, _end_group)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, PARENT_DIED) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
+        _end_group()
+
+
+class EvidenceWorker(Worker):
+    """RQ's forking worker, with the three changes the module describes."""
+
+    def __init__(self, queue: Queue, settings: Settings, name: str | None = None) -> None:
+        self._grace = settings.jobs_grace_seconds
+        self._pid = os.getpid()
+        super().__init__(
+            [queue],
+            name=name or f"{socket.gethostname()}.{os.getpid()}",
+            connection=queue.connection,
+            serializer=JSONSerializer,
+            job_monitoring_interval=settings.jobs_heartbeat_seconds,
+            maintenance_interval=settings.jobs_maintenance_seconds,
+            # An idle worker wakes this often, so maintenance runs on time.
+            worker_ttl=settings.jobs_maintenance_seconds + 15,
+            work_horse_killed_handler=self._horse_died,
+        )
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        return super().get_heartbeat_ttl(job) - RQ_HEARTBEAT_MARGIN + self._grace
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        _die_with_parent(self._pid)
+        super().main_work_horse(job, queue)
+
+    def _horse_died(self, job: Job, pid: int, status: int, rusage: struct_rusage) -> None:
+        """Before RQ retries or fails the job: end what the horse started, and tell the
+        job's failure callback."""
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # the horse's group: its pid is the group id
+        how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {status}"
+        died = WorkerDied(f"the process running job {job.id} ended ({how})")
+        job.execute_failure_callback(self.death_penalty_class, WorkerDied, died, None)
+
+
+def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> bool:
+    """Run jobs until stopped (SIGTERM or Ctrl-C finish the current job first), or with
+    `burst` until the queue is empty. True when at least one job ran."""
+    queue = job_queue(connect(settings), settings.index_prefix)
+    worker = EvidenceWorker(queue, settings, name)
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
