@@ -56,6 +56,7 @@ QUEUE_DOWN = N_(
 UPLOAD = "indexer.upload_job.run_upload"
 UPLOAD_FAILED = "indexer.upload_job.attempt_failed"
 KINDS = {UPLOAD: "upload"}
+STATES = ("queued", "running", "waiting to retry", "failed", "cancelled", "done")
 # Kept long enough for an admin to see and retry: a month for failures, a day for the rest.
 FAILURE_TTL = 30 * 86_400
 RESULT_TTL = 86_400
@@ -135,17 +136,23 @@ def _last_line(text: str | None) -> str | None:
 
 
 def list_jobs(queue: Queue, states: set[str] | None = None) -> list[JobRow]:
-    """Every job the queue still knows, queued ones included; `states` narrows it."""
+    """Every job the queue still knows, queued ones included; `states` narrows it. A
+    running job an admin stopped lands among RQ's failures: it is listed as cancelled."""
+    wanted = set(STATES) if states is None else states
     ids: list[tuple[str, str]] = []
-    if states is None or "queued" in states:
+    if "queued" in wanted:
         ids += [("queued", job_id) for job_id in queue.get_job_ids()]
     for state, registry in _registries(queue):
-        if states is None or state in states:
+        if state in wanted or (state == "failed" and "cancelled" in wanted):
             ids += [(state, job_id) for job_id in registry.get_job_ids()]
     jobs = Job.fetch_many([job_id for _, job_id in ids], queue.connection, JSONSerializer)
     rows = []
     for (state, job_id), job in zip(ids, jobs, strict=True):
         if job is None:  # expired between the two reads
+            continue
+        if state == "failed" and job.get_status(refresh=False) is JobStatus.STOPPED:
+            state = "cancelled"
+        if state not in wanted:
             continue
         result = job.latest_result() if state in {"failed", "waiting to retry"} else None
         rows.append(

@@ -13,15 +13,13 @@ from rich.console import Console
 from rq import Queue
 
 from evidence.errors import EvidenceError
-from evidence.jobqueue import cancel_job, connect, job_queue, list_jobs, retry_job
+from evidence.jobqueue import STATES, cancel_job, connect, job_queue, list_jobs, retry_job
 from evidence.settings import get_settings
 from indexer.upload_job import mark_upload
 from indexer.worker import run_worker
 
 jobs = typer.Typer(help="The job queue: what waits, runs and failed; retry or cancel.")
 err = Console(stderr=True, soft_wrap=True)
-
-STATES = ("queued", "running", "waiting to retry", "failed", "cancelled", "done")
 
 
 @contextmanager

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 __all__ = ["STATES", "JobList", "JobOut", "State"]
 
 State = Literal["queued", "running", "waiting to retry", "failed", "cancelled", "done"]
-STATES: tuple[State, ...] = ("queued", "running", "waiting to retry", "failed", "cancelled", "done")
+STATES: tuple[State, ...] = get_args(State)
 
 
 class JobOut(BaseModel):

@@ -6,6 +6,7 @@ and cancel from the command line."""
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from evidence.indices import audit_index, uploads_index
 from evidence.settings import Settings
 from indexer.demo import generate
 from search_api.app import create_app
+from search_api.jobs.models import STATES
 from tests.conftest import (
     bearer_headers,
     run_cli,
@@ -223,3 +225,38 @@ def test_the_job_commands_say_when_redis_is_away(site: Site) -> None:
         done = run_cli("indexer", away, *args, env=settings_env(away))
         assert done.returncode == 3, (args, done.stderr)
         assert "error: Redis at redis://127.0.0.1:9/0 is unreachable" in done.stderr
+
+
+def test_an_admin_stops_a_running_job_and_nothing_it_started_keeps_running(
+    site: Site, tmp_path: Path
+) -> None:
+    generate(tmp_path / "demo", scale="small", seed=7)
+    upload_id = site.accepted(_zip_of(tmp_path / "demo" / "caesar", prefix="caesar/"))
+    index = uploads_index(site.settings.index_prefix)
+    with running_worker(site.settings, tmp_path / "worker.log", workers=2):
+
+        def indexing() -> bool:
+            source = site.es.get(index=index, id=upload_id)["_source"]
+            return source["status"] == "indexing" and source["read"] > 0
+
+        wait_until(indexing, 120, "indexing")
+        stopped = site.jobs_cli("cancel", upload_id)
+        assert stopped.returncode == 0, stopped.stderr
+
+        def cancelled() -> list[str]:
+            listed = site.jobs_cli("list", "--state", "cancelled").stdout.split("\t")
+            return listed if listed[0] == upload_id else []
+
+        wait_until(cancelled, 60, "the stop")
+        assert site.jobs_cli("list", "--state", "failed").stdout == ""
+        time.sleep(1.5)  # a progress write of the stopped run would have landed by now
+        assert site.job(upload_id)["status"] == "cancelled"
+        assert jobqueue.STATES == STATES  # the CLI's and the page's names agree
+        assert site.jobs_cli("retry", upload_id).returncode == 0
+
+        def finished() -> bool:
+            return site.job(upload_id)["status"] == "done"
+
+        wait_until(finished, 120, "the retried upload's end")
+    job = site.job(upload_id)
+    assert job["indexed"] + job["unchanged"] + job["rejected"] == job["read"] == 2000
