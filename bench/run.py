@@ -61,20 +61,10 @@ def _drop(es: Elasticsearch, prefix: str) -> None:
         es.indices.delete(index=",".join(names))
 
 
-def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any]:
-    es = sync_client(settings, request_timeout=300)  # the indexer's own serializer too
-    _drop(es, prefix)
-    env = os.environ | {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": prefix}
-    started = time.perf_counter()
-    run = load_corpus(env, scale)
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if run.returncode != 0:
-        raise SystemExit(f"indexer failed: {run.stderr[-2000:]}")
-    records = int(run.stdout.split("read ")[1].split(",")[0])
-
-    # The same final documents, read back from what the indexer wrote (not timed), then
-    # bulk-indexed raw into fresh indices with the same mappings.
+def raw_bulk(es: Elasticsearch, prefix: str) -> tuple[float, int]:
+    """Seconds to `streaming_bulk` the same final documents the indexer wrote under
+    `prefix` (records and timeline events, read back untimed) into fresh indices with
+    the same mappings, and how many documents that was."""
     raw_prefix = prefix + "raw"
     _drop(es, raw_prefix)
     targets = Partitions(es, raw_prefix, new_generation(), live=False, bulk_load=False)
@@ -93,13 +83,29 @@ def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any
     ):
         assert ok, item
     es.indices.refresh(index=",".join(targets.indices.values()))
-    raw_seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     _drop(es, raw_prefix)
+    return seconds, len(actions)
+
+
+def bench_indexing(settings: Settings, scale: str, prefix: str) -> dict[str, Any]:
+    es = sync_client(settings, request_timeout=300)  # the indexer's own serializer too
+    _drop(es, prefix)
+    env = os.environ | {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": prefix}
+    started = time.perf_counter()
+    run = load_corpus(env, scale)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if run.returncode != 0:
+        raise SystemExit(f"indexer failed: {run.stderr[-2000:]}")
+    records = int(run.stdout.split("read ")[1].split(",")[0])
+
+    raw_seconds, documents = raw_bulk(es, prefix)
     es.close()
     rate, raw_rate = records / seconds, records / raw_seconds
     return {
         "records": records,
-        "documents_with_events": len(actions),
+        "documents_with_events": documents,
         "end_to_end_s": round(seconds, 1),
         "end_to_end_records_per_s": round(rate),
         "raw_bulk_s": round(raw_seconds, 1),
