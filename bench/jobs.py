@@ -32,9 +32,10 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from rq import Worker
 
-from bench.common import ROOT, corpus
+from bench.common import ROOT, corpus, role_token
 from bench.run import _drop, raw_bulk
 from evidence import jobqueue
+from evidence.access import Role
 from evidence.clients import sync_client
 from evidence.devnode import ensure_redis, ensure_running
 from evidence.indices import ensure_plain_index_sync, uploads_index
@@ -91,7 +92,7 @@ def _queue_uploads(es: Elasticsearch, settings: Settings, parts: list[Path]) -> 
     for number, part in enumerate(parts):
         upload_id = f"up-{number:016x}"
         document = {
-            "owner": "bench",
+            "owner": "benchadmin",
             "role": "admin",
             "filename": part.name,
             "sha256": "0" * 64,
@@ -136,6 +137,7 @@ def _through_workers(settings: Settings, parts: list[Path], workers: int) -> dic
             stack.callback(process.terminate)
         while Worker.count(queue=queue) < workers:
             time.sleep(0.1)
+        role_token(_env(settings, prefix, pool), Role.ADMIN)  # the uploads' owner
         started = time.perf_counter()
         ids = _queue_uploads(es, settings, parts)
         index = uploads_index(prefix)

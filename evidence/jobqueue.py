@@ -14,13 +14,12 @@ jobs.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
 import redis
 from redis import Redis
-from rq import Callback, Queue, Retry
+from rq import Callback, Queue, Retry, Worker
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -38,6 +37,8 @@ from evidence.errors import N_, InvalidRequest, NotFound, QueueUnavailable
 from evidence.settings import Settings
 
 __all__ = [
+    "CANCELLED",
+    "QUEUED_AGAIN",
     "QUEUE_DOWN",
     "JobRow",
     "cancel_job",
@@ -46,15 +47,20 @@ __all__ = [
     "enqueue_upload",
     "job_queue",
     "list_jobs",
-    "retry_job",
+    "requeue",
+    "retryable",
 ]
 
 QUEUE_DOWN = N_(
     "The job queue is not answering, so nothing was accepted. Try again in a few minutes; "
     "if it lasts, tell an administrator."
 )
+# What an upload's page says when an admin acts on its job.
+CANCELLED = "Cancelled by an administrator."
+QUEUED_AGAIN = "Queued again by an administrator."
 UPLOAD = "indexer.upload_job.run_upload"
 UPLOAD_FAILED = "indexer.upload_job.attempt_failed"
+UPLOAD_STOPPED = "indexer.upload_job.stopped"
 KINDS = {UPLOAD: "upload"}
 STATES = ("queued", "running", "waiting to retry", "failed", "cancelled", "done")
 # Kept long enough for an admin to see and retry: a month for failures, a day for the rest.
@@ -101,6 +107,7 @@ def enqueue_upload(settings: Settings, connection: Redis, upload_id: str) -> Non
             result_ttl=RESULT_TTL,
             failure_ttl=FAILURE_TTL,
             on_failure=Callback(UPLOAD_FAILED),
+            on_stopped=Callback(UPLOAD_STOPPED),
         )
     except redis.RedisError as error:
         raise QueueUnavailable(QUEUE_DOWN) from error
@@ -144,7 +151,8 @@ def list_jobs(queue: Queue, states: set[str] | None = None) -> list[JobRow]:
         ids += [("queued", job_id) for job_id in queue.get_job_ids()]
     for state, registry in _registries(queue):
         if state in wanted or (state == "failed" and "cancelled" in wanted):
-            ids += [(state, job_id) for job_id in registry.get_job_ids()]
+            # No clean-up here: that runs failure callbacks, which is the workers' work.
+            ids += [(state, job_id) for job_id in registry.get_job_ids(cleanup=False)]
     jobs = Job.fetch_many([job_id for _, job_id in ids], queue.connection, JSONSerializer)
     rows = []
     for (state, job_id), job in zip(ids, jobs, strict=True):
@@ -176,29 +184,72 @@ def _fetch(queue: Queue, job_id: str) -> Job:
         raise NotFound(N_("No job %(id)s."), id=job_id) from error
 
 
-def retry_job(queue: Queue, job_id: str) -> None:
-    """Run a failed or cancelled job once more, from the start (a load skips what it
-    already indexed)."""
+def retryable(queue: Queue, job_id: str) -> Job:
+    """The job, if it failed or was cancelled; `InvalidRequest` otherwise. The caller
+    says "queued" on the upload before `requeue`, so the worker's own status always
+    lands after it."""
     job = _fetch(queue, job_id)
     status = job.get_status()
-    if status is JobStatus.CANCELED:
-        CanceledJobRegistry(queue=queue).requeue(job)
-    elif status in {JobStatus.FAILED, JobStatus.STOPPED}:
-        FailedJobRegistry(queue=queue).requeue(job)
-    else:
+    if status not in {JobStatus.CANCELED, JobStatus.FAILED, JobStatus.STOPPED}:
         why = N_("Job %(id)s has not failed: it is %(state)s.")
         raise InvalidRequest(why, id=job_id, state=status.value)
+    return job
 
 
-def cancel_job(queue: Queue, job_id: str) -> None:
-    """Take a queued or retrying job off the queue, or stop a running one."""
+def requeue(queue: Queue, job: Job) -> None:
+    """Run a job `retryable` returned once more, from the start (a load skips what it
+    already indexed)."""
+    canceled = job.get_status() is JobStatus.CANCELED
+    registry = CanceledJobRegistry(queue=queue) if canceled else FailedJobRegistry(queue=queue)
+    try:
+        registry.requeue(job)
+    except InvalidJobOperation as error:  # another admin was quicker
+        why = N_("Job %(id)s has not failed: it is %(state)s.")
+        raise InvalidRequest(why, id=job.id, state=job.get_status().value) from error
+
+
+def _worker_alive(queue: Queue, name: str | None) -> bool:
+    key = Worker.redis_worker_namespace_prefix + (name or "")
+    return bool(name) and bool(queue.connection.exists(key))
+
+
+def _cancel_abandoned(queue: Queue, job: Job) -> None:
+    """Cancel a running job whose worker is dead, before a live worker takes it over.
+    RQ's `job.cancel()` cannot: it reads the job's executions, whose records expired
+    with the worker's heartbeat. So its entries leave the running list here, and it
+    joins the cancelled ones, as `cancel()` would do."""
+    started = StartedJobRegistry(queue=queue)
+    entries = [
+        f"{job_id}:{execution}"
+        for job_id, execution in started.get_job_and_execution_ids(cleanup=False)
+        if job_id == job.id
+    ]
+    with queue.connection.pipeline() as pipeline:
+        if entries:
+            pipeline.zrem(started.key, *entries)
+        job.set_status(JobStatus.CANCELED, pipeline=pipeline)
+        CanceledJobRegistry(queue=queue).add(job, pipeline=pipeline)
+        pipeline.execute()
+
+
+def cancel_job(queue: Queue, job_id: str) -> bool:
+    """Take a queued or retrying job off the queue, or stop a running one. True when it
+    is cancelled now; False when its worker was asked to stop it (the job's stopped
+    callback then says so on the upload, once its process is dead)."""
     job = _fetch(queue, job_id)
     status = job.get_status()
-    if status is JobStatus.STARTED:
-        with contextlib.suppress(InvalidJobOperation):  # it ended in between
+    try:
+        if status is JobStatus.STARTED and _worker_alive(queue, job.worker_name):
             send_stop_job_command(queue.connection, job_id, serializer=JSONSerializer)
-        return
-    if status not in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}:
+            return False
+        if status is JobStatus.STARTED:
+            _cancel_abandoned(queue, job)  # its worker is dead: no one would stop it
+            return True
+        if status not in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}:
+            why = N_("Job %(id)s cannot be cancelled: it is %(state)s.")
+            raise InvalidRequest(why, id=job_id, state=status.value)
+        job.cancel()
+    except InvalidJobOperation as error:  # it ended, or another admin was quicker
         why = N_("Job %(id)s cannot be cancelled: it is %(state)s.")
-        raise InvalidRequest(why, id=job_id, state=status.value)
-    job.cancel()
+        raise InvalidRequest(why, id=job_id, state=job.get_status().value) from error
+    return True

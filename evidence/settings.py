@@ -12,6 +12,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, TypeAdapter, field_validator, model_validator
@@ -137,7 +138,7 @@ class Settings(BaseSettings):
     )
     jobs_grace_seconds: int = Field(
         default=60,
-        ge=1,
+        ge=2,
         le=3600,
         description="How long past a missed heartbeat a running job is taken for abandoned "
         "(its worker died) and handed to another worker.",
@@ -149,7 +150,7 @@ class Settings(BaseSettings):
         description="How often an idle worker looks for abandoned jobs. A dead worker's job "
         "runs again after at most heartbeat + grace + maintenance seconds.",
     )
-    jobs_retry_delays: list[int] = Field(
+    jobs_retry_delays: list[Annotated[int, Field(ge=0, le=86_400)]] = Field(
         default=[10, 60, 300],
         max_length=10,
         description="Seconds before each retry of a failed or abandoned job, as a JSON list "

@@ -3,17 +3,26 @@ queue's jobs, and look after the ones that failed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 import redis
 import typer
 from rich.console import Console
-from rq import Queue
 
 from evidence.errors import EvidenceError
-from evidence.jobqueue import STATES, cancel_job, connect, job_queue, list_jobs, retry_job
+from evidence.jobqueue import (
+    CANCELLED,
+    QUEUED_AGAIN,
+    STATES,
+    cancel_job,
+    connect,
+    job_queue,
+    list_jobs,
+    requeue,
+    retryable,
+)
 from evidence.settings import get_settings
 from indexer.upload_job import mark_upload
 from indexer.worker import run_worker
@@ -70,22 +79,26 @@ def list_command(
         err.print("no jobs")
 
 
-def _act(job_id: str, action: Callable[[Queue, str], None], status: str, message: str) -> None:
-    """Do `action` to the job on the queue, then say so on its upload's page."""
-    settings = get_settings()
-    with _queue_errors():
-        action(job_queue(connect(settings), settings.index_prefix), job_id)
-    mark_upload(settings, job_id, status, message)
-    typer.echo(f"{job_id}: {status}")
-
-
 @jobs.command("retry")
 def retry_command(job_id: str) -> None:
     """Run a failed or cancelled job again, from the start."""
-    _act(job_id, retry_job, "queued", "Queued again by an administrator.")
+    settings = get_settings()
+    with _queue_errors():
+        queue = job_queue(connect(settings), settings.index_prefix)
+        job = retryable(queue, job_id)
+        mark_upload(settings, job_id, "queued", QUEUED_AGAIN)  # before any worker's status
+        requeue(queue, job)
+    typer.echo(f"{job_id}: queued")
 
 
 @jobs.command("cancel")
 def cancel_command(job_id: str) -> None:
     """Take a waiting job off the queue, or stop a running one."""
-    _act(job_id, cancel_job, "cancelled", "Cancelled by an administrator.")
+    settings = get_settings()
+    with _queue_errors():
+        now = cancel_job(job_queue(connect(settings), settings.index_prefix), job_id)
+    if now:
+        mark_upload(settings, job_id, "cancelled", CANCELLED)
+        typer.echo(f"{job_id}: cancelled")
+    else:  # its worker says so once the job's process is dead
+        typer.echo(f"{job_id}: stopping")

@@ -16,6 +16,7 @@ nothing duplicated, and the report of the run that finishes covers every record.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -30,7 +31,8 @@ from rq.job import Job
 
 from evidence.access import Role
 from evidence.clients import loader_client
-from evidence.indices import MappingOutdated, plain_index_body, uploads_index
+from evidence.indices import MappingOutdated, plain_index_body, uploads_index, users_index
+from evidence.jobqueue import CANCELLED
 from evidence.settings import Settings, get_settings
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
@@ -40,7 +42,9 @@ from indexer.locks import WritersBusy
 from indexer.report import LoadReport
 from indexer.review import stored_review
 
-__all__ = ["attempt_failed", "mark_upload", "run_upload"]
+__all__ = ["attempt_failed", "mark_upload", "run_upload", "stopped"]
+
+log = logging.getLogger(__name__)
 
 REPORT_LIMIT = 1000
 PROGRESS_EVERY = 1.0  # seconds between progress writes
@@ -92,7 +96,10 @@ class _Upload:
         self._index = uploads_index(settings.index_prefix)
         self._store = Path(settings.uploads_dir).resolve()
 
-    def _read(self) -> tuple[Path, Writer]:
+    def _read(self) -> tuple[Path, Writer | None]:
+        """The bundle, and who loads it: the uploader at the lower of the role they had
+        when uploading and the one they have now (a retry a month later does not load
+        as an account since demoted); None when the account is gone or disabled."""
         found = self._es.options(ignore_status=404).get(index=self._index, id=self._id)
         if not found.body.get("found"):
             raise UploadMissing(f"no upload {self._id}")
@@ -100,12 +107,22 @@ class _Upload:
         bundle = Path(source["bundle"]).resolve()
         if not bundle.is_relative_to(self._store / "bundles"):
             raise UploadMissing(f"upload {self._id} names a bundle outside the upload store")
+        account = self._es.options(ignore_status=404).get(
+            index=users_index(self._settings.index_prefix), id=source["owner"]
+        )
+        if not account.body.get("found") or account["_source"].get("disabled"):
+            return bundle, None
         # Uploads made before jobs were queued kept no role: they came from investigators.
-        role = Role(source.get("role") or Role.INVESTIGATOR.value)
-        return bundle, Writer.of(source["owner"], role)
+        then = Role(source.get("role") or Role.INVESTIGATOR.value)
+        now = Role(account["_source"]["role"])
+        return bundle, Writer.of(source["owner"], min(then, now, key=lambda r: r.ceiling))
 
     def run(self) -> str:
         bundle, writer = self._read()
+        if writer is None:
+            message = "The uploader's account is disabled or gone; nothing was indexed."
+            self.update({"status": "failed", "message": message})
+            return "failed"
         last, read = 0.0, 0
 
         def tick() -> None:
@@ -196,10 +213,25 @@ def attempt_failed(
     reason = _reason(error)
     if job.retries_left:
         delay = job.get_retry_interval()
-        message = f"Attempt failed ({reason}); trying again in {delay} s."
-        mark_upload(get_settings(), job.id, "retrying", message)
+        status, message = "retrying", f"Attempt failed ({reason}); trying again in {delay} s."
     else:
-        mark_upload(get_settings(), job.id, "failed", f"Indexing failed: {reason}.")
+        status, message = "failed", f"Indexing failed: {reason}."
+    _mark_quietly(job.id, status, message)
+
+
+def stopped(job: Job, connection: Redis) -> None:
+    """The queue's stopped callback: an admin stopped the running job, whose process is
+    dead by now, so no progress write of it can land after this."""
+    _mark_quietly(job.id, "cancelled", CANCELLED)
+
+
+def _mark_quietly(upload_id: str, status: str, message: str) -> None:
+    """`mark_upload` from inside the worker: a failure is logged, never raised, so the
+    worker goes on to retry the job (and to its next one)."""
+    try:
+        mark_upload(get_settings(), upload_id, status, message)
+    except Exception:
+        log.exception("upload %s: could not record %s", upload_id, status)
 
 
 def mark_upload(settings: Settings, upload_id: str, status: str, message: str) -> None:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -34,6 +36,8 @@ from evidence.jobqueue import connect, job_queue
 from evidence.settings import Settings
 
 __all__ = ["EvidenceWorker", "WorkerDied", "run_worker"]
+
+log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 # Sent to the horse when its worker dies; its handler ends the horse's process group.
@@ -61,7 +65,9 @@ def _die_with_parent(parent: int) -> None:
     signal.signal(PARENT_DIED, _end_group)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, PARENT_DIED) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        # Never run a job that could outlive its worker; the worker sees this horse fail.
+        log.error("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+        os._exit(1)
     if os.getppid() != parent:
         _end_group()
 
@@ -74,7 +80,9 @@ class EvidenceWorker(Worker):
         self._pid = os.getpid()
         super().__init__(
             [queue],
-            name=name or f"{socket.gethostname()}.{os.getpid()}",
+            # A restarted container has the same host name and often the same pid: the
+            # suffix keeps it from colliding with its dead self's registration.
+            name=name or f"{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(3)}",
             connection=queue.connection,
             serializer=JSONSerializer,
             job_monitoring_interval=settings.jobs_heartbeat_seconds,
@@ -91,15 +99,26 @@ class EvidenceWorker(Worker):
         _die_with_parent(self._pid)
         super().main_work_horse(job, queue)
 
-    def _horse_died(self, job: Job, pid: int, status: int, rusage: struct_rusage) -> None:
+    def _horse_died(
+        self, job: Job, pid: int | None, status: int | None, rusage: struct_rusage | None
+    ) -> None:
         """Before RQ retries or fails the job: end what the horse started, and tell the
-        job's failure callback."""
+        job's failure callback. Never raises: the worker must go on to RQ's own handling
+        (and to its next job)."""
         if pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)  # the horse's group: its pid is the group id
-        how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {status}"
+        if status is None:
+            how = "stopped by its worker"  # RQ killed it: over its time limit
+        elif os.WIFSIGNALED(status):
+            how = f"signal {os.WTERMSIG(status)}"
+        else:
+            how = f"exit status {os.WEXITSTATUS(status)}"
         died = WorkerDied(f"the process running job {job.id} ended ({how})")
-        job.execute_failure_callback(self.death_penalty_class, WorkerDied, died, None)
+        try:
+            job.execute_failure_callback(self.death_penalty_class, WorkerDied, died, None)
+        except Exception:
+            log.exception("job %s: its failure callback failed", job.id)
 
 
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> bool:

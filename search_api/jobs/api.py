@@ -52,6 +52,6 @@ async def job_retry(job_id: JobId, jobs: JobAdminDep) -> dict[str, str]:
 
 @router.post("/{job_id}/cancel", responses=_ACTION_ERRORS)
 async def job_cancel(job_id: JobId, jobs: JobAdminDep) -> dict[str, str]:
-    """Take a queued or retrying job off the queue, or stop a running one."""
-    await jobs.cancel(job_id)
-    return {"id": job_id, "state": "cancelled"}
+    """Take a queued or retrying job off the queue (`cancelled`), or stop a running one
+    (`stopping`: the upload says `cancelled` once the job's process is dead)."""
+    return {"id": job_id, "state": await jobs.cancel(job_id)}

@@ -54,11 +54,17 @@ class JobAdmin:
         return JobList(jobs=jobs, state=state)
 
     async def retry(self, job_id: str) -> None:
-        await _on_redis(jobqueue.retry_job, self._queue, job_id)
-        await self._mark_upload(job_id, "queued", "Queued again by an administrator.")
+        job = await _on_redis(jobqueue.retryable, self._queue, job_id)
         await self.caller.audit("job.retry", params={"job": job_id})
+        # Before the requeue, so whatever the worker writes next is what stays.
+        await self._mark_upload(job_id, "queued", jobqueue.QUEUED_AGAIN)
+        await _on_redis(jobqueue.requeue, self._queue, job)
 
-    async def cancel(self, job_id: str) -> None:
-        await _on_redis(jobqueue.cancel_job, self._queue, job_id)
-        await self._mark_upload(job_id, "cancelled", "Cancelled by an administrator.")
+    async def cancel(self, job_id: str) -> str:
+        """ "cancelled", or "stopping" for a running job: its worker then says
+        "cancelled" on the upload once the job's process is dead."""
         await self.caller.audit("job.cancel", params={"job": job_id})
+        if await _on_redis(jobqueue.cancel_job, self._queue, job_id):
+            await self._mark_upload(job_id, "cancelled", jobqueue.CANCELLED)
+            return "cancelled"
+        return "stopping"

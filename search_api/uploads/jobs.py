@@ -14,6 +14,7 @@ a reader who does not see protected fields (an uploader demoted since) gets them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from redis import Redis
 
 from evidence import jobqueue
 from evidence.access import AccessContext, Role
-from evidence.errors import N_, NotFound, QueueUnavailable
+from evidence.errors import N_, NotFound
 from evidence.indices import ensure_plain_index, plain_index_body, uploads_index
 from evidence.redaction import WITHHELD
 from evidence.settings import Settings
@@ -105,10 +106,13 @@ class UploadJobs:
         await self._es.index(index=self._index, id=job_id, document=document, refresh="wait_for")
         try:
             await asyncio.to_thread(jobqueue.enqueue_upload, self._settings, self._queue, job_id)
-        except QueueUnavailable:
-            await self._es.options(ignore_status=404).delete(
-                index=self._index, id=job_id, refresh="wait_for"
-            )
+        except Exception:
+            # Best effort: with Elasticsearch away too, the document stays "queued" with
+            # no job, and the first error is the one to answer.
+            with contextlib.suppress(Exception):
+                await self._es.options(ignore_status=404).delete(
+                    index=self._index, id=job_id, refresh="wait_for"
+                )
             raise
         return job_id
 

@@ -25,7 +25,7 @@ import yaml
 from fastapi import Depends, Request, UploadFile
 
 from evidence.access import Level
-from evidence.errors import N_, EvidenceError, Forbidden, QueueUnavailable, TooLarge
+from evidence.errors import N_, EvidenceError, Forbidden, TooLarge
 from evidence.ids import COLLECTION_ID
 from search_api.deps import Caller, CallerDep
 from search_api.uploads.archive import (
@@ -168,12 +168,13 @@ async def accept(
         raise
     try:
         job_id = await jobs.create(caller.access, filename, sha256, size, root, collection_id)
-    except QueueUnavailable as error:
-        # The original stays: the store is write-once, and another upload may share it.
+    except Exception as error:
+        # Nothing stays that no worker would run. The original stays: the store is
+        # write-once, and another upload may share it.
         await asyncio.to_thread(_discard, staged, bundle)
-        await caller.audit(
-            "upload", outcome="refused", params={"filename": filename, "reason": str(error)}
-        )
+        if isinstance(error, EvidenceError):
+            reason = {"filename": filename, "sha256": sha256, "reason": str(error)}
+            await caller.audit("upload", outcome="refused", params=reason)
         raise
     await caller.audit(
         "upload",

@@ -24,9 +24,10 @@ from rq.serializers import JSONSerializer
 from evidence import jobqueue
 from evidence.access import Role
 from evidence.devnode import ensure_redis, stop_redis
-from evidence.indices import audit_index, uploads_index
-from evidence.settings import Settings
+from evidence.indices import audit_index, uploads_index, users_index
+from evidence.settings import Settings, get_settings
 from indexer.demo import generate
+from indexer.worker import EvidenceWorker
 from search_api.app import create_app
 from search_api.jobs.models import STATES
 from tests.conftest import (
@@ -260,3 +261,74 @@ def test_an_admin_stops_a_running_job_and_nothing_it_started_keeps_running(
         wait_until(finished, 120, "the retried upload's end")
     job = site.job(upload_id)
     assert job["indexed"] + job["unchanged"] + job["rejected"] == job["read"] == 2000
+
+
+def test_a_retry_loads_as_the_uploader_is_now_not_as_they_were(site: Site) -> None:
+    """Demoted since the upload: held to the lower ceiling. Disabled: nothing is loaded."""
+    users = users_index(site.settings.index_prefix)
+    demoted = site.accepted()
+    site.es.update(index=users, id="ivan", doc={"role": "journalist"}, refresh=True)
+    run_jobs(site.settings)
+    site.es.update(index=users, id="ivan", doc={"role": "investigator"}, refresh=True)
+    job = site.job(demoted)
+    assert job["status"] == "done" and job["rejected"] >= 1
+    assert job["indexed"] + job["rejected"] == job["read"] == 5
+    disabled = site.accepted()
+    site.es.update(index=users, id="ivan", doc={"disabled": True}, refresh=True)
+    run_jobs(site.settings)
+    read = site.es.get(index=uploads_index(site.settings.index_prefix), id=disabled)["_source"]
+    assert (read["status"], read["message"], read["read"]) == (
+        "failed",
+        "The uploader's account is disabled or gone; nothing was indexed.",
+        0,
+    )
+
+
+def test_a_dead_worker_s_job_is_listed_and_cancelled_and_is_not_taken_over(
+    site: Site, tmp_path: Path
+) -> None:
+    """Listing must not run the dead job's failure callback (RQ's clean-up; it needs the
+    main thread and is the workers' work); cancelling it cancels it at once, since no
+    worker is there to stop it, and no worker takes it over afterwards."""
+    generate(tmp_path / "demo", scale="small", seed=7)
+    upload_id = site.accepted(_zip_of(tmp_path / "demo" / "caesar", prefix="caesar/"))
+    index = uploads_index(site.settings.index_prefix)
+    with running_worker(site.settings, tmp_path / "first.log") as first:
+
+        def indexing() -> bool:
+            source = site.es.get(index=index, id=upload_id)["_source"]
+            return source["status"] == "indexing" and source["read"] > 0
+
+        wait_until(indexing, 120, "indexing")
+        first.kill()
+        first.wait()
+    time.sleep(site.settings.jobs_heartbeat_seconds + site.settings.jobs_grace_seconds + 1)
+    listed = site.client.get("/api/admin/jobs", headers=site.headers["ada"])
+    assert listed.status_code == 200, listed.text
+    assert [(job["id"], job["state"]) for job in listed.json()["jobs"]] == [(upload_id, "running")]
+    cancelled = site.client.post(f"/api/admin/jobs/{upload_id}/cancel", headers=site.headers["ada"])
+    assert cancelled.json() == {"id": upload_id, "state": "cancelled"}
+    with running_worker(site.settings, tmp_path / "second.log"):
+        time.sleep(4)  # several maintenance rounds
+    assert site.job(upload_id)["status"] == "cancelled"
+
+
+def test_a_worker_outlives_a_horse_rq_killed_and_a_callback_that_cannot_write(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RQ kills a horse over its time limit and reports no status; the failure callback
+    then finds Elasticsearch away. Neither may take the worker down with it."""
+    connection = jobqueue.connect(site.settings)
+    jobqueue.enqueue_upload(site.settings, connection, "up-3333333333333333")
+    job = Job.fetch("up-3333333333333333", connection=connection, serializer=JSONSerializer)
+    worker = EvidenceWorker(
+        jobqueue.job_queue(connection, site.settings.index_prefix), site.settings
+    )
+    monkeypatch.setenv("ELASTICSEARCH_URL", "http://127.0.0.1:9")
+    get_settings.cache_clear()
+    try:
+        worker.handle_work_horse_killed(job, None, None, None)  # raises nothing
+    finally:
+        monkeypatch.delenv("ELASTICSEARCH_URL")
+        get_settings.cache_clear()
+        connection.close()
