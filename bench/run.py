@@ -75,6 +75,7 @@ def raw_bulk(es: Elasticsearch, prefix: str) -> tuple[float, int]:
             "_source": hit["_source"],
         }
         for kind in INDEX_KINDS
+        if es.indices.exists_alias(name=type_alias(prefix, kind))  # a photo-only load
         for hit in helpers.scan(es, index=type_alias(prefix, kind), size=5000)
     ]
     started = time.perf_counter()
