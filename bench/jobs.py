@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,12 @@ from rq import Worker
 from bench.common import ROOT, corpus, role_token
 from bench.run import _drop, raw_bulk
 from evidence import jobqueue
-from evidence.access import Role
+from evidence.access import AccessContext, Role
 from evidence.clients import sync_client
 from evidence.devnode import ensure_redis, ensure_running
 from evidence.indices import ensure_plain_index_sync, uploads_index
 from evidence.settings import Settings
+from search_api.uploads.jobs import new_upload
 
 PARTS = 4
 WORK = ROOT / ".demo" / "jobs-bench"
@@ -86,29 +86,13 @@ def _env(settings: Settings, prefix: str, pool: int) -> dict[str, str]:
 
 def _queue_uploads(es: Elasticsearch, settings: Settings, parts: list[Path]) -> list[str]:
     index = ensure_plain_index_sync(es, uploads_index(settings.index_prefix), "uploads")
-    now = datetime.now(UTC).isoformat(timespec="seconds")
     ids = []
     connection = jobqueue.connect(settings)
     for number, part in enumerate(parts):
         upload_id = f"up-{number:016x}"
-        document = {
-            "owner": "benchadmin",
-            "role": "admin",
-            "filename": part.name,
-            "sha256": "0" * 64,
-            "size": 0,
-            "status": "queued",
-            "created": now,
-            "updated": now,
-            "collection": f"caesar-part-{number}",
-            "bundle": str(part),
-            "read": 0,
-            "indexed": 0,
-            "unchanged": 0,
-            "rejected": 0,
-            "rejections": [],
-            "warnings": [],
-        }
+        owner = AccessContext(Role.ADMIN, "benchadmin")
+        name, collection = part.name, f"caesar-part-{number}"
+        document = new_upload(owner, name, "0" * 64, 0, part, collection)
         es.index(index=index, id=upload_id, document=document, refresh=True)
         jobqueue.enqueue_upload(settings, connection, upload_id)
         ids.append(upload_id)

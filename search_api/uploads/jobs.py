@@ -33,7 +33,7 @@ from search_api.cursor import decode_cursor, encode_cursor, search_key
 from search_api.paging import read_page
 from search_api.transport import translating
 
-__all__ = ["UploadJobs"]
+__all__ = ["UploadJobs", "new_upload"]
 
 LISTING_PAGE = 100
 # Kept for the worker and admins reading the index, never answered: where the bundle lies
@@ -54,6 +54,36 @@ def _for_reader(job: dict[str, Any], access: AccessContext) -> dict[str, Any]:
             shown["rejections"] = [r | {"reason": WITHHELD} for r in shown["rejections"]]
         shown["warnings"] = [WITHHELD for _ in shown.get("warnings", [])]
     return shown
+
+
+def new_upload(
+    uploader: AccessContext,
+    filename: str,
+    sha256: str,
+    size: int,
+    bundle: Path,
+    collection: str | None,
+) -> dict[str, Any]:
+    """An upload's document as it is queued: what a worker reads to run its job."""
+    now = _now()
+    return {
+        "owner": uploader.user or "",
+        "role": uploader.role.value,
+        "filename": filename,
+        "sha256": sha256,
+        "size": size,
+        "status": "queued",
+        "created": now,
+        "updated": now,
+        "collection": collection,
+        "bundle": str(bundle),
+        "read": 0,
+        "indexed": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "rejections": [],
+        "warnings": [],
+    }
 
 
 class UploadJobs:
@@ -85,24 +115,7 @@ class UploadJobs:
         properties = plain_index_body("uploads")["mappings"]["properties"]
         await self._es.indices.put_mapping(index=self._index, properties=properties)
         job_id = "up-" + secrets.token_hex(8)
-        document: dict[str, Any] = {
-            "owner": uploader.user or "",
-            "role": uploader.role.value,
-            "filename": filename,
-            "sha256": sha256,
-            "size": size,
-            "status": "queued",
-            "created": _now(),
-            "updated": _now(),
-            "collection": collection,
-            "bundle": str(bundle),
-            "read": 0,
-            "indexed": 0,
-            "unchanged": 0,
-            "rejected": 0,
-            "rejections": [],
-            "warnings": [],
-        }
+        document = new_upload(uploader, filename, sha256, size, bundle, collection)
         await self._es.index(index=self._index, id=job_id, document=document, refresh="wait_for")
         try:
             await asyncio.to_thread(jobqueue.enqueue_upload, self._settings, self._queue, job_id)
