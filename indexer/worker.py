@@ -1,9 +1,10 @@
 """`python -m indexer worker`: run the queue's jobs, outside the API.
 
-An RQ worker forks a "work horse" per job and watches it. Three changes to RQ's own:
+An RQ worker forks a "work horse" per job and watches it. Four changes to RQ's own:
 
-- The horse dies with its worker (Linux's parent-death signal), and takes its own
-  process group with it: the indexer's forkserver and pool processes, which would
+- The horse, and the scheduler's process, die with their worker (Linux's parent-death
+  signal; a scheduler left behind would run on, orphaned, for good). The horse takes
+  its own process group with it: the indexer's forkserver and pool processes, which would
   otherwise wait forever as orphans (each holds the other's pipes open). Without this a
   worker killed with SIGKILL would leave its horse running, unwatched, while another
   worker took the same job over: two loads of one bundle at once.
@@ -14,6 +15,9 @@ An RQ worker forks a "work horse" per job and watches it. Three changes to RQ's 
 - A horse that dies (killed, out of memory) goes through the job's failure callback like
   any failed attempt, so the upload's page says "retrying" or "failed", never
   "indexing" forever; what it started in its process group is killed too.
+- Stopping the scheduler's process has a deadline. Started a moment before (RQ starts it
+  from maintenance even in burst mode), it may not yet have its own SIGTERM handler:
+  the worker's, inherited, only asks for a warm stop, and RQ waited for it forever.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ PR_SET_PDEATHSIG = 1
 # Sent to the horse when its worker dies; its handler ends the horse's process group.
 PARENT_DIED = signal.SIGRTMIN
 RQ_HEARTBEAT_MARGIN = 60  # what RQ adds to the heartbeat interval; replaced by the grace
+SCHEDULER_STOP_SECONDS = 5  # the scheduler checks for a stop every second
 
 
 class WorkerDied(Exception):
@@ -57,14 +62,24 @@ def _end_group(*_: object) -> None:
     os._exit(1)
 
 
+def _prctl_death_signal(signum: int) -> bool:
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.prctl(PR_SET_PDEATHSIG, signum) == 0)
+
+
+def _child_dies_with_worker() -> None:
+    """Run in every child the worker forks: killed when the worker dies. For the
+    scheduler's process; a horse sets a handler of its own (`_die_with_parent`)."""
+    _prctl_death_signal(signal.SIGKILL)
+
+
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to signal this horse when its worker dies, and then end its group; if
     the worker died already, go now."""
     if sys.platform != "linux":
         return
     signal.signal(PARENT_DIED, _end_group)
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, PARENT_DIED) != 0:
+    if not _prctl_death_signal(PARENT_DIED):
         # Never run a job that could outlive its worker; the worker sees this horse fail.
         log.error("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
         os._exit(1)
@@ -73,7 +88,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 class EvidenceWorker(Worker):
-    """RQ's forking worker, with the three changes the module describes."""
+    """RQ's forking worker, with the four changes the module describes."""
 
     def __init__(self, queue: Queue, settings: Settings, name: str | None = None) -> None:
         self._grace = settings.jobs_grace_seconds
@@ -91,6 +106,17 @@ class EvidenceWorker(Worker):
             worker_ttl=settings.jobs_maintenance_seconds + 15,
             work_horse_killed_handler=self._horse_died,
         )
+
+    def stop_scheduler(self) -> None:
+        process = self.scheduler._process if self.scheduler else None
+        if process is None or process.pid is None:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(SCHEDULER_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         return super().get_heartbeat_ttl(job) - RQ_HEARTBEAT_MARGIN + self._grace
@@ -121,9 +147,17 @@ class EvidenceWorker(Worker):
             log.exception("job %s: its failure callback failed", job.id)
 
 
-def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> bool:
-    """Run jobs until stopped (SIGTERM or Ctrl-C finish the current job first), or with
-    `burst` until the queue is empty. True when at least one job ran."""
+def run_worker(
+    settings: Settings,
+    burst: bool = False,
+    name: str | None = None,
+    max_jobs: int | None = None,
+) -> bool:
+    """Run jobs until stopped (SIGTERM or Ctrl-C finish the current job first), with
+    `burst` until the queue is empty, or until `max_jobs` have run. True when at least
+    one job ran."""
+    if sys.platform == "linux":
+        os.register_at_fork(after_in_child=_child_dies_with_worker)
     queue = job_queue(connect(settings), settings.index_prefix)
     worker = EvidenceWorker(queue, settings, name)
-    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO", max_jobs=max_jobs)

@@ -5,12 +5,16 @@ and cancel from the command line."""
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -332,3 +336,35 @@ def test_a_worker_outlives_a_horse_rq_killed_and_a_callback_that_cannot_write(
         monkeypatch.delenv("ELASTICSEARCH_URL")
         get_settings.cache_clear()
         connection.close()
+
+
+def _deaf_to_sigterm(ready: Any) -> None:
+    """What a scheduler's process is between its fork and its own handler: SIGTERM
+    does not end it."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.set()
+    time.sleep(120)
+
+
+def test_a_worker_stops_a_scheduler_that_ignores_sigterm(site: Site) -> None:
+    """A burst worker ran into RQ's scheduler process started a moment before and waited
+    for it forever (two suite runs hung on it for 300 s each): the stop has a deadline."""
+    connection = jobqueue.connect(site.settings)
+    worker = EvidenceWorker(
+        jobqueue.job_queue(connection, site.settings.index_prefix), site.settings
+    )
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    scheduler = context.Process(target=_deaf_to_sigterm, args=(ready,))
+    scheduler.start()
+    assert ready.wait(30)
+    worker.scheduler = SimpleNamespace(_process=scheduler)  # type: ignore[assignment]
+    stopping = threading.Thread(target=worker.stop_scheduler, daemon=True)
+    stopping.start()
+    stopping.join(timeout=30)
+    alive = stopping.is_alive()
+    if scheduler.is_alive():
+        scheduler.kill()
+    connection.close()
+    assert not alive, "stop_scheduler still waiting after 30 s"
+    assert scheduler.exitcode == -signal.SIGKILL
