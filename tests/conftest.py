@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
@@ -28,9 +29,12 @@ import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
 from redis import Redis
+from rq.registry import StartedJobRegistry
 
 from evidence.access import Role
 from evidence.devnode import NodeInfo, RedisInfo, ensure_redis, ensure_running, stop_redis
+from evidence.indices import uploads_index
+from evidence.jobqueue import job_queue
 from evidence.settings import Settings
 from indexer.demo import generate
 from indexer.load import LoadOptions, load_bundle
@@ -40,6 +44,32 @@ from search_api.app import create_app
 T = TypeVar("T")
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_BUNDLE = FIXTURES / "bundles" / "tiny"
+
+
+# The files that take longest, longest first: per-file totals of `pytest --durations`
+# under coverage on 2 cores (2026-12-05). `--dist loadfile` hands files to the xdist
+# workers in collection order; run last, one of these kept one worker busy for minutes
+# after the other had run out of work. Every other file keeps its place after them.
+SLOWEST_FILES = (
+    "test_upload_security.py",
+    "test_leaks_uploads.py",
+    "test_split_loads.py",
+    "test_faults.py",
+    "test_fuzz.py",
+    "test_jobs.py",
+    "test_leaks_jobs.py",
+    "test_leaks_spellings.py",
+    "test_deep_paging.py",
+    "test_job_kills.py",
+    "test_hardening.py",
+    "test_cli.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`SLOWEST_FILES` first; the sort is stable, so tests keep their order in a file."""
+    rank = {name: place for place, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -248,11 +278,70 @@ def wait_until(check: Callable[[], T], seconds: float, what: str) -> T:
     raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
+# Workers that `finished_upload` started, by the settings they run with; each test's
+# are stopped when it ends (`_stop_job_workers`).
+_JOB_WORKERS: dict[tuple[tuple[str, str], ...], subprocess.Popen[bytes]] = {}
+
+
+def _job_worker(settings: Settings) -> None:
+    """A `python -m indexer worker` running with these settings, started on first use:
+    a test that waits for several uploads starts one worker, not one per upload."""
+    env = settings_env(settings) | {"EVIDENCE_INDEXER_WORKERS": "0"}
+    key = tuple(sorted(env.items()))
+    running = _JOB_WORKERS.get(key)
+    if running is not None and running.poll() is None:
+        return
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    logs = Path(tempfile.gettempdir()) / "evidence-test-workers"
+    logs.mkdir(exist_ok=True)
+    with (logs / f"{settings.index_prefix}.log").open("ab") as log:
+        _JOB_WORKERS[key] = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "worker"],
+            env=clean | env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _stop_job_workers() -> Iterator[None]:
+    yield
+    workers = list(_JOB_WORKERS.values())
+    _JOB_WORKERS.clear()
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _queue_idle(settings: Settings) -> bool:
+    """Nothing of this test's queue waits or runs (a retry's delay aside)."""
+    with Redis.from_url(settings.redis_url) as connection:
+        queue = job_queue(connection, settings.index_prefix)
+        running = StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
+        return queue.count == 0 and not running
+
+
 def finished_upload(
     client: TestClient, headers: dict[str, str], upload_id: str, settings: Settings
 ) -> dict[str, Any]:
-    """Run the queued jobs, then the upload as its uploader reads it: done or failed."""
-    run_jobs(settings)
+    """The upload as its uploader reads it once its job is done or failed, and the
+    worker idle again; run by a worker of the test's own."""
+    _job_worker(settings)
+    index = uploads_index(settings.index_prefix)
+    with Elasticsearch(settings.es_url) as es:  # read straight: API reads are audited
+
+        def ended() -> bool:
+            found = es.options(ignore_status=404).get(index=index, id=upload_id)
+            return found.body.get("_source", {}).get("status") in {"done", "failed"}
+
+        wait_until(ended, 120, f"upload {upload_id} ending")
+    wait_until(lambda: _queue_idle(settings), 60, "the worker going idle")
     job: dict[str, Any] = client.get(f"/api/uploads/{upload_id}", headers=headers).json()
     assert job["status"] in {"done", "failed"}, job
     return job
