@@ -14,9 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import yaml
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from fpdf import FPDF
 
 __all__ = ["docx_bytes", "front_matter", "pdf_bytes", "yaml_text"]
 
@@ -46,6 +43,8 @@ def _latin1(text: str) -> str:
 
 def pdf_bytes(pages: list[str], title: str, language: str) -> bytes:
     """One PDF page per entry of `pages` (each short enough to fit on its page)."""
+    from fpdf import FPDF  # here, not at import: it costs every indexer command 0.3 s
+
     pdf = FPDF(format="A4")
     pdf.set_creation_date(FIXED_TIME)
     pdf.set_title(_latin1(title))
@@ -70,6 +69,9 @@ def pdf_bytes(pages: list[str], title: str, language: str) -> bytes:
 
 def docx_bytes(title: str, paragraphs: list[str], rtl: bool) -> bytes:
     """A Word file with pinned core properties and zip entry times."""
+    from docx import Document  # here, not at import, as FPDF above
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     document = Document()
     props = document.core_properties
     props.author = props.last_modified_by = AUTHOR
