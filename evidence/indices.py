@@ -42,6 +42,7 @@ __all__ = [
     "ensure_plain_index_sync",
     "ensure_registry",
     "finish_bulk_load",
+    "job_reports_index",
     "level_alias",
     "load_mapping",
     "locks_index",
@@ -144,6 +145,11 @@ def audit_index(prefix: str) -> str:
 def locks_index(prefix: str) -> str:
     """Leases that keep loads and rebuilds of one installation apart."""
     return f"{prefix}-locks"
+
+
+def job_reports_index(prefix: str) -> str:
+    """Reports of queued loads and of the parts of split ones (`indexer.parts`)."""
+    return f"{prefix}-job-reports"
 
 
 def plain_index_body(name: str) -> dict[str, Any]:
@@ -267,6 +273,11 @@ class Partitions:
         partitions = cls(es, prefix, generation, live=True, bulk_load=False)
         partitions.indices = found
         return partitions
+
+    @property
+    def generation(self) -> str:
+        """Which set of indices this is: a rebuild makes a new one."""
+        return self._generation
 
     def of_kind(self, kind: str) -> list[str]:
         return [index for (k, _), index in sorted(self.indices.items()) if k == kind]

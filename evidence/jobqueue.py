@@ -6,16 +6,20 @@ as many machines as share the Redis and the Elasticsearch. What people read abou
 Elasticsearch, in `{prefix}-uploads`; the queue only delivers the work, retries it with
 a back-off, hands a dead worker's job to another, and keeps what failed for an admin.
 
-Jobs carry ids only and are serialised as JSON, so nothing in Redis names a person or a
-file, and nothing read from it is unpickled. Each installation's queue is named after its
+Jobs carry ids and places (a part's span, a queued load's folder), never records or
+reports, and are serialised as JSON, so nothing in Redis names a person in the
+archive, and nothing read from it is unpickled. Each installation's queue is named after its
 index prefix: installations (and tests) that share one Redis never take each other's
 jobs.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import redis
 from redis import Redis
@@ -44,9 +48,17 @@ __all__ = [
     "cancel_job",
     "check",
     "connect",
+    "enqueue_join",
+    "enqueue_load",
+    "enqueue_parts",
+    "enqueue_rebuild",
     "enqueue_upload",
     "job_queue",
+    "join_id",
     "list_jobs",
+    "owner_of",
+    "part_id",
+    "progress",
     "requeue",
     "retryable",
 ]
@@ -59,9 +71,25 @@ QUEUE_DOWN = N_(
 CANCELLED = "Cancelled by an administrator."
 QUEUED_AGAIN = "Queued again by an administrator."
 UPLOAD = "indexer.upload_job.run_upload"
+UPLOAD_PART = "indexer.upload_job.run_upload_part"
+UPLOAD_JOIN = "indexer.upload_job.join_upload"
 UPLOAD_FAILED = "indexer.upload_job.attempt_failed"
 UPLOAD_STOPPED = "indexer.upload_job.stopped"
-KINDS = {UPLOAD: "upload"}
+LOAD = "indexer.load_job.run_load"
+LOAD_PART = "indexer.load_job.run_load_part"
+LOAD_JOIN = "indexer.load_job.join_load"
+REBUILD = "indexer.load_job.run_rebuild"
+KINDS = {
+    UPLOAD: "upload",
+    UPLOAD_PART: "upload part",
+    UPLOAD_JOIN: "upload join",
+    LOAD: "load",
+    LOAD_PART: "load part",
+    LOAD_JOIN: "load join",
+    REBUILD: "rebuild",
+}
+# A split load's jobs are named after the job that split it: `up-…-p3`, `up-…-end`.
+_PART_SUFFIX = re.compile(r"-(p[0-9]+|end)$")
 STATES = ("queued", "running", "waiting to retry", "failed", "cancelled", "done")
 # Kept long enough for an admin to see and retry: a month for failures, a day for the rest.
 FAILURE_TTL = 30 * 86_400
@@ -92,25 +120,137 @@ def check(connection: Redis) -> None:
         raise QueueUnavailable(QUEUE_DOWN) from error
 
 
+def owner_of(job_id: str) -> str:
+    """The job a split load's part belongs to (an upload's id, say); any other job is
+    its own owner."""
+    return _PART_SUFFIX.sub("", job_id)
+
+
+def part_id(owner: str, number: int) -> str:
+    return f"{owner}-p{number}"
+
+
+def join_id(owner: str) -> str:
+    return f"{owner}-end"
+
+
+def _options(settings: Settings, *, upload: bool) -> dict[str, Any]:
+    """How every job runs: retried with the configured back-off, stopped after the
+    timeout, kept a day when done and a month when failed. An upload's jobs tell its
+    document when an attempt fails or an admin stops them."""
+    delays = settings.jobs_retry_delays
+    callbacks = (
+        {"on_failure": Callback(UPLOAD_FAILED), "on_stopped": Callback(UPLOAD_STOPPED)}
+        if upload
+        else {}
+    )
+    return callbacks | {
+        "retry": Retry(max=len(delays), interval=delays) if delays else None,
+        "job_timeout": settings.jobs_timeout_seconds,
+        "result_ttl": RESULT_TTL,
+        "failure_ttl": FAILURE_TTL,
+    }
+
+
 def enqueue_upload(settings: Settings, connection: Redis, upload_id: str) -> None:
     """Queue the indexing of an accepted upload; the RQ job id is the upload id, so the
     API, the command line and the admin page all name a job the same way."""
-    delays = settings.jobs_retry_delays
     try:
         job_queue(connection, settings.index_prefix).enqueue(
             UPLOAD,
             upload_id,
             job_id=upload_id,
             description=f"upload {upload_id}",
-            retry=Retry(max=len(delays), interval=delays) if delays else None,
-            job_timeout=settings.jobs_timeout_seconds,
-            result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL,
-            on_failure=Callback(UPLOAD_FAILED),
-            on_stopped=Callback(UPLOAD_STOPPED),
+            **_options(settings, upload=True),
         )
     except redis.RedisError as error:
         raise QueueUnavailable(QUEUE_DOWN) from error
+
+
+def enqueue_load(settings: Settings, connection: Redis, bundle: str) -> str:
+    """Queue the load of a bundle folder (`python -m indexer load --queue`); its id."""
+    load_id = "ld-" + secrets.token_hex(8)
+    job_queue(connection, settings.index_prefix).enqueue(
+        LOAD,
+        bundle,
+        job_id=load_id,
+        description=f"load {bundle}",
+        **_options(settings, upload=False),
+    )
+    return load_id
+
+
+def enqueue_rebuild(settings: Settings, connection: Redis, bundles: list[str]) -> str:
+    """Queue a rebuild (`python -m indexer rebuild --queue`); its id. No bundles: every
+    bundle loaded so far, as the worker finds them."""
+    rebuild_id = "rb-" + secrets.token_hex(8)
+    job_queue(connection, settings.index_prefix).enqueue(
+        REBUILD,
+        bundles,
+        job_id=rebuild_id,
+        description="rebuild",
+        **_options(settings, upload=False),
+    )
+    return rebuild_id
+
+
+def _split_functions(owner: str) -> tuple[str, str]:
+    return (UPLOAD_PART, UPLOAD_JOIN) if owner.startswith("up-") else (LOAD_PART, LOAD_JOIN)
+
+
+def _join_flag(prefix: str, owner: str) -> str:
+    return f"{queue_name(prefix)}:joined:{owner}"
+
+
+def enqueue_parts(
+    settings: Settings,
+    connection: Redis,
+    owner: str,
+    parts: list[dict[str, Any]],
+    arguments: list[Any],
+) -> None:
+    """Queue the parts of a split load, any worker taking any part. The part that
+    finishes last queues the job that joins their reports (`enqueue_join`). Called by
+    the owner's job, which notes how many parts it made (cancelling it cancels them)."""
+    connection.delete(_join_flag(settings.index_prefix, owner))  # a load planned again
+    queue = job_queue(connection, settings.index_prefix)
+    options = _options(settings, upload=owner.startswith("up-"))
+    for number, part in enumerate(parts):
+        queue.enqueue(
+            _split_functions(owner)[0],
+            owner,
+            number,
+            len(parts),
+            part,
+            *arguments,
+            job_id=part_id(owner, number),
+            description=f"{owner} part {number + 1} of {len(parts)}",
+            **options,
+        )
+
+
+def enqueue_join(
+    settings: Settings, connection: Redis, owner: str, count: int, arguments: list[Any]
+) -> bool:
+    """Queue the job that joins a split load's `count` part reports, once: of parts
+    finishing together (or a part run twice), only the first call queues it."""
+    flag = _join_flag(settings.index_prefix, owner)
+    if not connection.set(flag, "1", nx=True, ex=FAILURE_TTL):
+        return False
+    try:
+        job_queue(connection, settings.index_prefix).enqueue(
+            _split_functions(owner)[1],
+            owner,
+            count,
+            *arguments,
+            job_id=join_id(owner),
+            description=f"{owner}: the parts' reports joined",
+            **_options(settings, upload=owner.startswith("up-")),
+        )
+    except BaseException:
+        connection.delete(flag)  # the part fails, and its retry queues the join
+        raise
+    return True
 
 
 @dataclass(frozen=True)
@@ -184,28 +324,36 @@ def _fetch(queue: Queue, job_id: str) -> Job:
         raise NotFound(N_("No job %(id)s."), id=job_id) from error
 
 
-def retryable(queue: Queue, job_id: str) -> Job:
-    """The job, if it failed or was cancelled; `InvalidRequest` otherwise. The caller
-    says "queued" on the upload before `requeue`, so the worker's own status always
-    lands after it."""
+_RETRYABLE = {JobStatus.CANCELED, JobStatus.FAILED, JobStatus.STOPPED}
+
+
+def retryable(queue: Queue, job_id: str) -> list[Job]:
+    """What retrying job `job_id` runs again: the job itself if it failed or was
+    cancelled; for a load that was split, its parts (and joining job) that failed or
+    were cancelled. `InvalidRequest` when there is none. The caller says "queued" on
+    the upload before `requeue`, so the worker's own status always lands after it."""
     job = _fetch(queue, job_id)
     status = job.get_status()
-    if status not in {JobStatus.CANCELED, JobStatus.FAILED, JobStatus.STOPPED}:
+    if status in _RETRYABLE:
+        return [job]
+    again = [each for each in _split_jobs(queue, job) if each.get_status() in _RETRYABLE]
+    if not again:
         why = N_("Job %(id)s has not failed: it is %(state)s.")
         raise InvalidRequest(why, id=job_id, state=status.value)
-    return job
+    return again
 
 
-def requeue(queue: Queue, job: Job) -> None:
-    """Run a job `retryable` returned once more, from the start (a load skips what it
+def requeue(queue: Queue, jobs: list[Job]) -> None:
+    """Run what `retryable` returned once more, from the start (a load skips what it
     already indexed)."""
-    canceled = job.get_status() is JobStatus.CANCELED
-    registry = CanceledJobRegistry(queue=queue) if canceled else FailedJobRegistry(queue=queue)
-    try:
-        registry.requeue(job)
-    except InvalidJobOperation as error:  # another admin was quicker
-        why = N_("Job %(id)s has not failed: it is %(state)s.")
-        raise InvalidRequest(why, id=job.id, state=job.get_status().value) from error
+    for job in jobs:
+        canceled = job.get_status() is JobStatus.CANCELED
+        registry = CanceledJobRegistry(queue=queue) if canceled else FailedJobRegistry(queue=queue)
+        try:
+            registry.requeue(job)
+        except InvalidJobOperation as error:  # another admin was quicker
+            why = N_("Job %(id)s has not failed: it is %(state)s.")
+            raise InvalidRequest(why, id=job.id, state=job.get_status().value) from error
 
 
 def _worker_alive(queue: Queue, name: str | None) -> bool:
@@ -232,24 +380,63 @@ def _cancel_abandoned(queue: Queue, job: Job) -> None:
         pipeline.execute()
 
 
-def cancel_job(queue: Queue, job_id: str) -> bool:
-    """Take a queued or retrying job off the queue, or stop a running one. True when it
-    is cancelled now; False when its worker was asked to stop it (the job's stopped
-    callback then says so on the upload, once its process is dead)."""
+def _split_jobs(queue: Queue, job: Job) -> list[Job]:
+    """The parts and the joining job of a load `job` split, if it did."""
+    count = int(job.meta.get("parts", 0))
+    if not count:
+        return []
+    ids = [part_id(job.id, number) for number in range(count)] + [join_id(job.id)]
+    found = Job.fetch_many(ids, queue.connection, JSONSerializer)
+    return [each for each in found if each is not None]
+
+
+def progress(queue: Queue, job_id: str) -> tuple[int, str | None]:
+    """Records read so far by a queued load (over all its parts), and why it stopped
+    for good if it did: a job of it that failed with no retry left, or was cancelled."""
     job = _fetch(queue, job_id)
+    read = 0
+    for each in [job, *_split_jobs(queue, job)]:
+        read += int(each.meta.get("read", 0))
+        status = each.get_status()
+        if status in _RETRYABLE:
+            result = each.latest_result()
+            error = _last_line(result.exc_string if result else None)
+            return read, f"{each.id} {status.value}" + (f": {error}" if error else "")
+    return read, None
+
+
+def _cannot_cancel(job: Job) -> InvalidRequest:
+    why = N_("Job %(id)s cannot be cancelled: it is %(state)s.")
+    return InvalidRequest(why, id=job.id, state=job.get_status().value)
+
+
+def _cancel_one(queue: Queue, job: Job) -> bool | None:
+    """True: cancelled now; False: its live worker was asked to stop it; None: it had
+    ended already."""
     status = job.get_status()
-    try:
-        if status is JobStatus.STARTED and _worker_alive(queue, job.worker_name):
-            send_stop_job_command(queue.connection, job_id, serializer=JSONSerializer)
-            return False
-        if status is JobStatus.STARTED:
-            _cancel_abandoned(queue, job)  # its worker is dead: no one would stop it
-            return True
-        if status not in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}:
-            why = N_("Job %(id)s cannot be cancelled: it is %(state)s.")
-            raise InvalidRequest(why, id=job_id, state=status.value)
-        job.cancel()
-    except InvalidJobOperation as error:  # it ended, or another admin was quicker
-        why = N_("Job %(id)s cannot be cancelled: it is %(state)s.")
-        raise InvalidRequest(why, id=job_id, state=job.get_status().value) from error
+    if status is JobStatus.STARTED and _worker_alive(queue, job.worker_name):
+        send_stop_job_command(queue.connection, job.id, serializer=JSONSerializer)
+        return False
+    if status is JobStatus.STARTED:
+        _cancel_abandoned(queue, job)  # its worker is dead: no one would stop it
+        return True
+    if status not in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}:
+        return None
+    job.cancel()
     return True
+
+
+def cancel_job(queue: Queue, job_id: str) -> bool:
+    """Take a queued or retrying job off the queue, or stop a running one; a load that
+    was split, all its parts. True when it is cancelled now; False when a worker was
+    asked to stop it (the job's stopped callback then says so on the upload, once its
+    process is dead)."""
+    job = _fetch(queue, job_id)
+    try:
+        outcomes = [_cancel_one(queue, each) for each in [job, *_split_jobs(queue, job)]]
+    except InvalidJobOperation as error:  # it ended, or another admin was quicker
+        raise _cannot_cancel(job) from error
+    acted = [outcome for outcome in outcomes if outcome is not None]
+    if not acted:
+        raise _cannot_cancel(job)
+    return all(acted)

@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         description="Seconds before each retry of a failed or abandoned job, as a JSON list "
         "([10, 60, 300]: three retries); a job that fails once more goes to the failed list.",
     )
+    jobs_part_records: int = Field(
+        default=10_000,
+        ge=100,
+        le=10_000_000,
+        description="Photographs per part when a job's load is split across workers: a "
+        "bundle with more is loaded in parts that any idle workers take up at once.",
+    )
     jobs_timeout_seconds: int = Field(
         default=6 * 3600,
         ge=60,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import elasticsearch
 import typer
 from elasticsearch import Elasticsearch
+from redis import Redis
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -24,12 +25,19 @@ from evidence.indices import (
     retired_generations,
     type_alias,
 )
+from evidence.jobqueue import connect, enqueue_load, enqueue_rebuild
 from evidence.settings import get_settings
 from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.demo import SCALES, generate
-from indexer.jobs_cli import jobs, worker_command
+from indexer.jobs_cli import (
+    QueuedJobFailed,
+    jobs,
+    queue_errors,
+    wait_for_report,
+    worker_command,
+)
 from indexer.load import (
     LoadOptions,
     load_bundle,
@@ -60,8 +68,9 @@ TolerateOpt = Annotated[bool, typer.Option(help="Exit 0 even when records were r
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[], None] | None]:
-    """A live count of records read, on a terminal only."""
+def _progress(label: str) -> Iterator[Callable[..., None] | None]:
+    """A live count of records, on a terminal only: `show()` counts one more record,
+    `show(n)` says n were read (by queued jobs) so far."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -72,7 +81,14 @@ def _progress(label: str) -> Iterator[Callable[[], None] | None]:
     )
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(label)
-        yield lambda: progress.advance(task)
+
+        def show(read: int | None = None) -> None:
+            if read is None:
+                progress.advance(task)
+            else:
+                progress.update(task, completed=read)
+
+        yield show
 
 
 @contextmanager
@@ -133,15 +149,79 @@ def validate_command(
     _finish(total, report, started, tolerate_rejections)
 
 
+QueueOpt = Annotated[
+    bool,
+    typer.Option(
+        "--queue",
+        help="Run it as jobs of `python -m indexer worker`, on any machine that shares "
+        "Redis, Elasticsearch and the bundles' folders; a large bundle is split across "
+        "workers.",
+    ),
+]
+WaitOpt = Annotated[
+    bool,
+    typer.Option(help="With --queue: wait for the report, or print the job ids and return."),
+]
+
+
+def _queued(
+    es: Elasticsearch, job_ids: list[str], label: str
+) -> list[tuple[LoadReport, dict[str, Any]]]:
+    """Wait for the queued jobs' reports; a job that failed, or could not do its work,
+    stops with exit status 2."""
+    settings = get_settings()
+    done = []
+    with queue_errors(), _progress(label) as shown:
+        for job_id in job_ids:
+            try:
+                report, extra = wait_for_report(es, settings, job_id, shown)
+            except QueuedJobFailed as error:
+                err.print(f"error: {job_id}: {error}")
+                raise typer.Exit(2) from error
+            if extra.get("error"):
+                err.print(f"error: {job_id}: {extra['error']}")
+                raise typer.Exit(2)
+            done.append((report, extra))
+    return done
+
+
+def _enqueue(enqueue: Callable[[Redis], list[str]]) -> list[str]:
+    settings = get_settings()
+    with queue_errors():
+        connection = connect(settings)
+        try:
+            job_ids = enqueue(connection)
+        finally:
+            connection.close()
+    for job_id in job_ids:
+        typer.echo(f"queued {job_id}")
+    return job_ids
+
+
 @cli.command("load")
 def load_command(
     bundles: BundlesArg,
     report: ReportOpt = Path("reports/rejections.ndjson"),
     tolerate_rejections: TolerateOpt = False,
+    queue: QueueOpt = False,
+    wait: WaitOpt = True,
 ) -> None:
     """Validate and index bundles; rejected records go to the report, never nowhere."""
     settings = get_settings()
     started, total = time.monotonic(), LoadReport()
+    if queue:
+        job_ids = _enqueue(
+            lambda redis: [enqueue_load(settings, redis, str(b.resolve())) for b in bundles]
+        )
+        if not wait:
+            return
+        with _client() as es:
+            for done, _ in _queued(es, job_ids, "loading"):
+                total.merge(done)
+            for bundle in bundles:
+                _review_changes(es, settings.index_prefix, bundle.resolve())
+        _finish(total, report, started, tolerate_rejections)
+        return
     with _client() as es, _progress("loading") as tick, _bundle_errors():
         for bundle in bundles:
             options = LoadOptions.from_settings(settings)
@@ -194,10 +274,24 @@ def rebuild_command(
     ] = None,
     report: ReportOpt = Path("reports/rejections.ndjson"),
     tolerate_rejections: TolerateOpt = False,
+    queue: QueueOpt = False,
+    wait: WaitOpt = True,
 ) -> None:
     """Build fresh versioned indices from the sources, then swap the aliases atomically."""
     settings = get_settings()
     started = time.monotonic()
+    if queue:
+        paths = [str(bundle.resolve()) for bundle in bundles or []]
+        job_ids = _enqueue(lambda redis: [enqueue_rebuild(settings, redis, paths)])
+        if not wait:
+            return
+        with _client() as es:
+            [(done_report, extra)] = _queued(es, job_ids, "rebuilding")
+            for root in extra["bundles"]:
+                _review_changes(es, settings.index_prefix, Path(root))
+        _swapped(extra["deleted"], extra["kept"])
+        _finish(done_report, report, started, tolerate_rejections)
+        return
     with _client() as es, _progress("rebuilding") as tick:
         roots = bundles or [
             Path(str(b["path"])) for b in registered_bundles(es, settings.index_prefix)
@@ -214,13 +308,17 @@ def rebuild_command(
             done = rebuild(es, settings.index_prefix, roots, tick, options)
         for root in roots:
             _review_changes(es, settings.index_prefix, root)
-    typer.echo(f"aliases swapped; removed old indices: {', '.join(done.deleted) or 'none'}")
-    if done.kept:
+    _swapped(done.deleted, done.kept)
+    _finish(done.report, report, started, tolerate_rejections)
+
+
+def _swapped(deleted: list[str], kept: list[str]) -> None:
+    typer.echo(f"aliases swapped; removed old indices: {', '.join(deleted) or 'none'}")
+    if kept:
         typer.echo(
-            f"kept while searches still read them: {', '.join(done.kept)} "
+            f"kept while searches still read them: {', '.join(kept)} "
             "(the next load or rebuild removes them)"
         )
-    _finish(done.report, report, started, tolerate_rejections)
 
 
 @cli.command("redactions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,15 +29,21 @@ from indexer.bulk import index_documents
 from indexer.bundle import Collection, read_collection
 from indexer.ceiling import Writer
 from indexer.locks import loading, rebuilding
-from indexer.pipeline import prepare
+from indexer.pipeline import Line, prepare, survey
 from indexer.report import LoadReport
 from indexer.review import keep_review
 from indexer.sources.base import sha256_file
 
 __all__ = [
+    "WHOLE",
     "LoadOptions",
+    "Part",
+    "PartDone",
     "Rebuilt",
+    "join_parts",
     "load_bundle",
+    "load_part",
+    "plan_parts",
     "rebuild",
     "registered_bundles",
     "registry_id",
@@ -91,6 +97,52 @@ def validate_bundle(root: Path, tick: Tick = None, workers: int = 0) -> LoadRepo
     return report.from_bundle(root)
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a load split across job workers: some record types whole, or one
+    span of one type's items with the lines that repeat an id first seen outside it."""
+
+    record_types: tuple[str, ...]
+    span: tuple[int, int] | None = None
+    duplicates: dict[Line, Line] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "record_types": list(self.record_types),
+            "span": list(self.span) if self.span else None,
+            "duplicates": [[*here, *first] for here, first in self.duplicates.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Part:
+        span = data["span"]
+        return cls(
+            tuple(data["record_types"]),
+            (span[0], span[1]) if span else None,
+            {(row[0], row[1]): (row[2], row[3]) for row in data["duplicates"]},
+        )
+
+
+WHOLE = Part(RECORD_TYPES)
+SPLIT_TYPE = "photo"  # the one kind that comes by the tens of thousands
+
+
+def plan_parts(root: Path, records_per_part: int) -> list[Part]:
+    """How to split a bundle's load: its photographs in spans of `records_per_part`,
+    and the documents (testimonies, filings) as one part beside them. One part, the
+    whole bundle, when the photographs fit in one span."""
+    collection = read_collection(root)
+    photos = survey(collection, SPLIT_TYPE)
+    if photos.items <= records_per_part:
+        return [WHOLE]
+    others = tuple(kind for kind in RECORD_TYPES if kind != SPLIT_TYPE)
+    parts = [Part(others)]
+    for start in range(0, photos.items, records_per_part):
+        stop = min(start + records_per_part, photos.items)
+        parts.append(Part((SPLIT_TYPE,), (start, stop), photos.duplicates_in(start, stop)))
+    return parts
+
+
 def _load_into(
     es: Elasticsearch,
     collection: Collection,
@@ -99,13 +151,24 @@ def _load_into(
     copy_unchanged: bool,
     tick: Tick,
     options: LoadOptions,
+    part: Part = WHOLE,
 ) -> LoadReport:
     report = LoadReport()
-    for record_type in RECORD_TYPES:
+    for record_type in part.record_types:
+        documents = prepare(
+            collection,
+            record_type,
+            report,
+            tick,
+            options.workers,
+            options.originals_dir,
+            part.span,
+            part.duplicates,
+        )
         index_documents(
             es,
             targets,
-            prepare(collection, record_type, report, tick, options.workers, options.originals_dir),
+            documents,
             report,
             previous_from=previous.of_kind(record_type),
             copy_unchanged=copy_unchanged,
@@ -190,6 +253,78 @@ def load_bundle(
         report = _load_into(es, collection, targets, targets, False, tick, options)
         if targets.indices:
             es.indices.refresh(index=",".join(targets.indices.values()))
+        _register(es, prefix, collection, report, options.writer)
+    return report
+
+
+@dataclass(frozen=True)
+class PartDone:
+    """What one part of a split load did, and into which generation of the indices."""
+
+    report: LoadReport
+    generation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"report": self.report.to_json(), "generation": self.generation}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartDone:
+        return cls(LoadReport.from_json(data["report"]), data["generation"])
+
+
+REBUILT_MEANWHILE = (
+    "a rebuild replaced the indices while the load's parts ran; the bundle was loaded"
+    " again as a whole"
+)
+
+
+def load_part(
+    es: Elasticsearch,
+    prefix: str,
+    root: Path,
+    part: Part,
+    tick: Tick = None,
+    options: LoadOptions = LoadOptions(),
+) -> PartDone:
+    """One part of a split load, into the live indices, under a load lease of its own
+    (a rebuild waits for it). The bundle is registered by `join_parts`, once every
+    part is done; like a whole load, running a part again skips what it indexed."""
+    collection = read_collection(root)
+    with loading(es, prefix, options.retry_seconds):
+        targets = Partitions.live_ones(es, prefix)
+        report = _load_into(es, collection, targets, targets, False, tick, options, part)
+        if targets.indices:
+            es.indices.refresh(index=",".join(targets.indices.values()))
+    return PartDone(report, targets.generation)
+
+
+def join_parts(
+    es: Elasticsearch,
+    prefix: str,
+    root: Path,
+    parts: list[PartDone],
+    tick: Tick = None,
+    options: LoadOptions = LoadOptions(),
+) -> LoadReport:
+    """The one report of a split load, and the bundle registered with its redaction
+    review, as `load_bundle` does. A rebuild that swapped the indices between the parts
+    and now would have dropped what the earlier parts wrote: then the bundle is loaded
+    again here as a whole (what is already there is skipped), and the report says so."""
+    collection = read_collection(root)
+    with loading(es, prefix, options.retry_seconds):
+        live = Partitions.live_ones(es, prefix)
+        if all(part.generation == live.generation for part in parts):
+            report = LoadReport()
+            for part in parts:
+                report.merge(part.report)
+            # Each part warns about a file's unknown fields; the report says it once.
+            report.warnings = list(dict.fromkeys(report.warnings))
+        else:
+            report = _load_into(es, collection, live, live, False, tick, options)
+            report.warnings.append(REBUILT_MEANWHILE)
+            if live.indices:
+                es.indices.refresh(index=",".join(live.indices.values()))
+        report.from_bundle(collection.root)
         _register(es, prefix, collection, report, options.writer)
     return report
 

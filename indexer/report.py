@@ -6,6 +6,7 @@ import csv
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 __all__ = ["LoadReport", "Origin", "Rejection", "Withheld"]
 
@@ -86,6 +87,22 @@ class LoadReport:
         self.rejections += other.rejections
         self.warnings += other.warnings
         self.review += other.review
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON, for a job's result: one part of a split load hands
+        its report to the job that joins them."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LoadReport:
+        return cls(
+            read=data["read"],
+            indexed=data["indexed"],
+            unchanged=data["unchanged"],
+            rejections=[Rejection(**row) for row in data["rejections"]],
+            warnings=list(data["warnings"]),
+            review=[Withheld(**row) for row in data["review"]],
+        )
 
     def summary(self) -> str:
         return (

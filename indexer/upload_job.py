@@ -12,12 +12,17 @@ messages name files inside the bundle.
 A job that runs again (a retry, or another worker taking over from a dead one) loads the
 bundle again from the start; unchanged records are skipped, so nothing is lost and
 nothing duplicated, and the report of the run that finishes covers every record.
+
+A bundle with more photographs than `EVIDENCE_JOBS_PART_RECORDS` is split
+(`indexer.parts`): the upload's job queues its parts, each loaded by whichever worker is
+free, and the last part to finish queues the join, which writes the one report here.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,20 +34,28 @@ from elasticsearch import Elasticsearch
 from redis import Redis
 from rq.job import Job
 
-from evidence.access import Role
+from evidence.access import Level, Role
 from evidence.clients import loader_client
 from evidence.indices import MappingOutdated, plain_index_body, uploads_index, users_index
-from evidence.jobqueue import CANCELLED
+from evidence.jobqueue import CANCELLED, owner_of
 from evidence.settings import Settings, get_settings
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
 from indexer.ceiling import Writer
-from indexer.load import LoadOptions, load_bundle, registry_id
+from indexer.load import LoadOptions, Part, load_bundle, plan_parts, registry_id
 from indexer.locks import WritersBusy
+from indexer.parts import finish, forget_parts, run_part, split
 from indexer.report import LoadReport
 from indexer.review import stored_review
 
-__all__ = ["attempt_failed", "mark_upload", "run_upload", "stopped"]
+__all__ = [
+    "attempt_failed",
+    "join_upload",
+    "mark_upload",
+    "run_upload",
+    "run_upload_part",
+    "stopped",
+]
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +96,14 @@ def _review_summary(review: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _update(es: Elasticsearch, index: str, upload_id: str, fields: dict[str, Any]) -> None:
-    es.update(index=index, id=upload_id, doc=fields | {"updated": _now()}, refresh=True)
+    # The parts of a split load write their progress to the same document at once.
+    es.update(
+        index=index,
+        id=upload_id,
+        doc=fields | {"updated": _now()},
+        refresh=True,
+        retry_on_conflict=10,
+    )
 
 
 class _Upload:
@@ -117,12 +137,11 @@ class _Upload:
         now = Role(account["_source"]["role"])
         return bundle, Writer.of(source["owner"], min(then, now, key=lambda r: r.ceiling))
 
-    def run(self) -> str:
-        bundle, writer = self._read()
-        if writer is None:
-            message = "The uploader's account is disabled or gone; nothing was indexed."
-            self.update({"status": "failed", "message": message})
-            return "failed"
+    def bundle(self) -> Path:
+        return self._read()[0]
+
+    def _ticker(self, fields: Callable[[int], dict[str, Any]]) -> Callable[[], None]:
+        """Counts records read, and writes `fields(read)` at most once a second."""
         last, read = 0.0, 0
 
         def tick() -> None:
@@ -130,18 +149,49 @@ class _Upload:
             read += 1
             if time.monotonic() - last > PROGRESS_EVERY:
                 last = time.monotonic()
-                self.update({"status": "indexing", "read": read})
+                self.update({"status": "indexing"} | fields(read))
 
-        self.update({"status": "indexing", "read": 0})
+        return tick
+
+    def part_ticker(self, number: int) -> Callable[[], None]:
+        """Progress of one part of a split load: parts write their own key, the page
+        shows the sum."""
+        return self._ticker(lambda read: {"progress": {f"p{number}": read}})
+
+    def run(self) -> str:
+        bundle, writer = self._read()
+        if writer is None:
+            message = "The uploader's account is disabled or gone; nothing was indexed."
+            self.update({"status": "failed", "message": message})
+            return "failed"
         options = replace(LoadOptions.from_settings(self._settings), writer=writer)
         try:
+            parts = plan_parts(bundle, self._settings.jobs_part_records)
+            if len(parts) > 1:
+                self._split(parts, writer)
+                return f"split into {len(parts)} parts"
+            self.update({"status": "indexing", "read": 0})
+            tick = self._ticker(lambda read: {"read": read})
             report = load_bundle(self._es, self._settings.index_prefix, bundle, tick, options)
         except (BundleError, MappingOutdated) as error:
-            # Said to the uploader as it is; no retry mends a broken bundle or old indices.
-            self.update({"status": "failed", "message": self._hide(str(error), bundle)})
+            self.fail(error, bundle)
             return "failed"
-        self._done(report, bundle)
+        self.done(report, bundle)
         return "done"
+
+    def _split(self, parts: list[Part], writer: Writer) -> None:
+        # An upload index made before progress was kept gains the field (additive).
+        self._es.indices.put_mapping(
+            index=self._index, properties=plain_index_body("uploads")["mappings"]["properties"]
+        )
+        # None first: a partial update merges objects, and a load planned again starts over.
+        self.update({"status": "indexing", "read": 0, "progress": None})
+        arguments = [writer.username, writer.ceiling.label]
+        split(self._es, self._settings, self._id, parts, arguments)
+
+    def fail(self, error: Exception, bundle: Path) -> None:
+        """Said to the uploader as it is; no retry mends a broken bundle or old indices."""
+        self.update({"status": "failed", "message": self._hide(str(error), bundle)})
 
     def update(self, fields: dict[str, Any]) -> None:
         _update(self._es, self._index, self._id, fields)
@@ -149,7 +199,7 @@ class _Upload:
     def _hide(self, text: str, bundle: Path) -> str:
         return _without_paths(text, bundle, self._store)
 
-    def _done(self, report: LoadReport, bundle: Path) -> None:
+    def done(self, report: LoadReport, bundle: Path) -> None:
         prefix = self._settings.index_prefix
         # An upload index made before these fields were kept gains them (additive).
         self._es.indices.put_mapping(
@@ -189,6 +239,57 @@ def run_upload(upload_id: str) -> str:
         es.close()
 
 
+def _writer(username: str, ceiling: str) -> Writer:
+    return Writer(username, Level.parse(ceiling))
+
+
+def run_upload_part(
+    upload_id: str, number: int, count: int, part: dict[str, Any], username: str, ceiling: str
+) -> str:
+    """The queue's entry point for one part of a split upload, loaded as the uploader
+    was when the upload's job planned it."""
+    settings = get_settings()
+    es = loader_client(settings)
+    try:
+        upload = _Upload(es, settings, upload_id)
+        options = replace(LoadOptions.from_settings(settings), writer=_writer(username, ceiling))
+        run_part(
+            settings,
+            upload_id,
+            number,
+            count,
+            Part.from_json(part),
+            upload.bundle(),
+            upload.part_ticker(number),
+            options,
+            [username, ceiling],
+        )
+    finally:
+        es.close()
+    return f"part {number + 1} of {count} loaded"
+
+
+def join_upload(upload_id: str, count: int, username: str, ceiling: str) -> str:
+    """The queue's entry point once every part of a split upload is loaded: one report,
+    on the upload's page, as if it had been loaded whole."""
+    settings = get_settings()
+    es = loader_client(settings)
+    try:
+        upload = _Upload(es, settings, upload_id)
+        bundle = upload.bundle()
+        options = replace(LoadOptions.from_settings(settings), writer=_writer(username, ceiling))
+        try:
+            report = finish(es, settings, upload_id, count, bundle, None, options)
+        except (BundleError, MappingOutdated) as error:
+            upload.fail(error, bundle)
+            return "failed"
+        upload.done(report, bundle)
+        forget_parts(es, settings, upload_id, count)
+    finally:
+        es.close()
+    return "done"
+
+
 def _reason(error: BaseException | None) -> str:
     """What the uploader may read about a failed attempt: the messages of passing
     outages as they are, anything else only as "it is logged"."""
@@ -216,13 +317,13 @@ def attempt_failed(
         status, message = "retrying", f"Attempt failed ({reason}); trying again in {delay} s."
     else:
         status, message = "failed", f"Indexing failed: {reason}."
-    _mark_quietly(job.id, status, message)
+    _mark_quietly(owner_of(job.id), status, message)
 
 
 def stopped(job: Job, connection: Redis) -> None:
     """The queue's stopped callback: an admin stopped the running job, whose process is
     dead by now, so no progress write of it can land after this."""
-    _mark_quietly(job.id, "cancelled", CANCELLED)
+    _mark_quietly(owner_of(job.id), "cancelled", CANCELLED)
 
 
 def _mark_quietly(upload_id: str, status: str, message: str) -> None:

@@ -15,7 +15,10 @@ STATES: tuple[State, ...] = get_args(State)
 
 class JobOut(BaseModel):
     id: str = Field(description="The job's id; for an upload, the upload's id (`up-…`).")
-    kind: str = Field(description="What the job does: `upload`.")
+    kind: str = Field(
+        description="What the job does: `upload`, `load` or `rebuild`, or a part or the "
+        "join of a split `upload` or `load` (`upload part`, `upload join`, ...)."
+    )
     state: State
     enqueued_at: datetime | None
     ended_at: datetime | None = Field(description="When its last attempt ended.")

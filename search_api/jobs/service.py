@@ -47,24 +47,27 @@ class JobAdmin:
         jobs = [
             JobOut(
                 **row.__dict__,
-                url=f"/uploads/{row.id}" if row.kind == "upload" else None,
+                url=f"/uploads/{jobqueue.owner_of(row.id)}"
+                if row.kind.startswith("upload")
+                else None,
             )
             for row in rows
         ]
         return JobList(jobs=jobs, state=state)
 
     async def retry(self, job_id: str) -> None:
-        job = await _on_redis(jobqueue.retryable, self._queue, job_id)
+        again = await _on_redis(jobqueue.retryable, self._queue, job_id)
         await self.caller.audit("job.retry", params={"job": job_id})
         # Before the requeue, so whatever the worker writes next is what stays.
-        await self._mark_upload(job_id, "queued", jobqueue.QUEUED_AGAIN)
-        await _on_redis(jobqueue.requeue, self._queue, job)
+        upload = jobqueue.owner_of(job_id)
+        await self._mark_upload(upload, "queued", jobqueue.QUEUED_AGAIN)
+        await _on_redis(jobqueue.requeue, self._queue, again)
 
     async def cancel(self, job_id: str) -> str:
         """ "cancelled", or "stopping" for a running job: its worker then says
         "cancelled" on the upload once the job's process is dead."""
         await self.caller.audit("job.cancel", params={"job": job_id})
         if await _on_redis(jobqueue.cancel_job, self._queue, job_id):
-            await self._mark_upload(job_id, "cancelled", jobqueue.CANCELLED)
+            await self._mark_upload(jobqueue.owner_of(job_id), "cancelled", jobqueue.CANCELLED)
             return "cancelled"
         return "stopping"

@@ -47,8 +47,13 @@ def _now() -> str:
 
 def _for_reader(job: dict[str, Any], access: AccessContext) -> dict[str, Any]:
     """The job as `access` may read it: the redaction review for admins only; reasons
-    and warnings only for those who see protected fields."""
+    and warnings only for those who see protected fields; records read so far summed
+    over a split load's parts."""
     shown = {k: v for k, v in job.items() if k != "review" or access.role is Role.ADMIN}
+    # A split load's parts count what they read each under their own key.
+    progress = shown.pop("progress", None)
+    if progress and shown.get("status") != "done":
+        shown["read"] = max(shown.get("read") or 0, sum(progress.values()))
     if not access.sees_protected_fields:
         if "rejections" in shown:
             shown["rejections"] = [r | {"reason": WITHHELD} for r in shown["rejections"]]

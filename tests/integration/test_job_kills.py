@@ -1,10 +1,12 @@
 """Workers killed with SIGKILL in the middle of a Caesar-size upload (53,275 photo
-records, the HRW count), against the real Redis, node and `python -m indexer worker`:
+records, the HRW count), split into parts of 20,000, against the real Redis, node and
+`python -m indexer worker`:
 
-1. the process running the job (RQ's "work horse") is killed: its worker sees it die,
-   the upload's page says "retrying", and the job runs again;
-2. then the worker itself is killed: its horse dies with it (no orphan keeps loading),
-   and once the job's heartbeat is overdue a second worker takes the job over.
+1. the process running a part (RQ's "work horse") is killed: its worker sees it die,
+   and the part runs again;
+2. then the worker itself is killed in the middle of a part: its horse dies with it (no
+   orphan keeps loading), and so does its scheduler process; once the part's heartbeat
+   is overdue a second worker takes it over, and runs the parts left.
 
 The second worker finishes: the index holds exactly the bundle's valid records, the
 report's counts reconcile, and the records indexed before the kills are not indexed
@@ -35,6 +37,8 @@ from tests.conftest import bearer_headers, running_worker, wait_until
 from tests.integration.test_uploads import _zip_of
 
 CAESAR_PHOTOS = 53_275
+PART = 20_000  # photographs per part: three parts, and the documents' part before them
+PARTS = 4
 
 
 def _processes() -> Iterator[tuple[int, str, int, int]]:
@@ -50,6 +54,10 @@ def _processes() -> Iterator[tuple[int, str, int, int]]:
 
 def _children(pid: int) -> list[int]:
     return [child for child, _, parent, _ in _processes() if parent == pid]
+
+
+def _alive(pid: int) -> bool:
+    return any(found == pid and state != "Z" for found, state, _, _ in _processes())
 
 
 def _horse(worker_pid: int) -> int | None:
@@ -80,6 +88,7 @@ def test_killed_workers_lose_nothing_and_a_second_worker_finishes_a_caesar_size_
             "uploads_dir": tmp_path / "store",
             "originals_dir": tmp_path / "originals",
             "jobs_retry_delays": [1, 1, 1],
+            "jobs_part_records": PART,
         }
     )
     headers = bearer_headers(settings, {"ivan": Role.INVESTIGATOR})["ivan"]
@@ -89,8 +98,18 @@ def test_killed_workers_lose_nothing_and_a_second_worker_finishes_a_caesar_size_
     def upload() -> dict[str, Any]:
         return dict(es.get(index=index, id=upload_id)["_source"])
 
-    def job() -> Job:
-        return Job.fetch(upload_id, connection=connection, serializer=JSONSerializer)
+    def _fetch(job_id: str) -> Job:
+        return Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+
+    def running() -> Job | None:
+        """The photo part the (one) worker runs, once it has read 5,000 records."""
+        parts = [jobqueue.part_id(upload_id, number) for number in range(1, PARTS)]
+        for job in Job.fetch_many(parts, connection, JSONSerializer):
+            if job is not None and job.get_status() is JobStatus.STARTED:
+                progress = upload().get("progress") or {}
+                if progress.get(job.id.rsplit("-", 1)[1], 0) >= 5_000:
+                    return job
+        return None
 
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         files = {"file": ("caesar.zip", _zip_of(bundle, prefix="caesar/"), "application/zip")}
@@ -99,36 +118,40 @@ def test_killed_workers_lose_nothing_and_a_second_worker_finishes_a_caesar_size_
         upload_id = sent.json()["id"]
 
         with running_worker(settings, tmp_path / "first.log", workers=2) as first:
-            wait_until(lambda: upload()["read"] >= 10_000, 300, "10,000 records read")
+            killed = wait_until(running, 300, "a photo part reading 5,000 records")
             horse = _horse(first.pid)
             assert horse is not None
             os.kill(horse, signal.SIGKILL)
-            # The worker saw its horse die: a retry, not a job "indexing" forever; and
+            # The worker saw its horse die: a retry, not a part "indexing" forever; and
             # the indexer's processes the horse started are gone with it.
-            wait_until(lambda: job().retries_left == 2, 60, "the retry")
+            wait_until(lambda: _fetch(killed.id).retries_left == 2, 60, "the retry")
             wait_until(lambda: _group_gone(horse), 10, "the first horse's processes ending")
             assert first.poll() is None, "the worker itself lives on"
-            wait_until(
-                lambda: job().get_status() is JobStatus.STARTED and upload()["read"] >= 20_000,
-                300,
-                "the second attempt reading 20,000 records",
-            )
+            again = wait_until(running, 300, "a part running again with 5,000 read")
             horse = _horse(first.pid)
             assert horse is not None
+            scheduler = [child for child in _children(first.pid) if child != horse]
+            assert scheduler, "the worker runs RQ's scheduler in a process of its own"
             first.kill()  # SIGKILL to the worker alone; its horse must not outlive it
             first.wait()
             wait_until(lambda: _group_gone(horse), 10, "the orphaned horse's processes ending")
+            # Nor its scheduler, which would otherwise run on for good.
+            wait_until(lambda: not any(map(_alive, scheduler)), 10, "the scheduler ending")
 
         with running_worker(settings, tmp_path / "second.log", workers=2):
             wait_until(lambda: upload()["status"] in {"done", "failed"}, 600, "the upload's end")
         report = client.get(f"/api/uploads/{upload_id}", headers=headers).json()
+        # The part killed with its worker was taken over by the second worker.
+        again.refresh()
+        assert again.get_status() is JobStatus.FINISHED
+        assert again.worker_name != killed.worker_name
 
     connection.close()
     assert report["status"] == "done", report
     read, indexed, unchanged = report["read"], report["indexed"], report["unchanged"]
     assert read == CAESAR_PHOTOS
     assert indexed + unchanged + report["rejected"] == read, report
-    assert unchanged >= 10_000, "what the killed attempts indexed is kept, not redone"
+    assert unchanged >= 5_000, "what the killed attempts indexed is kept, not redone"
     es.indices.refresh(index=type_alias(settings.index_prefix, "photo"))
     stored = es.count(
         index=type_alias(settings.index_prefix, "photo"),
