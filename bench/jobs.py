@@ -1,15 +1,16 @@
-"""Indexing through the job queue with 1, 2 and 4 workers, as ratios to raw
-`streaming_bulk` of the same documents in the same run.
+"""One Caesar-scale load through the job queue with 1, 2 and 4 workers, as ratios to
+raw `streaming_bulk` of the same documents in the same run.
 
-    .venv/bin/python -m bench.jobs [--workers 1 2 4]
+    .venv/bin/python -m bench.jobs [--workers 1 2 4] [--part-records 10000]
 
-The Caesar-scale photos (53,275 records) are split into four bundles of equal size, as
-four uploads would be, and queued as four upload jobs. For each worker count, that many
-`python -m indexer worker` processes (each with `cores / workers` indexer processes, at
-least none) take them; the time is from the first enqueue to the fourth upload done.
-Baselines in the same run: `python -m indexer load` of the four bundles in one process
-(no queue), and raw bulk of the documents the indexer wrote. A single bundle is one job
-today: more workers help only when there are several jobs.
+The Caesar-scale bundle (53,275 photo records) is queued once with
+`python -m indexer load --queue`, which splits it into parts of `--part-records`
+photographs (`EVIDENCE_JOBS_PART_RECORDS`) and waits for the joined report. For each
+worker count, that many `python -m indexer worker` processes (each with
+`cores / workers` indexer processes, at least none) take the parts; the time is the
+queued command's, from enqueue to report. Baselines in the same run:
+`python -m indexer load` of the bundle in one process (no queue), and raw bulk of the
+documents the indexer wrote.
 
 Writes `bench/results/jobs.json`.
 """
@@ -17,10 +18,8 @@ Writes `bench/results/jobs.json`.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -31,45 +30,15 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from rq import Worker
 
-from bench.common import ROOT, corpus, role_token
+from bench.common import ROOT, corpus
 from bench.run import _drop, raw_bulk
 from evidence import jobqueue
-from evidence.access import AccessContext, Role
 from evidence.clients import sync_client
 from evidence.devnode import ensure_redis, ensure_running
-from evidence.indices import ensure_plain_index_sync, uploads_index
 from evidence.settings import Settings
-from search_api.uploads.jobs import new_upload
 
-PARTS = 4
 WORK = ROOT / ".demo" / "jobs-bench"
 REDIS_DB = 15
-
-
-def _split_caesar(uploads: Path) -> list[Path]:
-    """Four bundles of the Caesar photos under the upload store, each with the images."""
-    source = corpus("caesar") / "caesar"
-    with (source / "photos.csv").open(newline="", encoding="utf-8") as rows:
-        reader = csv.reader(rows)
-        header, body = next(reader), list(reader)
-    parts = []
-    for number in range(PARTS):
-        part = uploads / "bundles" / f"part-{number}"
-        if not (part / "photos.csv").is_file():
-            shutil.rmtree(part, ignore_errors=True)
-            shutil.copytree(source / "media", part / "media", copy_function=os.link)
-            (part / "collection.yaml").write_text(
-                (source / "collection.yaml")
-                .read_text(encoding="utf-8")
-                .replace("id: caesar", f"id: caesar-part-{number}"),
-                encoding="utf-8",
-            )
-            with (part / "photos.csv").open("w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
-                writer.writerow(header)
-                writer.writerows(body[number::PARTS])
-        parts.append(part)
-    return parts
 
 
 def _env(settings: Settings, prefix: str, pool: int) -> dict[str, str]:
@@ -84,28 +53,40 @@ def _env(settings: Settings, prefix: str, pool: int) -> dict[str, str]:
     }
 
 
-def _queue_uploads(es: Elasticsearch, settings: Settings, parts: list[Path]) -> list[str]:
-    index = ensure_plain_index_sync(es, uploads_index(settings.index_prefix), "uploads")
-    ids = []
-    connection = jobqueue.connect(settings)
-    for number, part in enumerate(parts):
-        upload_id = f"up-{number:016x}"
-        owner = AccessContext(Role.ADMIN, "benchadmin")
-        name, collection = part.name, f"caesar-part-{number}"
-        document = new_upload(owner, name, "0" * 64, 0, part, collection)
-        es.index(index=index, id=upload_id, document=document, refresh=True)
-        jobqueue.enqueue_upload(settings, connection, upload_id)
-        ids.append(upload_id)
-    connection.close()
-    return ids
+def _timed_load(env: dict[str, str], bundle: Path, *options: str) -> tuple[float, int]:
+    """`python -m indexer load [options] BUNDLE`: seconds, and the records it read."""
+    command = ["load", *options, str(bundle), "--report", "/dev/null"]
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "indexer", *command], env=env, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        raise SystemExit(run.stderr[-2000:])
+    return seconds, int(run.stdout.split("read ")[1].split(",")[0])
 
 
-def _through_workers(settings: Settings, parts: list[Path], workers: int) -> dict[str, Any]:
+def _rates(es: Elasticsearch, prefix: str, seconds: float, records: int) -> dict[str, Any]:
+    raw_seconds, _ = raw_bulk(es, prefix)
+    rate, raw_rate = records / seconds, records / raw_seconds
+    return {
+        "records": records,
+        "seconds": round(seconds, 1),
+        "records_per_s": round(rate),
+        "raw_bulk_records_per_s": round(raw_rate),
+        "ratio": round(rate / raw_rate, 2),
+    }
+
+
+def _through_workers(
+    settings: Settings, bundle: Path, workers: int, part_records: int
+) -> dict[str, Any]:
     prefix = f"jobs{workers}"
     settings = settings.model_copy(update={"index_prefix": prefix})
     es = sync_client(settings, request_timeout=300)
     _drop(es, prefix)
     pool = (os.cpu_count() or 1) // workers
+    env = _env(settings, prefix, pool) | {"EVIDENCE_JOBS_PART_RECORDS": str(part_records)}
     connection = jobqueue.connect(settings)
     connection.flushdb()
     queue = jobqueue.job_queue(connection, prefix)
@@ -113,7 +94,7 @@ def _through_workers(settings: Settings, parts: list[Path], workers: int) -> dic
         for number in range(workers):
             process = subprocess.Popen(
                 [sys.executable, "-m", "indexer", "worker", "--name", f"bench-{number}"],
-                env=_env(settings, prefix, pool),
+                env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -121,67 +102,32 @@ def _through_workers(settings: Settings, parts: list[Path], workers: int) -> dic
             stack.callback(process.terminate)
         while Worker.count(queue=queue) < workers:
             time.sleep(0.1)
-        role_token(_env(settings, prefix, pool), Role.ADMIN)  # the uploads' owner
-        started = time.perf_counter()
-        ids = _queue_uploads(es, settings, parts)
-        index = uploads_index(prefix)
-        while True:
-            docs = [es.get(index=index, id=upload_id)["_source"] for upload_id in ids]
-            if all(doc["status"] in {"done", "failed"} for doc in docs):
-                break
-            time.sleep(0.2)
-        seconds = time.perf_counter() - started
-    assert all(doc["status"] == "done" for doc in docs), docs
-    records = sum(doc["read"] for doc in docs)
-    raw_seconds, _ = raw_bulk(es, prefix)
+        seconds, records = _timed_load(env, bundle, "--queue")
+    parts = sum(row.kind == "load part" for row in jobqueue.list_jobs(queue, {"done"}))
+    result = {"workers": workers, "indexer_processes_per_worker": pool, "parts": parts}
+    result |= _rates(es, prefix, seconds, records)
     _drop(es, prefix)
     es.close()
     connection.close()
-    rate, raw_rate = records / seconds, records / raw_seconds
-    return {
-        "workers": workers,
-        "indexer_processes_per_worker": pool,
-        "records": records,
-        "seconds": round(seconds, 1),
-        "records_per_s": round(rate),
-        "raw_bulk_records_per_s": round(raw_rate),
-        "ratio": round(rate / raw_rate, 2),
-    }
+    return result
 
 
-def _direct(settings: Settings, parts: list[Path]) -> dict[str, Any]:
-    """The four bundles by `python -m indexer load` in one process: no queue."""
+def _direct(settings: Settings, bundle: Path) -> dict[str, Any]:
+    """The bundle by `python -m indexer load` in one process: no queue."""
     prefix = "jobsdirect"
     es = sync_client(settings, request_timeout=300)
     _drop(es, prefix)
-    env = _env(settings, prefix, os.cpu_count() or 1)
-    started = time.perf_counter()
-    run = subprocess.run(
-        [sys.executable, "-m", "indexer", "load", *map(str, parts), "--report", "/dev/null"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - started
-    if run.returncode != 0:
-        raise SystemExit(run.stderr[-2000:])
-    records = int(run.stdout.split("read ")[1].split(",")[0])
-    raw_seconds, _ = raw_bulk(es, prefix)
+    seconds, records = _timed_load(_env(settings, prefix, os.cpu_count() or 1), bundle)
+    result = _rates(es, prefix, seconds, records)
     _drop(es, prefix)
     es.close()
-    rate, raw_rate = records / seconds, records / raw_seconds
-    return {
-        "records": records,
-        "seconds": round(seconds, 1),
-        "records_per_s": round(rate),
-        "raw_bulk_records_per_s": round(raw_rate),
-        "ratio": round(rate / raw_rate, 2),
-    }
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--part-records", type=int, default=10_000)
     args = parser.parse_args()
     base = Settings()
     ensure_running(base)
@@ -189,12 +135,13 @@ def main() -> None:
     settings = base.model_copy(
         update={"redis_url": base.redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"}
     )
-    parts = _split_caesar(WORK / "uploads")
+    bundle = corpus("caesar") / "caesar"
     report: dict[str, Any] = {
         "machine": f"{os.cpu_count()} cores",
-        "bundles": PARTS,
-        "direct_load": _direct(settings, parts),
-        "queued": [_through_workers(settings, parts, n) for n in args.workers],
+        "bundle": "caesar (53,275 photo records, SYNTHETIC)",
+        "part_records": args.part_records,
+        "direct_load": _direct(settings, bundle),
+        "queued": [_through_workers(settings, bundle, n, args.part_records) for n in args.workers],
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
