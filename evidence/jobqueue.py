@@ -91,9 +91,10 @@ KINDS = {
 # A split load's jobs are named after the job that split it: `up-…-p3`, `up-…-end`.
 _PART_SUFFIX = re.compile(r"-(p[0-9]+|end)$")
 STATES = ("queued", "running", "waiting to retry", "failed", "cancelled", "done")
-# Kept long enough for an admin to see and retry: a month for failures, a day for the rest.
+# Kept a month, long enough for an admin to see and retry, done jobs too: a split load's
+# own job names its parts, which its cancel and retry reach, however long they wait.
 FAILURE_TTL = 30 * 86_400
-RESULT_TTL = 86_400
+RESULT_TTL = FAILURE_TTL
 
 
 def connect(settings: Settings) -> Redis:
@@ -136,7 +137,7 @@ def join_id(owner: str) -> str:
 
 def _options(settings: Settings, *, upload: bool) -> dict[str, Any]:
     """How every job runs: retried with the configured back-off, stopped after the
-    timeout, kept a day when done and a month when failed. An upload's jobs tell its
+    timeout, kept a month when done or failed. An upload's jobs tell its
     document when an attempt fails or an admin stops them."""
     delays = settings.jobs_retry_delays
     callbacks = (
@@ -233,10 +234,14 @@ def enqueue_join(
     settings: Settings, connection: Redis, owner: str, count: int, arguments: list[Any]
 ) -> bool:
     """Queue the job that joins a split load's `count` part reports, once: of parts
-    finishing together (or a part run twice), only the first call queues it."""
+    finishing together (or a part run twice), only the first call queues it, unless
+    its job never came to be."""
     flag = _join_flag(settings.index_prefix, owner)
-    if not connection.set(flag, "1", nx=True, ex=FAILURE_TTL):
+    taken = connection.set(flag, "1", nx=True, ex=FAILURE_TTL)
+    if not taken and Job.exists(join_id(owner), connection=connection):
         return False
+    # The flag is new, or it outlived an enqueue that failed after it was set (the part
+    # that set it failed too, and its retry is here): queue the join now.
     try:
         job_queue(connection, settings.index_prefix).enqueue(
             _split_functions(owner)[1],

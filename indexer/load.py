@@ -26,10 +26,10 @@ from evidence.indices import (
 )
 from evidence.settings import DEFAULT_ORIGINALS_DIR, Settings
 from indexer.bulk import index_documents
-from indexer.bundle import Collection, read_collection
+from indexer.bundle import BundleError, Collection, read_collection
 from indexer.ceiling import Writer
 from indexer.locks import loading, rebuilding
-from indexer.pipeline import Line, prepare, survey
+from indexer.pipeline import UNKNOWN_FIELDS, Line, prepare, survey
 from indexer.report import LoadReport
 from indexer.review import keep_review
 from indexer.sources.base import sha256_file
@@ -105,12 +105,14 @@ class Part:
     record_types: tuple[str, ...]
     span: tuple[int, int] | None = None
     duplicates: dict[Line, Line] = field(default_factory=dict)
+    fingerprint: str = ""  # of the split files when planned: spans are places in them
 
     def to_json(self) -> dict[str, Any]:
         return {
             "record_types": list(self.record_types),
             "span": list(self.span) if self.span else None,
             "duplicates": [[*here, *first] for here, first in self.duplicates.items()],
+            "fingerprint": self.fingerprint,
         }
 
     @classmethod
@@ -120,27 +122,41 @@ class Part:
             tuple(data["record_types"]),
             (span[0], span[1]) if span else None,
             {(row[0], row[1]): (row[2], row[3]) for row in data["duplicates"]},
+            data.get("fingerprint", ""),
         )
 
 
 WHOLE = Part(RECORD_TYPES)
 SPLIT_TYPE = "photo"  # the one kind that comes by the tens of thousands
+SPLIT_FILES = ("photos.csv", "photos.jsonl")
+
+
+def _fingerprint(root: Path) -> str:
+    """The photo files' contents: a part's span is a place in them, so a part refuses
+    to load files that changed after its load was planned."""
+    digest = hashlib.sha256()
+    for name in SPLIT_FILES:
+        if (root / name).is_file():
+            digest.update(f"{name}:{sha256_file(root / name)}\n".encode())
+    return digest.hexdigest()
 
 
 def plan_parts(root: Path, records_per_part: int) -> list[Part]:
     """How to split a bundle's load: its photographs in spans of `records_per_part`,
-    and the documents (testimonies, filings) as one part beside them. One part, the
-    whole bundle, when the photographs fit in one span."""
+    then the documents (testimonies, filings) as one part, in a whole load's order. One
+    part, the whole bundle, when the photographs fit in one span."""
     collection = read_collection(root)
+    fingerprint = _fingerprint(root)
     photos = survey(collection, SPLIT_TYPE)
     if photos.items <= records_per_part:
         return [WHOLE]
-    others = tuple(kind for kind in RECORD_TYPES if kind != SPLIT_TYPE)
-    parts = [Part(others)]
+    parts = []
     for start in range(0, photos.items, records_per_part):
         stop = min(start + records_per_part, photos.items)
-        parts.append(Part((SPLIT_TYPE,), (start, stop), photos.duplicates_in(start, stop)))
-    return parts
+        repeats = photos.duplicates_in(start, stop)
+        parts.append(Part((SPLIT_TYPE,), (start, stop), repeats, fingerprint))
+    others = tuple(kind for kind in RECORD_TYPES if kind != SPLIT_TYPE)
+    return [*parts, Part(others)]
 
 
 def _load_into(
@@ -290,12 +306,32 @@ def load_part(
     (a rebuild waits for it). The bundle is registered by `join_parts`, once every
     part is done; like a whole load, running a part again skips what it indexed."""
     collection = read_collection(root)
+    if part.fingerprint and _fingerprint(root) != part.fingerprint:
+        raise BundleError(
+            f"{root}: its photo files changed after the load was planned; load it again"
+        )
     with loading(es, prefix, options.retry_seconds):
         targets = Partitions.live_ones(es, prefix)
         report = _load_into(es, collection, targets, targets, False, tick, options, part)
         if targets.indices:
             es.indices.refresh(index=",".join(targets.indices.values()))
     return PartDone(report, targets.generation)
+
+
+def _first_per_file(warnings: list[str]) -> list[str]:
+    """Each part warns about the first record of a file with unknown fields that it
+    reads; a whole load warns once, about the file's first such record, which is the
+    first part's warning. The other warnings stay as they are."""
+    seen: set[str] = set()
+    kept = []
+    for warning in warnings:
+        file, unknown, _ = warning.partition(UNKNOWN_FIELDS)
+        if unknown:
+            if file in seen:
+                continue
+            seen.add(file)
+        kept.append(warning)
+    return kept
 
 
 def join_parts(
@@ -317,8 +353,7 @@ def join_parts(
             report = LoadReport()
             for part in parts:
                 report.merge(part.report)
-            # Each part warns about a file's unknown fields; the report says it once.
-            report.warnings = list(dict.fromkeys(report.warnings))
+            report.warnings = _first_per_file(report.warnings)
         else:
             report = _load_into(es, collection, live, live, False, tick, options)
             report.warnings.append(REBUILT_MEANWHILE)

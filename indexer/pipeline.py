@@ -28,9 +28,10 @@ from indexer.records import PhotoIn, RecordIn, known_fields, model_for
 from indexer.report import LoadReport, Origin, Rejection, Withheld
 from indexer.sources import RawRecord, read_records
 
-__all__ = ["Line", "Survey", "prepare", "survey"]
+__all__ = ["UNKNOWN_FIELDS", "Line", "Survey", "prepare", "survey"]
 
 _WORK_CHUNK = 200  # records per task sent to a worker process
+UNKNOWN_FIELDS = ": unknown fields ignored: "  # a file's warning: FILE + this + the fields
 
 
 class _MediaError(Exception):
@@ -276,7 +277,7 @@ def prepare(
             if unknown and item.origin.file not in warned_files:
                 warned_files.add(item.origin.file)
                 fields = ", ".join(unknown)
-                report.warnings.append(f"{item.origin.file}: unknown fields ignored: {fields}")
+                report.warnings.append(f"{item.origin.file}{UNKNOWN_FIELDS}{fields}")
             yield item
 
     for checked in _checked(collection, record_type, counted(), workers, originals):

@@ -34,7 +34,7 @@ from elasticsearch import Elasticsearch
 from redis import Redis
 from rq.job import Job
 
-from evidence.access import Level, Role
+from evidence.access import Role
 from evidence.clients import loader_client
 from evidence.indices import MappingOutdated, plain_index_body, uploads_index, users_index
 from evidence.jobqueue import CANCELLED, owner_of
@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 REPORT_LIMIT = 1000
 PROGRESS_EVERY = 1.0  # seconds between progress writes
 STOPPED_ON_ERROR = "indexing stopped on an error; it is logged"
+ACCOUNT_GONE = "The uploader's account is disabled or gone; nothing was indexed."
+ENDED = {"failed", "cancelled", "done"}
 
 
 class UploadMissing(LookupError):
@@ -116,7 +118,7 @@ class _Upload:
         self._index = uploads_index(settings.index_prefix)
         self._store = Path(settings.uploads_dir).resolve()
 
-    def _read(self) -> tuple[Path, Writer | None]:
+    def read(self) -> tuple[Path, Writer | None]:
         """The bundle, and who loads it: the uploader at the lower of the role they had
         when uploading and the one they have now (a retry a month later does not load
         as an account since demoted); None when the account is gone or disabled."""
@@ -137,9 +139,6 @@ class _Upload:
         now = Role(account["_source"]["role"])
         return bundle, Writer.of(source["owner"], min(then, now, key=lambda r: r.ceiling))
 
-    def bundle(self) -> Path:
-        return self._read()[0]
-
     def _ticker(self, fields: Callable[[int], dict[str, Any]]) -> Callable[[], None]:
         """Counts records read, and writes `fields(read)` at most once a second."""
         last, read = 0.0, 0
@@ -149,29 +148,44 @@ class _Upload:
             read += 1
             if time.monotonic() - last > PROGRESS_EVERY:
                 last = time.monotonic()
-                self.update({"status": "indexing"} | fields(read))
+                self.update(fields(read))
 
         return tick
 
     def part_ticker(self, number: int) -> Callable[[], None]:
         """Progress of one part of a split load: parts write their own key, the page
-        shows the sum."""
+        shows the sum. Never the status: another part may have failed meanwhile."""
         return self._ticker(lambda read: {"progress": {f"p{number}": read}})
 
+    def resume(self) -> None:
+        """`indexing` as a part starts, unless the upload has ended meanwhile (another
+        part failed for good, or an admin cancelled it): compare and set, so a status
+        written between the read and the write is never overwritten."""
+        found = self._es.get(index=self._index, id=self._id)
+        if found["_source"].get("status") in ENDED:
+            return
+        self._es.options(ignore_status=409).update(
+            index=self._index,
+            id=self._id,
+            doc={"status": "indexing", "updated": _now()},
+            if_seq_no=found["_seq_no"],
+            if_primary_term=found["_primary_term"],
+            refresh=True,
+        )
+
     def run(self) -> str:
-        bundle, writer = self._read()
+        bundle, writer = self.read()
         if writer is None:
-            message = "The uploader's account is disabled or gone; nothing was indexed."
-            self.update({"status": "failed", "message": message})
+            self.update({"status": "failed", "message": ACCOUNT_GONE})
             return "failed"
         options = replace(LoadOptions.from_settings(self._settings), writer=writer)
         try:
             parts = plan_parts(bundle, self._settings.jobs_part_records)
             if len(parts) > 1:
-                self._split(parts, writer)
+                self._split(parts)
                 return f"split into {len(parts)} parts"
             self.update({"status": "indexing", "read": 0})
-            tick = self._ticker(lambda read: {"read": read})
+            tick = self._ticker(lambda read: {"status": "indexing", "read": read})
             report = load_bundle(self._es, self._settings.index_prefix, bundle, tick, options)
         except (BundleError, MappingOutdated) as error:
             self.fail(error, bundle)
@@ -179,15 +193,14 @@ class _Upload:
         self.done(report, bundle)
         return "done"
 
-    def _split(self, parts: list[Part], writer: Writer) -> None:
+    def _split(self, parts: list[Part]) -> None:
         # An upload index made before progress was kept gains the field (additive).
         self._es.indices.put_mapping(
             index=self._index, properties=plain_index_body("uploads")["mappings"]["properties"]
         )
         # None first: a partial update merges objects, and a load planned again starts over.
         self.update({"status": "indexing", "read": 0, "progress": None})
-        arguments = [writer.username, writer.ceiling.label]
-        split(self._es, self._settings, self._id, parts, arguments)
+        split(self._es, self._settings, self._id, parts, [])
 
     def fail(self, error: Exception, bundle: Path) -> None:
         """Said to the uploader as it is; no retry mends a broken bundle or old indices."""
@@ -239,45 +252,51 @@ def run_upload(upload_id: str) -> str:
         es.close()
 
 
-def _writer(username: str, ceiling: str) -> Writer:
-    return Writer(username, Level.parse(ceiling))
-
-
-def run_upload_part(
-    upload_id: str, number: int, count: int, part: dict[str, Any], username: str, ceiling: str
-) -> str:
+def run_upload_part(upload_id: str, number: int, count: int, part: dict[str, Any]) -> str:
     """The queue's entry point for one part of a split upload, loaded as the uploader
-    was when the upload's job planned it."""
+    is now (the lower of their role then and now), as a whole upload's attempt is."""
     settings = get_settings()
     es = loader_client(settings)
     try:
         upload = _Upload(es, settings, upload_id)
-        options = replace(LoadOptions.from_settings(settings), writer=_writer(username, ceiling))
-        run_part(
-            settings,
-            upload_id,
-            number,
-            count,
-            Part.from_json(part),
-            upload.bundle(),
-            upload.part_ticker(number),
-            options,
-            [username, ceiling],
-        )
+        bundle, writer = upload.read()
+        if writer is None:  # every part and the join ask, as each whole attempt does
+            upload.update({"status": "failed", "message": ACCOUNT_GONE})
+            return "failed"
+        upload.resume()
+        options = replace(LoadOptions.from_settings(settings), writer=writer)
+        try:
+            run_part(
+                settings,
+                upload_id,
+                number,
+                count,
+                Part.from_json(part),
+                bundle,
+                upload.part_ticker(number),
+                options,
+                [],
+            )
+        except (BundleError, MappingOutdated) as error:
+            upload.fail(error, bundle)
+            return "failed"
     finally:
         es.close()
     return f"part {number + 1} of {count} loaded"
 
 
-def join_upload(upload_id: str, count: int, username: str, ceiling: str) -> str:
+def join_upload(upload_id: str, count: int) -> str:
     """The queue's entry point once every part of a split upload is loaded: one report,
     on the upload's page, as if it had been loaded whole."""
     settings = get_settings()
     es = loader_client(settings)
     try:
         upload = _Upload(es, settings, upload_id)
-        bundle = upload.bundle()
-        options = replace(LoadOptions.from_settings(settings), writer=_writer(username, ceiling))
+        bundle, writer = upload.read()
+        if writer is None:  # every part and the join ask, as each whole attempt does
+            upload.update({"status": "failed", "message": ACCOUNT_GONE})
+            return "failed"
+        options = replace(LoadOptions.from_settings(settings), writer=writer)
         try:
             report = finish(es, settings, upload_id, count, bundle, None, options)
         except (BundleError, MappingOutdated) as error:
@@ -344,6 +363,7 @@ def mark_upload(settings: Settings, upload_id: str, status: str, message: str) -
             id=upload_id,
             doc={"status": status, "message": message, "updated": _now()},
             refresh=True,
+            retry_on_conflict=10,  # a split load's parts write progress meanwhile
         )
     finally:
         es.close()

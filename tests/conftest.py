@@ -46,23 +46,27 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TINY_BUNDLE = FIXTURES / "bundles" / "tiny"
 
 
-# The files that take longest, longest first: per-file totals of `pytest --durations`
-# under coverage on 2 cores (2026-12-05). `--dist loadfile` hands files to the xdist
+# The files that take longest, longest first: per-file totals of `pytest --durations=0`
+# under coverage on 2 cores (2026-12-05; the browser tests ran last until listed here). `--dist loadfile` hands files to the xdist
 # workers in collection order; run last, one of these kept one worker busy for minutes
 # after the other had run out of work. Every other file keeps its place after them.
 SLOWEST_FILES = (
     "test_upload_security.py",
-    "test_leaks_uploads.py",
-    "test_split_loads.py",
-    "test_faults.py",
-    "test_fuzz.py",
     "test_jobs.py",
-    "test_leaks_jobs.py",
     "test_leaks_spellings.py",
-    "test_deep_paging.py",
-    "test_job_kills.py",
     "test_hardening.py",
+    "test_faults.py",
+    "test_leaks_uploads.py",
+    "test_job_kills.py",
+    "test_deep_paging.py",
+    "test_fuzz.py",
+    "test_uploads.py",
     "test_cli.py",
+    "test_split_loads.py",
+    "test_chronology_forms.py",
+    "test_pages_i18n.py",
+    "test_chronology_collect.py",
+    "test_jobs_admin.py",
 )
 
 

@@ -140,7 +140,11 @@ class UploadJobs:
         a job that is not an upload has no page."""
         fields = {"status": status, "message": message, "updated": _now()}
         await self._es.options(ignore_status=404).update(
-            index=self._index, id=job_id, doc=fields, refresh="wait_for"
+            index=self._index,
+            id=job_id,
+            doc=fields,
+            refresh="wait_for",
+            retry_on_conflict=10,  # a split load's parts write progress meanwhile
         )
 
     @translating

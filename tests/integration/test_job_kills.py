@@ -37,7 +37,7 @@ from tests.conftest import bearer_headers, running_worker, wait_until
 from tests.integration.test_uploads import _zip_of
 
 CAESAR_PHOTOS = 53_275
-PART = 20_000  # photographs per part: three parts, and the documents' part before them
+PART = 20_000  # photographs per part: three parts, and the documents' part after them
 PARTS = 4
 
 
@@ -103,7 +103,7 @@ def test_killed_workers_lose_nothing_and_a_second_worker_finishes_a_caesar_size_
 
     def running() -> Job | None:
         """The photo part the (one) worker runs, once it has read 5,000 records."""
-        parts = [jobqueue.part_id(upload_id, number) for number in range(1, PARTS)]
+        parts = [jobqueue.part_id(upload_id, number) for number in range(PARTS - 1)]
         for job in Job.fetch_many(parts, connection, JSONSerializer):
             if job is not None and job.get_status() is JobStatus.STARTED:
                 progress = upload().get("progress") or {}

@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 
 from evidence import jobqueue
 from evidence.access import Role
-from evidence.indices import all_alias, job_reports_index
+from evidence.indices import all_alias, job_reports_index, uploads_index, users_index
 from evidence.settings import Settings
+from indexer.bundle import BundleError
 from indexer.load import (
     REBUILT_MEANWHILE,
     join_parts,
@@ -107,13 +108,60 @@ def test_plan_cuts_photographs_into_parts_and_names_duplicates_across_them(
 ) -> None:
     bundle = split_bundle(tmp_path / "bundle")
     parts = plan_parts(bundle, PART)
-    assert [part.record_types for part in parts] == [("testimony", "filing")] + [("photo",)] * 4
-    assert [part.span for part in parts[1:]] == [(0, 100), (100, 200), (200, 300), (300, 351)]
+    assert [part.record_types for part in parts] == [("photo",)] * 4 + [("testimony", "filing")]
+    assert [part.span for part in parts[:4]] == [(0, 100), (100, 200), (200, 300), (300, 351)]
     # Line numbers are the CSV's: the header is line 1, row n is line n + 2.
-    assert parts[2].duplicates == {("photos.csv", 182): ("photos.csv", 5)}
-    assert parts[4].duplicates == {("photos.csv", 332): ("photos.csv", 5)}
-    assert parts[1].duplicates == parts[3].duplicates == {}
+    assert parts[1].duplicates == {("photos.csv", 182): ("photos.csv", 5)}
+    assert parts[3].duplicates == {("photos.csv", 332): ("photos.csv", 5)}
+    assert parts[0].duplicates == parts[2].duplicates == {}
     assert plan_parts(bundle, 1000) == plan_parts(EXAMPLE, 100)[:1]  # one part: whole
+
+
+def test_a_part_refuses_photo_files_changed_since_the_plan(
+    settings: Settings, es: Elasticsearch, tmp_path: Path
+) -> None:
+    """A span is a place in the files: a row added after planning would be read by no
+    part, or by two."""
+    bundle = split_bundle(tmp_path / "bundle")
+    first = plan_parts(bundle, PART)[0]
+    with (bundle / "photos.csv").open("a", encoding="utf-8") as out:
+        out.write(",".join(_row(999).values()) + "\n")
+    with pytest.raises(BundleError, match="changed after the load was planned"):
+        load_part(es, settings.index_prefix, bundle, first)
+
+
+def test_parts_load_as_the_uploader_is_now(
+    settings: Settings, es: Elasticsearch, tmp_path: Path
+) -> None:
+    """An account disabled after its upload was split: no part loads anything."""
+    settings = _split_settings(settings, tmp_path)
+    headers = bearer_headers(settings, {"ivan": Role.INVESTIGATOR})
+    archive = _zip_of(split_bundle(tmp_path / "bundle"), prefix="bundle/")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        files = {"file": ("bundle.zip", archive, "application/zip")}
+        accepted = client.post("/api/uploads", headers=headers["ivan"], files=files)
+        upload_id = accepted.json()["id"]
+        _run_one_job(settings)  # the upload's own job: it plans and queues the parts
+        assert len(jobqueue.list_jobs(_queue(settings), {"queued"})) == 5
+        es.update(
+            index=users_index(settings.index_prefix),
+            id="ivan",
+            doc={"disabled": True},
+            refresh=True,
+        )
+        run_jobs(settings)
+    upload = es.get(index=uploads_index(settings.index_prefix), id=upload_id)["_source"]
+    assert upload["status"] == "failed" and "disabled or gone" in upload["message"]
+    assert not es.indices.exists_alias(name=all_alias(settings.index_prefix)) or (
+        es.count(index=all_alias(settings.index_prefix))["count"] == 0
+    )
+
+
+def _run_one_job(settings: Settings) -> None:
+    done = run_cli(
+        "indexer", settings, "worker", "--burst", "--max-jobs", "1", env=settings_env(settings)
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_a_queued_load_split_across_two_workers_reports_what_a_whole_load_would(
@@ -220,10 +268,7 @@ def test_cancelling_a_split_load_cancels_its_parts_and_retrying_runs_them(
 
 def _plan_only(settings: Settings, load_id: str) -> None:
     """Run the load's own job (the plan) in a worker that stops after one job."""
-    done = run_cli(
-        "indexer", settings, "worker", "--burst", "--max-jobs", "1", env=settings_env(settings)
-    )
-    assert done.returncode == 0, done.stderr
+    _run_one_job(settings)
     assert jobqueue.progress(_queue(settings), load_id) == (0, None)
 
 
