@@ -47,9 +47,10 @@ TINY_BUNDLE = FIXTURES / "bundles" / "tiny"
 
 
 # The files that take longest, longest first: per-file totals of `pytest --durations=0`
-# under coverage on 2 cores (2026-12-05; the browser tests ran last until listed here). `--dist loadfile` hands files to the xdist
-# workers in collection order; run last, one of these kept one worker busy for minutes
-# after the other had run out of work. Every other file keeps its place after them.
+# under coverage on 2 cores (2026-12-05). `--dist loadfile` hands files to the xdist
+# workers in collection order; run last, one of these (the browser tests, until listed
+# here) kept one worker busy for minutes after the other had run out of work. Every
+# other file keeps its place after them.
 SLOWEST_FILES = (
     "test_upload_security.py",
     "test_jobs.py",
