@@ -24,7 +24,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import AsyncElasticsearch, BadRequestError, Elasticsearch
 
 from evidence.access import Level
 
@@ -161,17 +161,45 @@ def plain_index_body(name: str) -> dict[str, Any]:
     }
 
 
+# An index another writer is creating exists before its primary shard starts, and a read
+# in that moment is a 503; its health is already yellow then. "There" means its one
+# shard is active, as after a creation.
+_STARTED = "1"
+
+
+def _started(health: Any) -> bool:
+    return health.meta.status == 200 and not health.body["timed_out"]
+
+
+def _created_by_another(error: BadRequestError) -> bool:
+    return error.error == "resource_already_exists_exception"
+
+
 async def ensure_plain_index(es: AsyncElasticsearch, name: str, kind: str) -> None:
-    """Create the non-record index `name` from `mappings/{kind}.json` unless it exists;
-    a concurrent creation (400) is fine."""
-    if not await es.indices.exists(index=name):
-        await es.options(ignore_status=400).indices.create(index=name, **plain_index_body(kind))
+    """Create the non-record index `name` from `mappings/{kind}.json` unless it is there
+    and started; one request when it is."""
+    waiting = es.options(ignore_status=408).cluster
+    if _started(await waiting.health(index=name, wait_for_active_shards=_STARTED, timeout="0s")):
+        return
+    try:
+        await es.indices.create(index=name, **plain_index_body(kind))
+    except BadRequestError as error:
+        if not _created_by_another(error):
+            raise
+        await es.cluster.health(index=name, wait_for_active_shards=_STARTED, timeout="30s")
 
 
 def ensure_plain_index_sync(es: Elasticsearch, name: str, kind: str) -> str:
     """`ensure_plain_index` for the indexer's synchronous client; returns `name`."""
-    if not es.indices.exists(index=name):
-        es.options(ignore_status=400).indices.create(index=name, **plain_index_body(kind))
+    waiting = es.options(ignore_status=408).cluster
+    if _started(waiting.health(index=name, wait_for_active_shards=_STARTED, timeout="0s")):
+        return name
+    try:
+        es.indices.create(index=name, **plain_index_body(kind))
+    except BadRequestError as error:
+        if not _created_by_another(error):
+            raise
+        es.cluster.health(index=name, wait_for_active_shards=_STARTED, timeout="30s")
     return name
 
 

@@ -47,6 +47,7 @@ from indexer.load import (
     validate_bundle,
 )
 from indexer.locks import WritersBusy
+from indexer.parts import reports_index
 from indexer.report import LoadReport
 from indexer.review import by_rule, review_rows, stored_review, write_rows
 
@@ -210,12 +211,13 @@ def load_command(
     settings = get_settings()
     started, total = time.monotonic(), LoadReport()
     if queue:
-        job_ids = _enqueue(
-            lambda redis: [enqueue_load(settings, redis, str(b.resolve())) for b in bundles]
-        )
-        if not wait:
-            return
         with _client() as es:
+            reports_index(es, settings.index_prefix)
+            job_ids = _enqueue(
+                lambda redis: [enqueue_load(settings, redis, str(b.resolve())) for b in bundles]
+            )
+            if not wait:
+                return
             for done, _ in _queued(es, job_ids, "loading"):
                 total.merge(done)
             for bundle in bundles:
@@ -282,10 +284,11 @@ def rebuild_command(
     started = time.monotonic()
     if queue:
         paths = [str(bundle.resolve()) for bundle in bundles or []]
-        job_ids = _enqueue(lambda redis: [enqueue_rebuild(settings, redis, paths)])
-        if not wait:
-            return
         with _client() as es:
+            reports_index(es, settings.index_prefix)
+            job_ids = _enqueue(lambda redis: [enqueue_rebuild(settings, redis, paths)])
+            if not wait:
+                return
             [(done_report, extra)] = _queued(es, job_ids, "rebuilding")
             for root in extra["bundles"]:
                 _review_changes(es, settings.index_prefix, Path(root))

@@ -29,6 +29,7 @@ __all__ = [
     "finish",
     "forget_parts",
     "keep_report",
+    "reports_index",
     "run_part",
     "split",
     "stored_report",
@@ -41,7 +42,10 @@ class MissingPart(LookupError):
     """A part's report is not there when its load is joined (the join runs again)."""
 
 
-def _reports(es: Elasticsearch, prefix: str) -> str:
+def reports_index(es: Elasticsearch, prefix: str) -> str:
+    """The reports index, created if need be. The command that queues a job creates it
+    first: created by the worker, it could be seen before its shard starts, and a read
+    in that moment fails."""
     return ensure_plain_index_sync(es, job_reports_index(prefix), "job_reports")
 
 
@@ -86,7 +90,7 @@ def run_part(
     es = loader_client(settings)
     try:
         done = load_part(es, settings.index_prefix, bundle, part, tick, options)
-        index = _reports(es, settings.index_prefix)
+        index = reports_index(es, settings.index_prefix)
         es.index(
             index=index,
             id=part_id(owner, number),
@@ -126,7 +130,7 @@ def finish(
     """The split load's one report, its bundle registered (`indexer.load.join_parts`).
     The parts' reports are deleted by `forget_parts` once the caller has kept the
     joined one."""
-    index = _reports(es, settings.index_prefix)
+    index = reports_index(es, settings.index_prefix)
     ids = [part_id(owner, number) for number in range(count)]
     found = es.mget(index=index, ids=ids)["docs"]
     missing = [doc["_id"] for doc in found if not doc.get("found")]
@@ -152,7 +156,7 @@ def keep_report(
     """The report of a queued load or rebuild, for the command that queued it to read
     (`stored_report`)."""
     es.index(
-        index=_reports(es, settings.index_prefix),
+        index=reports_index(es, settings.index_prefix),
         id=owner,
         document={
             "owner": owner,

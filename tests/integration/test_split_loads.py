@@ -310,6 +310,22 @@ def test_a_queued_rebuild_runs_in_a_worker(
 
 
 @pytest.mark.parametrize("command", ["load", "rebuild"])
+def test_the_queueing_command_makes_the_reports_index_before_a_worker_can(
+    settings: Settings, es: Elasticsearch, tmp_path: Path, command: str
+) -> None:
+    """Regression: the worker made the index, and the waiting command read it before its
+    shard had started: a 503 and a traceback (CI, 2026-12-05)."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    index = job_reports_index(settings.index_prefix)
+    assert not es.indices.exists(index=index)
+    queued = _cli(settings, command, "--queue", "--no-wait", str(empty))
+    assert queued.returncode == 0, queued.stderr
+    health = es.cluster.health(index=index, timeout="0s")
+    assert health["active_primary_shards"] == 1, health
+
+
+@pytest.mark.parametrize("command", ["load", "rebuild"])
 def test_a_queued_job_that_cannot_do_its_work_says_why(
     settings: Settings, es: Elasticsearch, tmp_path: Path, command: str
 ) -> None:

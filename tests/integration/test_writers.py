@@ -6,8 +6,10 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch, helpers
@@ -15,6 +17,8 @@ from elasticsearch import AsyncElasticsearch, Elasticsearch, helpers
 from evidence.access import AccessContext, Role
 from evidence.indices import (
     Partitions,
+    ensure_plain_index_sync,
+    job_reports_index,
     locks_index,
     registry_index,
     retired_generations,
@@ -25,6 +29,8 @@ from indexer.load import LoadOptions, load_bundle, rebuild, registered_bundles
 from indexer.locks import WritersBusy, loading, rebuilding
 from search_api.store import Store
 from tests.conftest import TINY_BUNDLE, run_async, run_cli
+
+T = TypeVar("T")
 
 EXAMPLE_BUNDLE = Path(__file__).parents[2] / "docs" / "example-bundle"
 
@@ -95,30 +101,52 @@ def test_the_lease_of_a_rebuild_that_died_is_taken_over(
     assert es.count(index=locks_index(prefix))["count"] == 0
 
 
-def test_two_first_loads_that_race_share_one_index(es: Elasticsearch, settings: Settings) -> None:
-    prefix = settings.index_prefix
-    start = threading.Barrier(4)
-    found: list[str] = []
+def _at_once(settings: Settings, work: Callable[[Elasticsearch], T], writers: int = 4) -> list[T]:
+    """`work` by `writers` threads, each with its own client, started together; the
+    first error is raised."""
+    start = threading.Barrier(writers)
+    found: list[T] = []
     errors: list[BaseException] = []
 
-    def first_load() -> None:
+    def one() -> None:
         client = Elasticsearch(settings.es_url, request_timeout=30)
         try:
             start.wait()
-            found.append(Partitions.live_ones(client, prefix).index_for("photo", "public"))
+            found.append(work(client))
         except BaseException as error:
             errors.append(error)
         finally:
             client.close()
 
-    threads = [threading.Thread(target=first_load) for _ in range(4)]
+    threads = [threading.Thread(target=one) for _ in range(writers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    if errors:
+        raise errors[0]
+    return found
+
+
+def test_two_first_loads_that_race_share_one_index(es: Elasticsearch, settings: Settings) -> None:
+    prefix = settings.index_prefix
+    found = _at_once(
+        settings, lambda client: Partitions.live_ones(client, prefix).index_for("photo", "public")
+    )
     assert len(set(found)) == 1
     assert list(es.indices.get_alias(name=type_alias(prefix, "photo")).body) == [found[0]]
+
+
+def test_a_side_index_made_by_two_writers_at_once_is_readable_by_both(settings: Settings) -> None:
+    """The writer whose creation is refused as already there waits for the shard as the
+    creator does; reading before it started was a 503 (CI, 2026-12-05)."""
+    index = job_reports_index(settings.index_prefix)
+
+    def make_and_read(client: Elasticsearch) -> bool:
+        ensure_plain_index_sync(client, index, "job_reports")
+        return bool(client.options(ignore_status=404).get(index=index, id="none")["found"])
+
+    assert _at_once(settings, make_and_read) == [False] * 4
 
 
 def test_a_rebuild_loads_without_refreshes_or_replicas_and_restores_both(
