@@ -1,6 +1,12 @@
 # The API and the indexer share this image; docker-compose.yml runs it both ways.
 FROM python:3.11-slim
 
+# Tesseract and the archive's languages, for OCR of scanned documents (indexer/ocr.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-ara \
+        tesseract-ocr-deu tesseract-ocr-fra \
+    && rm -rf /var/lib/apt/lists/*
+
 # The folders docker-compose.yml mounts named volumes on: a fresh named volume takes the
 # owner of its mount point, so creating them here owned by the app's user is what lets
 # it write bundles and uploads (docs/deployment.md).

@@ -114,6 +114,18 @@ class Settings(BaseSettings):
         description="Processes that validate, extract and analyse records while the indexer "
         "loads; 0 does that work in the loading process itself. Default: one per CPU.",
     )
+    ocr: bool = Field(
+        default=True,
+        description="Read scanned documents (images, PDF pages without a usable text "
+        "layer) with Tesseract while loading; off leaves their pages empty.",
+    )
+    ocr_timeout_seconds: float = Field(
+        default=180,
+        gt=0,
+        le=3600,
+        description="How long Tesseract may take over one page before the document is "
+        "rejected as unreadable.",
+    )
     indexer_retry_seconds: float = Field(
         default=300,
         ge=0,

@@ -111,6 +111,25 @@ def _event(action: str, now: str, detail: str, writer: Writer | None) -> dict[st
     return {"at": now, "action": action, "actor": actor(writer), "detail": detail}
 
 
+def _ocr_event(
+    document: dict[str, Any], custody: list[dict[str, str]], writer: Writer | None
+) -> dict[str, str] | None:
+    """Custody's record of OCR (engine, languages, pages, the derived files' hashes),
+    once per reading: a reload that reuses the derived file adds nothing."""
+    ocr = document.get("ocr")
+    if not ocr:
+        return None
+    pages = ", ".join(str(n) for n in ocr["pages"])
+    detail = f"{ocr['engine']}; languages {ocr['languages']}; pages {pages}"
+    if ocr.get("derived_sha256"):
+        detail += f"; text sha256 {ocr['derived_sha256']}"
+    if ocr.get("pdf_sha256"):
+        detail += f"; searchable copy sha256 {ocr['pdf_sha256']}"
+    if any(e["action"] == "ocr" and e["detail"] == detail for e in custody):
+        return None
+    return _event("ocr", ocr["at"], detail, writer)
+
+
 def _chunks(actions: Iterable[IndexAction]) -> Iterator[list[IndexAction]]:
     iterator = iter(actions)
     while chunk := list(islice(iterator, CHUNK)):
@@ -202,7 +221,8 @@ def _changed_only(
             )
             planned = _Planned(document, origin, events)
             if before is None:
-                document["custody"] = [_event("ingested", now, where, writer)]
+                ingested = [_event("ingested", now, where, writer)]
+                document["custody"] = [*ingested, *filter(None, [_ocr_event(document, [], writer)])]
                 document["indexed_at"] = now
             elif before.source.get("content_hash") == document["content_hash"]:
                 if not copy_unchanged:
@@ -214,7 +234,8 @@ def _changed_only(
                 lowered = lowering_event(writer, level, document["confidentiality"], now)
                 updated = _event("updated", now, where, writer)
                 custody = before.source.get("custody", [])
-                document["custody"] = [*custody, updated, *filter(None, [lowered])]
+                read = _ocr_event(document, custody, writer)
+                document["custody"] = [*custody, updated, *filter(None, [lowered, read])]
                 document["indexed_at"] = now
                 planned.deletes = _stale(before, document, partitions)
             changed.append(planned)

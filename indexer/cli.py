@@ -26,7 +26,7 @@ from evidence.indices import (
     type_alias,
 )
 from evidence.jobqueue import connect, enqueue_load, enqueue_rebuild
-from evidence.settings import get_settings
+from evidence.settings import Settings, get_settings
 from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
 from indexer.bulk import GaveUp
 from indexer.bundle import BundleError
@@ -165,6 +165,26 @@ WaitOpt = Annotated[
 ]
 
 
+OcrOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--ocr/--no-ocr",
+        help="Read scanned documents with Tesseract (default: EVIDENCE_OCR). Queued jobs "
+        "follow their workers' EVIDENCE_OCR.",
+    ),
+]
+
+
+def _load_options(settings: Settings, ocr: bool | None, queue: bool) -> LoadOptions:
+    """The load's options, with `--ocr/--no-ocr` over `EVIDENCE_OCR`."""
+    if queue and ocr is not None:
+        err.print("error: --ocr/--no-ocr applies to this process; set EVIDENCE_OCR for workers")
+        raise typer.Exit(2)
+    if ocr is not None:
+        settings = settings.model_copy(update={"ocr": ocr})
+    return LoadOptions.from_settings(settings)
+
+
 def _queued(
     es: Elasticsearch, job_ids: list[str], label: str
 ) -> list[tuple[LoadReport, dict[str, Any]]]:
@@ -206,10 +226,12 @@ def load_command(
     tolerate_rejections: TolerateOpt = False,
     queue: QueueOpt = False,
     wait: WaitOpt = True,
+    ocr: OcrOpt = None,
 ) -> None:
     """Validate and index bundles; rejected records go to the report, never nowhere."""
     settings = get_settings()
     started, total = time.monotonic(), LoadReport()
+    options = _load_options(settings, ocr, queue)
     if queue:
         with _client() as es:
             reports_index(es, settings.index_prefix)
@@ -226,7 +248,6 @@ def load_command(
         return
     with _client() as es, _progress("loading") as tick, _bundle_errors():
         for bundle in bundles:
-            options = LoadOptions.from_settings(settings)
             total.merge(load_bundle(es, settings.index_prefix, bundle, tick, options))
         for bundle in bundles:
             _review_changes(es, settings.index_prefix, bundle)
@@ -278,10 +299,12 @@ def rebuild_command(
     tolerate_rejections: TolerateOpt = False,
     queue: QueueOpt = False,
     wait: WaitOpt = True,
+    ocr: OcrOpt = None,
 ) -> None:
     """Build fresh versioned indices from the sources, then swap the aliases atomically."""
     settings = get_settings()
     started = time.monotonic()
+    options = _load_options(settings, ocr, queue)
     if queue:
         paths = [str(bundle.resolve()) for bundle in bundles or []]
         with _client() as es:
@@ -307,7 +330,6 @@ def rebuild_command(
             err.print("error: no bundles loaded yet; name the bundles to rebuild from")
             raise typer.Exit(2)
         with _bundle_errors():
-            options = LoadOptions.from_settings(settings)
             done = rebuild(es, settings.index_prefix, roots, tick, options)
         for root in roots:
             _review_changes(es, settings.index_prefix, root)

@@ -22,6 +22,7 @@ from evidence.names import name_keys
 from evidence.redaction import Kind, Protected, Redactor
 from indexer.bundle import Collection
 from indexer.extract import ImageInfo
+from indexer.ocr import Ocr
 from indexer.records import FilingIn, PersonIn, PhotoIn, RecordIn, TestimonyIn
 from indexer.report import Withheld
 from indexer.sources.base import RawRecord
@@ -39,6 +40,8 @@ class Extracted:
     file_sha256: str | None = None
     image: ImageInfo | None = None
     language: str | None = None
+    pages: tuple[str, ...] | None = None  # a scanned document's pages, read or counted
+    ocr: Ocr | None = None
 
 
 @dataclass
@@ -62,6 +65,29 @@ class Built(NamedTuple):
 
     document: dict[str, Any]
     review: list[Withheld]
+
+
+def _machine_read(ocr: Ocr | None, n: int) -> dict[str, Any]:
+    """A page OCR read says so, with Tesseract's mean word confidence (0-100)."""
+    page = ocr.page(n) if ocr else None
+    return {} if page is None else {"machine_read": True, "confidence": page.confidence}
+
+
+def _ocr_summary(ocr: Ocr | None) -> dict[str, Any] | None:
+    """How a scanned document was read, for custody and for the filter of records with
+    pages read with low confidence (`min_confidence`; a page with no words has none)."""
+    if ocr is None:
+        return None
+    confidences = [page.confidence for page in ocr.pages if page.confidence is not None]
+    return {
+        "engine": ocr.engine,
+        "languages": ocr.languages,
+        "at": ocr.at,
+        "pages": [page.n for page in ocr.pages],
+        "min_confidence": min(confidences) if confidences else None,
+        "derived_sha256": ocr.derived_sha256,
+        "pdf_sha256": ocr.pdf_sha256,
+    }
 
 
 def phash_bands(phash: str) -> list[str]:
@@ -356,7 +382,7 @@ def build_document(
     branch_nos = {f.branch_no for f in facilities if f.branch_no}
     if specific.get("branch_no"):
         branch_nos.add(specific["branch_no"])
-    pages = raw.pages or []
+    pages = list(extracted.pages) if extracted.pages is not None else raw.pages or []
     public_pages = [withholding.text("pages", page, n) for n, page in enumerate(pages, start=1)]
     if parts.protected_persons:
         protected["persons"] = parts.protected_persons
@@ -369,13 +395,22 @@ def build_document(
     if every_role:
         protected["person_roles"] = sorted(every_role)
     if public_pages != pages:
-        protected["pages"] = [{"n": n, "text": t} for n, t in enumerate(pages, start=1)]
+        protected["pages"] = [
+            {"n": n, "text": t, **_machine_read(extracted.ocr, n)}
+            for n, t in enumerate(pages, start=1)
+        ]
     sha256 = extracted.file_sha256 or raw.document_sha256
     if public_pages != pages and sha256 == raw.document_sha256:
         # A transcript's hash would confirm a guessed name offline (put the guess where
         # `[withheld]` stands, hash, compare): it is for the roles that read the names.
         unredacted["sha256"] = sha256
         sha256 = None
+    ocr = _ocr_summary(extracted.ocr)
+    if ocr is not None and public_pages != pages:
+        # The derived files hold the names withheld from these pages: as with the
+        # transcript's own hash, their hashes are for the roles that read the names.
+        unredacted["ocr"] = dict(ocr)
+        del ocr["derived_sha256"], ocr["pdf_sha256"]
     if unredacted:
         protected["unredacted"] = unredacted
     protected_values = [p.value for p in parts.protected]
@@ -447,10 +482,11 @@ def build_document(
         "sha256": sha256,
         "source": source,
         "pages": [
-            {"n": n, "text": t, "terms": analysed_text(t)}
+            {"n": n, "text": t, "terms": analysed_text(t), **_machine_read(extracted.ocr, n)}
             for n, t in enumerate(public_pages, start=1)
             if t.strip()
         ],
+        "ocr": ocr,
         "search_text": _field_values(analysed_text, public_text),
         "search_stems": _field_values(stemmed_text, public_text),
         "name_keys": _name_key_values(names),

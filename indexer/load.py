@@ -29,6 +29,7 @@ from indexer.bulk import index_documents
 from indexer.bundle import BundleError, Collection, read_collection
 from indexer.ceiling import Writer
 from indexer.locks import loading, rebuilding
+from indexer.ocr import OcrOptions
 from indexer.pipeline import UNKNOWN_FIELDS, Line, prepare, survey
 from indexer.report import LoadReport
 from indexer.review import keep_review
@@ -59,13 +60,15 @@ class LoadOptions:
     (0: none); how long to wait out an unavailable node (per outage) or another writer;
     how long a rebuild waits for searches still reading the old indices; where photos'
     files are kept (the originals store at `originals_dir`); and who writes (an
-    uploader, held to their ceiling by `indexer.ceiling`; None: the trusted CLI)."""
+    uploader, held to their ceiling by `indexer.ceiling`; None: the trusted CLI); and
+    how scans are read (`indexer.ocr`; None: not at all)."""
 
     workers: int = 0
     retry_seconds: float = 300
     drain_seconds: float = 60
     originals_dir: Path = DEFAULT_ORIGINALS_DIR
     writer: Writer | None = None
+    ocr: OcrOptions | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoadOptions:
@@ -74,6 +77,7 @@ class LoadOptions:
             settings.indexer_retry_seconds,
             settings.rebuild_drain_seconds,
             settings.originals_dir,
+            ocr=OcrOptions(settings.ocr_timeout_seconds) if settings.ocr else None,
         )
 
 
@@ -180,6 +184,7 @@ def _load_into(
             options.originals_dir,
             part.span,
             part.duplicates,
+            options.ocr,
         )
         index_documents(
             es,

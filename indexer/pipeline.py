@@ -18,12 +18,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from evidence.originals import keep_original, sha256_file
+from evidence.originals import keep_original, sha256_file, stored_path
 from indexer.bulk import IndexAction
 from indexer.bundle import Collection
 from indexer.documents import Extracted, build_document
 from indexer.events import timeline_events
 from indexer.extract import ImageError, detect_language, image_info
+from indexer.ocr import (
+    IMAGE_SUFFIXES,
+    Ocr,
+    OcrOptions,
+    ScanError,
+    pages_to_read,
+    read_scan,
+    scan_page_count,
+)
 from indexer.records import PhotoIn, RecordIn, known_fields, model_for
 from indexer.report import LoadReport, Origin, Rejection, Withheld
 from indexer.sources import RawRecord, read_records
@@ -54,7 +63,11 @@ def _media_path(collection: Collection, relative: str) -> Path:
 
 
 def _extract(
-    collection: Collection, raw: RawRecord, record: RecordIn, originals: Path | None
+    collection: Collection,
+    raw: RawRecord,
+    record: RecordIn,
+    originals: Path | None,
+    ocr_options: OcrOptions | None,
 ) -> Extracted:
     if isinstance(record, PhotoIn):
         if not record.file:
@@ -73,10 +86,44 @@ def _extract(
             if kept != digest:
                 raise _MediaError(f"{record.file} changed while it was being read")
         return Extracted(digest, image, detect_language(record.findings or ""))
-    language = (
-        None if getattr(record, "language", None) else detect_language("\n".join(raw.pages or []))
-    )
-    return Extracted(language=language)
+    given = getattr(record, "language", None)
+    pages, ocr = _scanned_pages(raw, given, originals, ocr_options)
+    language = None if given else detect_language("\n".join(pages or raw.pages or []))
+    return Extracted(language=language, pages=pages, ocr=ocr)
+
+
+def _scanned_pages(
+    raw: RawRecord, language: str | None, originals: Path | None, options: OcrOptions | None
+) -> tuple[tuple[str, ...] | None, Ocr | None]:
+    """A document's pages once its scanned ones are read: every page of an image, the
+    PDF pages without a usable text layer. Without OCR (off, or only validating) an
+    image's pages are counted, and empty. None when nothing is scanned."""
+    path = raw.document
+    if path is None:
+        return None, None
+    image = path.suffix.lower() in IMAGE_SUFFIXES
+    try:
+        count = scan_page_count(path) if image else len(raw.pages or [])
+    except ScanError as error:
+        raise _MediaError(str(error)) from error
+    to_read = None if image else pages_to_read(raw.pages or [])
+    if options is None or originals is None or to_read == []:
+        return (("",) * count if image else None), None
+    try:
+        kept = keep_original(originals, path)
+    except OSError as error:
+        raise _MediaError(f"cannot be kept in the originals store: {error}") from error
+    if kept != raw.document_sha256:
+        raise _MediaError(f"{path.name} changed while it was being read")
+    try:
+        read = read_scan(originals, stored_path(originals, kept), kept, to_read, language, options)
+    except ScanError as error:
+        raise _MediaError(str(error)) from error
+    pages = [""] * count if image else list(raw.pages or [])
+    for page in read.pages:
+        if 1 <= page.n <= len(pages):
+            pages[page.n - 1] = page.text
+    return tuple(pages), read
 
 
 def _validation_rejections(origin: Origin, error: ValidationError) -> list[Rejection]:
@@ -112,6 +159,7 @@ def _check(
     record_type: str,
     item: RawRecord | Rejection,
     originals: Path | None,
+    ocr: OcrOptions | None = None,
 ) -> _Checked:
     """Validate, hash, extract and build one record; a photo's file goes into the
     `originals` store (none when only validating). No shared state but that
@@ -127,7 +175,7 @@ def _check(
     # `model_for` is typed with the models' private base class; this names the three.
     assert isinstance(record, RecordIn)
     try:
-        extracted = _extract(collection, item, record, originals)
+        extracted = _extract(collection, item, record, originals, ocr)
     except _MediaError as error:
         return _Checked(origin, record.local_id, (origin.reject("file", str(error)),))
     document, review = build_document(collection, item, record, extracted)
@@ -143,8 +191,9 @@ def _check_chunk(
     record_type: str,
     chunk: list[RawRecord | Rejection],
     originals: Path | None,
+    ocr: OcrOptions | None,
 ) -> list[_Checked]:
-    return [_check(collection, record_type, item, originals) for item in chunk]
+    return [_check(collection, record_type, item, originals, ocr) for item in chunk]
 
 
 def _checked(
@@ -153,18 +202,19 @@ def _checked(
     items: Iterable[RawRecord | Rejection],
     workers: int,
     originals: Path | None,
+    ocr: OcrOptions | None,
 ) -> Iterator[_Checked]:
     """`_check` over `items` in order; with workers, in that many processes, a bounded
     number of chunks in flight so memory stays flat however large the bundle."""
     if workers <= 0:
         for item in items:
-            yield _check(collection, record_type, item, originals)
+            yield _check(collection, record_type, item, originals, ocr)
         return
     chunks = _batched(items, _WORK_CHUNK)
     first, second = next(chunks, []), next(chunks, None)
     if second is None:
         # Work that fits in one chunk is done here: starting processes costs more.
-        yield from _check_chunk(collection, record_type, first, originals)
+        yield from _check_chunk(collection, record_type, first, originals, ocr)
         return
     # Never fork this process: it may be running threads (the API's, the ES client's),
     # and a fork copies the locks they hold. Workers fork from a single-threaded server
@@ -174,7 +224,9 @@ def _checked(
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future[list[_Checked]]] = deque()
         for chunk in chain([first, second], chunks):
-            pending.append(pool.submit(_check_chunk, collection, record_type, chunk, originals))
+            pending.append(
+                pool.submit(_check_chunk, collection, record_type, chunk, originals, ocr)
+            )
             if len(pending) >= 2 * workers:
                 yield from pending.popleft().result()
         while pending:
@@ -245,10 +297,12 @@ def prepare(
     originals: Path | None = None,
     span: tuple[int, int] | None = None,
     duplicates: Mapping[Line, Line] | None = None,
+    ocr: OcrOptions | None = None,
 ) -> Iterator[IndexAction]:
     """Documents ready to index; rejections and warnings go into `report`. With
     `originals`, each photo's file is kept in that originals store, which is where the
-    API serves it from.
+    API serves it from; with `ocr` as well, scanned documents are kept there and read
+    by OCR (`indexer.ocr`).
 
     Reading, duplicate detection and the report stay in this process and in file order;
     with `workers`, validation, extraction and analysis run in worker processes.
@@ -280,7 +334,7 @@ def prepare(
                 report.warnings.append(f"{item.origin.file}{UNKNOWN_FIELDS}{fields}")
             yield item
 
-    for checked in _checked(collection, record_type, counted(), workers, originals):
+    for checked in _checked(collection, record_type, counted(), workers, originals, ocr):
         if checked.local_id is None or checked.origin is None:
             report.rejections.extend(checked.rejections)
             continue

@@ -3,6 +3,8 @@ or one JSON object per line in `testimonies.jsonl` / `filings.jsonl`.
 
 Text is kept page by page so that a hit can cite its page: PDF pages as the PDF has
 them, form feeds (`\\f`) as page breaks in `.md` and `.txt`, a whole `.docx` as page 1.
+Scans (`.jpg`, `.png`, `.tif`, and PDF pages without a usable text layer) are read by
+OCR later, in the worker processes (`indexer.ocr`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import pypdf
 import yaml
 
 from evidence.yaml_input import read_bundle_yaml
+from indexer.ocr import IMAGE_SUFFIXES
 from indexer.report import Origin, Rejection
 from indexer.sources.base import RawRecord, read_jsonl, sha256_file
 
 __all__ = ["FOLDERS", "read_documents"]
 
 FOLDERS = {"testimony": "testimonies", "filing": "filings"}
-DOCUMENT_SUFFIXES = {".md", ".txt", ".pdf", ".docx"}
+DOCUMENT_SUFFIXES = {".md", ".txt", ".pdf", ".docx", *IMAGE_SUFFIXES}
 SIDECAR_SUFFIX = ".yaml"
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
@@ -111,6 +114,8 @@ def _read_file(path: Path, root: Path, record_type: str) -> RawRecord:
         pages = body.split("\f")
     elif suffix == ".pdf":
         pages = _pdf_pages(path)
+    elif suffix in IMAGE_SUFFIXES:
+        pages = []  # a scan: its pages are counted and read in `indexer.pipeline`
     else:
         pages = [_docx_text(path)]
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
