@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -171,6 +171,16 @@ def number(value: int | float) -> str:
     return interface.digits_of(grouped)
 
 
+def percent(value: float) -> str:
+    """A percentage in whole numbers, in the reader's digits and percent sign."""
+    interface = _current.get()
+    numbering = "default" if interface.digits == "arab" else "latn"
+    shown = format_percent(
+        round(value) / 100, locale=interface.language.babel_locale, numbering_system=numbering
+    )
+    return interface.digits_of(shown)
+
+
 def _field(value: Any, name: str) -> Any:
     """Dates reach templates as stored mappings or as response models."""
     return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
@@ -227,4 +237,5 @@ def install(templates: Jinja2Templates) -> None:
     templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     templates.env.filters["human_date"] = human_date
     templates.env.filters["number"] = number
+    templates.env.filters["percent"] = percent
     templates.env.filters["translated"] = translated

@@ -34,10 +34,13 @@ class DateOut(BaseModel):
 
 
 class Snippet(BaseModel):
-    """HTML-escaped text with `<mark>` around matches; `page` for paged documents."""
+    """HTML-escaped text with `<mark>` around matches; `page` for paged documents;
+    `machine_read` when OCR read that page, with its mean word confidence (0-100)."""
 
     html: str
     page: int | None = None
+    machine_read: bool = False
+    confidence: float | None = None
 
 
 class SearchHit(BaseModel):
@@ -134,6 +137,11 @@ class RecordOut(BaseModel):
     persons: list[dict[str, str]] = []
     places: list[str] = []
     pages: list[dict[str, Any]] = []
+    ocr: dict[str, Any] | None = Field(
+        default=None,
+        description="How OCR read the scanned pages: engine, languages, pages, lowest "
+        "page confidence (0-100).",
+    )
     details: dict[str, Any] = Field(default={}, description="Type-specific fields.")
     protected: dict[str, Any] | None = Field(
         default=None, description="Only for roles that may see protected fields."

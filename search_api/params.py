@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from evidence.dates import FuzzyDate, parse_fuzzy_date
 from evidence.gazetteer import load_gazetteer
@@ -13,6 +13,11 @@ from evidence.gazetteer import load_gazetteer
 __all__ = ["FACET_PARAMS", "MAX_PAGE_SIZE", "ExportParams", "SearchParams", "Sort"]
 
 MAX_PAGE_SIZE = 100
+
+
+def _blank_to_none(value: object) -> object:
+    """A form's empty choice ("any") means no filter."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _without_blanks(values: list[str]) -> list[str]:
@@ -136,6 +141,13 @@ class SearchParams(_Filters):
     role: FacetValues = Field(default=[], description="Person role: victim, witness, ...")
     language: FacetValues = []
     identification: FacetValues = []
+    ocr_below: Annotated[int | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Only records with a machine-read (OCR) page whose mean word confidence "
+        "is below this percentage: the scans to review.",
+    )
     sort: Sort = Sort.RELEVANCE
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")
     more: FacetValues = Field(default=[], description="Facets to show in full.")

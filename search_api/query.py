@@ -22,6 +22,7 @@ from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term, parse_query
 
 __all__ = [
     "HIT_FIELDS",
+    "PAGE_FIELDS",
     "build_search",
     "histogram_interval",
     "name_fields",
@@ -61,6 +62,8 @@ _SORTS: dict[Sort, list[Any]] = {
     Sort.DATE_DESC: [{"date.latest": {"order": "desc", "missing": "_last"}}, {"stable_id": "asc"}],
 }
 INNER_PAGES = 2
+# A snippet's page: its number, its text, and whether OCR read it and how well.
+PAGE_FIELDS = ["pages.n", "pages.text", "pages.machine_read", "pages.confidence"]
 
 
 def text_fields(access: AccessContext) -> tuple[tuple[str, str], ...]:
@@ -147,7 +150,7 @@ def text_query_for(
                     "path": "pages",
                     "query": {"match": {"pages.terms": " ".join(tokens)}},
                     "score_mode": "max",
-                    "inner_hits": {"size": INNER_PAGES, "_source": ["pages.n", "pages.text"]},
+                    "inner_hits": {"size": INNER_PAGES, "_source": PAGE_FIELDS},
                 }
             }
         )
@@ -163,6 +166,13 @@ def _date_filter(params: SearchParams) -> list[dict[str, Any]]:
     if end:
         clauses.append({"range": {"date.earliest": {"lte": end.latest.isoformat()}}})
     return clauses
+
+
+def _ocr_filter(params: SearchParams) -> list[dict[str, Any]]:
+    """Records with a page OCR read with less confidence than asked."""
+    if params.ocr_below is None:
+        return []
+    return [{"range": {"ocr.min_confidence": {"lt": params.ocr_below}}}]
 
 
 def histogram_interval(params: SearchParams) -> str:
@@ -216,7 +226,7 @@ def build_search(
     query = {
         "bool": {
             "must": [text_query_for(parsed, access)],
-            "filter": _date_filter(params) + in_query,
+            "filter": _date_filter(params) + _ocr_filter(params) + in_query,
         }
     }
     body: dict[str, Any] = {

@@ -31,7 +31,7 @@ from search_api.models import (
 )
 from search_api.paging import PitChains
 from search_api.params import SearchParams, TimelineParams
-from search_api.query import build_search, histogram_interval
+from search_api.query import PAGE_FIELDS, build_search, histogram_interval
 from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
 from search_api.syntax import ParsedQuery, Phrase, parse_query
@@ -47,9 +47,18 @@ _SUMMARY = {
 }
 
 
+def _page_snippet(html_text: str, page: dict[str, Any]) -> Snippet:
+    return Snippet(
+        html=html_text,
+        page=page["n"],
+        machine_read=bool(page.get("machine_read")),
+        confidence=page.get("confidence"),
+    )
+
+
 def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) -> list[Snippet]:
     found = [
-        Snippet(html=fragment, page=inner["_source"]["n"])
+        _page_snippet(fragment, inner["_source"])
         for inner in hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
         for fragment in snippets(inner["_source"].get("text", ""), terms, limit=1)
     ]
@@ -93,7 +102,7 @@ async def _add_missing_snippets(
     nested = {
         "path": "pages",
         "query": {"bool": {"should": best_page}},
-        "inner_hits": {"size": 1, "_source": ["pages.n", "pages.text"]},
+        "inner_hits": {"size": 1, "_source": PAGE_FIELDS},
     }
     body = {
         "query": {
@@ -111,7 +120,7 @@ async def _add_missing_snippets(
         page = pages[0]["_source"]
         text = page.get("text", "")
         marked = snippets(text, spelled, limit=1) if hit.matched else []
-        hit.snippets = [Snippet(html=(marked or [_opening(text)])[0], page=page["n"])]
+        hit.snippets = [_page_snippet((marked or [_opening(text)])[0], page)]
 
 
 def _hit(

@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 
 from search_api.params import SearchParams, TimelineParams
 
-__all__ = ["Chip", "Links", "chips", "query_string", "toggle"]
+__all__ = ["BOUNDS", "Chip", "Links", "chips", "query_string", "toggle"]
 
 Params = SearchParams | TimelineParams
+# Single-valued filters beside the facets: the dates, and OCR confidence (searches only).
+BOUNDS = ("date_from", "date_to", "ocr_below")
 
 
 class Links:
@@ -44,7 +46,8 @@ class Links:
     def without_filters(self) -> str:
         """The same query and order with every filter and date bound removed."""
         cleared: dict[str, Any] = {name: [] for name in self._params.FILTERS}
-        return self.query(**cleared, date_from=None, date_to=None, cursor=None, more=[])
+        bounds = {name: None for name in BOUNDS if name in self._values}
+        return self.query(**cleared, **bounds, cursor=None, more=[])
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,9 @@ def chips(params: Params) -> list[Chip]:
         for name, values in params.selected().items()
         for value in values
     ]
-    for bound in ("date_from", "date_to"):
-        if value := getattr(params, bound):
-            shown.append(Chip(bound, value, links.query(**{bound: None, "cursor": None})))
+    for bound in BOUNDS:
+        if value := getattr(params, bound, None):
+            shown.append(Chip(bound, str(value), links.query(**{bound: None, "cursor": None})))
     return shown
 
 

@@ -38,6 +38,7 @@ from evidence.jobqueue import job_queue
 from evidence.settings import Settings
 from indexer.demo import generate
 from indexer.load import LoadOptions, load_bundle
+from indexer.report import LoadReport
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
 
@@ -189,6 +190,27 @@ def demo_indices(
         if names:
             client.indices.delete(index=",".join(names))
         client.close()
+
+
+@contextmanager
+def loaded_once(
+    base_settings: Settings, redis_db: str, bundle: Path, options: LoadOptions | None = None
+) -> Iterator[tuple[Settings, LoadReport]]:
+    """`bundle` loaded under a fresh prefix for a module's tests, and its indices
+    deleted afterwards."""
+    unique = {"index_prefix": f"m{uuid.uuid4().hex[:12]}", "redis_url": redis_db}
+    settings = base_settings.model_copy(update=unique)
+    es = Elasticsearch(settings.es_url, request_timeout=60)
+    try:
+        yield (
+            settings,
+            load_bundle(es, settings.index_prefix, bundle, options=options or LoadOptions()),
+        )
+    finally:
+        names = es.indices.get(index=f"{settings.index_prefix}-*")
+        if names:
+            es.indices.delete(index=",".join(names))
+        es.close()
 
 
 @pytest.fixture(scope="session")

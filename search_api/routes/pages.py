@@ -25,7 +25,7 @@ from search_api.urls import Links, chips, query_string
 
 router = APIRouter(include_in_schema=False)
 
-DATE_BOUNDS = {"date_from": N_("From"), "date_to": N_("To")}
+BOUND_LABELS = {"date_from": N_("From"), "date_to": N_("To"), "ocr_below": N_("Machine-read below")}
 
 
 @router.get("/help", response_class=HTMLResponse)
@@ -53,7 +53,7 @@ async def search_page(
         "chart": {"width": WIDTH, "height": HEIGHT},
         "chips": chips(params),
         "clear_all": Links(params).without_filters(),
-        "facet_labels": {spec.name: spec.label for spec in FACETS} | DATE_BOUNDS,
+        "facet_labels": {spec.name: spec.label for spec in FACETS} | BOUND_LABELS,
         "place_name": facility_name,
     }
     base |= await request.app.state.collect_context(request, caller)

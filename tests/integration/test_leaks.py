@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import AsyncElasticsearch
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -20,10 +19,9 @@ from evidence import jobqueue
 from evidence.access import AccessContext, Level, Role
 from evidence.ids import stable_id
 from evidence.settings import Settings
-from indexer.load import load_bundle
 from search_api.app import create_app
 from search_api.uploads.jobs import UploadJobs
-from tests.conftest import role_headers, run_async
+from tests.conftest import loaded_once, role_headers, run_async
 from tests.integration.test_originals import revealed
 
 CODES = {
@@ -99,21 +97,13 @@ def canary(
     redis_db: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
-    unique = {"index_prefix": f"l{uuid.uuid4().hex[:12]}", "redis_url": redis_db}
-    settings = base_settings.model_copy(update=unique)
     root = tmp_path_factory.mktemp("canary") / "bundle"
     _write_bundle(root)
-    es = Elasticsearch(settings.es_url, request_timeout=60)
-    report = load_bundle(es, settings.index_prefix, root)
-    assert (report.indexed, report.rejections) == (12, [])
-
-    headers = role_headers(settings)
-    try:
+    with loaded_once(base_settings, redis_db, root) as (settings, report):
+        assert (report.indexed, report.rejections) == (12, [])
+        headers = role_headers(settings)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield client, headers
-    finally:
-        es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_prefix}-*")))
-        es.close()
 
 
 def _forbidden(role: Role) -> set[str]:

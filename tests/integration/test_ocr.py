@@ -259,3 +259,37 @@ def test_an_uploaded_scan_is_found_by_words_only_in_the_scan(
             [hit] = found["hits"]
             assert hit["local_id"] == local_id
             assert [s["page"] for s in hit["snippets"]] == [page]
+
+
+def test_pages_and_snippets_say_they_were_machine_read_and_how_well(
+    settings: Settings, loaded: dict[str, dict[str, Any]]
+) -> None:
+    judgment = loaded["SC-F-2"]
+    lowest = judgment["ocr"]["min_confidence"]
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        found = client.get("/api/search", params={"q": "Überführung"}).json()
+        [snippet] = found["hits"][0]["snippets"]
+        assert (snippet["page"], snippet["machine_read"]) == (2, True)
+        assert snippet["confidence"] == judgment["pages"][1]["confidence"]
+        page = client.get("/", params={"q": "Überführung"}).text
+        shown = f"machine-read text, {round(snippet['confidence'])}% confidence"
+        assert shown in page
+        record = client.get(f"/records/{judgment['stable_id']}", params={"page": 2}).text
+        assert shown in record
+        assert "Pages 1, 2 read by OCR" in record
+        assert f"lowest page confidence {round(lowest)}%" in record
+        # A typed page is not marked.
+        annexed = client.get(f"/records/{loaded['SC-F-3']['stable_id']}", params={"page": 1})
+        assert "machine-read text" not in annexed.text
+        # The review filter: records with a page read below the confidence asked.
+        below = client.get("/api/search", params={"ocr_below": 100}).json()
+        assert {hit["local_id"] for hit in below["hits"]} == {
+            "SC-F-1",
+            "SC-F-2",
+            "SC-F-3",
+            "SC-T-1",
+        }
+        above = client.get("/api/search", params={"ocr_below": int(lowest)}).json()
+        assert judgment["local_id"] not in {hit["local_id"] for hit in above["hits"]}
+        chip = client.get("/", params={"ocr_below": 90}).text
+        assert "Machine-read below: 90%" in chip

@@ -96,7 +96,25 @@ def test_phrases_exclusions_alternatives_and_prefixes() -> None:
 def test_pages_are_asked_for_so_snippets_can_cite_them() -> None:
     (nested,) = _text(build_search(SearchParams(q="wrists"), PUBLIC))["bool"]["should"]
     assert nested["nested"]["path"] == "pages"
-    assert nested["nested"]["inner_hits"]["_source"] == ["pages.n", "pages.text"]
+    # With whether OCR read the page, and how well, for the snippet to say so.
+    assert nested["nested"]["inner_hits"]["_source"] == [
+        "pages.n",
+        "pages.text",
+        "pages.machine_read",
+        "pages.confidence",
+    ]
+
+
+def test_the_ocr_filter_keeps_records_with_a_page_read_below_the_confidence() -> None:
+    body = build_search(SearchParams(ocr_below=70), PUBLIC)
+    assert _inner(body)["bool"]["filter"] == [{"range": {"ocr.min_confidence": {"lt": 70}}}]
+    # The form's "any record" is no filter at all.
+    assert (
+        _inner(build_search(SearchParams.model_validate({"ocr_below": ""}), PUBLIC))["bool"][
+            "filter"
+        ]
+        == []
+    )
 
 
 def test_dates_match_records_whose_range_overlaps() -> None:
