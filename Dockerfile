@@ -1,10 +1,11 @@
 # The API and the indexer share this image; docker-compose.yml runs it both ways.
 FROM python:3.11-slim
 
-# Tesseract and the archive's languages, for OCR of scanned documents (indexer/ocr.py).
+# Tesseract and the archive's languages, for OCR of scanned documents (indexer/ocr.py);
+# the font the demo's scanned filings are rendered in (indexer/demo/scans.py).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-ara \
-        tesseract-ocr-deu tesseract-ocr-fra \
+        tesseract-ocr-deu tesseract-ocr-fra fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 # The folders docker-compose.yml mounts named volumes on: a fresh named volume takes the

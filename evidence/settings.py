@@ -123,8 +123,8 @@ class Settings(BaseSettings):
         default=180,
         gt=0,
         le=3600,
-        description="How long Tesseract may take over one page before the document is "
-        "rejected as unreadable.",
+        description="How long Tesseract may take over one page; past it the document is "
+        "indexed without that text, and the report says so.",
     )
     indexer_retry_seconds: float = Field(
         default=300,

@@ -42,6 +42,7 @@ class Extracted:
     language: str | None = None
     pages: tuple[str, ...] | None = None  # a scanned document's pages, read or counted
     ocr: Ocr | None = None
+    warning: str | None = None  # what extraction could not do, for the report
 
 
 @dataclass
@@ -65,6 +66,25 @@ class Built(NamedTuple):
 
     document: dict[str, Any]
     review: list[Withheld]
+
+
+# Redaction finds a protected name in the spellings people write, not in the ones OCR
+# misreads (`Ahrnad`, `aI-Ahmad`). A page of a record with protected names that OCR read
+# with less confidence than this is withheld whole from the roles that may not read the
+# names; investigators read it under `protected.pages`.
+UNSURE_SCAN_CONFIDENCE = 90.0
+UNSURE_SCAN = (
+    "[withheld: a machine-read page of a record with protected names, read with {}% confidence]"
+)
+
+
+def _unsure_scans_withheld(public_pages: list[str], ocr: Ocr) -> list[str]:
+    shown = list(public_pages)
+    for page in ocr.pages:
+        confidence = page.confidence
+        if 1 <= page.n <= len(shown) and (confidence or 0) < UNSURE_SCAN_CONFIDENCE:
+            shown[page.n - 1] = UNSURE_SCAN.format(round(confidence or 0))
+    return shown
 
 
 def _machine_read(ocr: Ocr | None, n: int) -> dict[str, Any]:
@@ -384,6 +404,8 @@ def build_document(
         branch_nos.add(specific["branch_no"])
     pages = list(extracted.pages) if extracted.pages is not None else raw.pages or []
     public_pages = [withholding.text("pages", page, n) for n, page in enumerate(pages, start=1)]
+    if parts.protected and extracted.ocr:
+        public_pages = _unsure_scans_withheld(public_pages, extracted.ocr)
     if parts.protected_persons:
         protected["persons"] = parts.protected_persons
     aliases = [p.value for p in parts.protected if "aliases[" in p.field]

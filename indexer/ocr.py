@@ -19,13 +19,15 @@ running OCR again.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
 import os
+import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +35,7 @@ from typing import Any
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from evidence.originals import megapixels_refusal, sha256_file, stored_path
+from evidence.originals import MAX_IMAGE_PIXELS, megapixels_refusal, sha256_file, stored_path
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
-_IMAGE_FORMATS = {"JPEG", "PNG", "TIFF"}
+_IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "TIFF"}
 MIN_TEXT_CHARACTERS = 20
 MAX_SCAN_PAGES = 2000
 _DERIVED_VERSION = 1  # of the derived file's layout; a new one is read again
@@ -113,8 +115,11 @@ def scan_page_count(path: Path) -> int:
         with Image.open(path) as image:
             if image.format not in _IMAGE_FORMATS:
                 raise ScanError(f"unsupported image format {image.format}")
+            # Tesseract reads every page of a TIFF and the first image of anything else
+            # (an animated PNG, a camera's MPO JPEG with its preview): so do we.
+            frames = ImageSequence.Iterator(image) if image.format == "TIFF" else [image]
             count = 0
-            for frame in ImageSequence.Iterator(image):
+            for frame in frames:
                 count += 1
                 if count > MAX_SCAN_PAGES:
                     raise ScanError(f"more than {MAX_SCAN_PAGES} pages")
@@ -130,9 +135,12 @@ def scan_page_count(path: Path) -> int:
         raise ScanError(f"scan too large: {error}") from error
 
 
-def _derived(store: Path, sha256: str, suffix: str) -> Path:
+def _derived(store: Path, sha256: str, asked: dict[str, Any], suffix: str) -> Path:
+    """`ab/abc….ocr-KEY.json`: one derived file per question asked of the original (its
+    pages, its language), so a reading is never overwritten by another."""
     original = stored_path(store, sha256)
-    return original.with_name(f"{original.name}.{suffix}")
+    key = hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()[:16]
+    return original.with_name(f"{original.name}.ocr-{key}.{suffix}")
 
 
 def _asked(language: str | None, pages: list[int]) -> dict[str, Any]:
@@ -151,21 +159,20 @@ def _from_derived(body: dict[str, Any], derived_sha256: str) -> Ocr:
 
 
 def _cached(path: Path, asked: dict[str, Any]) -> Ocr | None:
-    """The derived file when it answers the same question; a copy that does not match
-    its own recorded hash (changed on disk) is read again."""
+    """The derived file when it is whole and its searchable copy still has the hash it
+    recorded; anything else is read again."""
     try:
-        raw = path.read_bytes()
-        body = json.loads(raw)
-    except (OSError, ValueError):
-        return None
-    if body.get("asked") != asked:
-        return None
-    pdf_sha256 = body.get("pdf_sha256")
-    if pdf_sha256 is not None:
-        searchable = path.with_name(path.name.removesuffix(".json") + ".pdf")
-        if not searchable.is_file() or sha256_file(searchable) != pdf_sha256:
+        body = json.loads(path.read_bytes())
+        if body.get("asked") != asked:
             return None
-    return _from_derived(body, sha256_file(path))
+        pdf_sha256 = body.get("pdf_sha256")
+        if pdf_sha256 is not None:
+            searchable = path.with_suffix(".pdf")
+            if not searchable.is_file() or sha256_file(searchable) != pdf_sha256:
+                return None
+        return _from_derived(body, sha256_file(path))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # unreadable or not ours: read the scan again
 
 
 @contextmanager
@@ -180,12 +187,14 @@ def _staged(store: Path) -> Iterator[Path]:
 
 
 def _keep(temporary: Path, final: Path) -> str:
-    """Read-only and renamed into place, so a derived file never appears half written."""
-    digest = sha256_file(temporary)
+    """Read-only and linked into place only if nothing is there yet, so a derived file
+    never appears half written and is never replaced once custody may name its hash.
+    When another load got there first, its file stays and its hash is returned."""
     temporary.chmod(0o444)
     final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temporary, final)
-    return digest
+    with suppress(FileExistsError):
+        os.link(temporary, final)
+    return sha256_file(final)
 
 
 def _models(language: str | None, script_of: Any) -> str:
@@ -218,10 +227,24 @@ def _pdf_page_image(path: Path, n: int) -> Image.Image:
 
     document = pypdfium2.PdfDocument(path)
     try:
-        image: Image.Image = document[n - 1].render(scale=300 / 72).to_pil()
+        page = document[n - 1]
+        width, height = page.get_size()  # in points
+        cap = (MAX_IMAGE_PIXELS / max(width * height, 1)) ** 0.5
+        image: Image.Image = page.render(scale=min(300 / 72, cap)).to_pil()
         return image
     finally:
         document.close()
+
+
+# Tesseract marks left-to-right runs inside Arabic lines with invisible direction marks,
+# and breaks words at line ends with a hyphen: both would hide a name from redaction
+# and from search (`Ahm-` `ad`).
+_MARKS = str.maketrans("", "", "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BROKEN_WORD = re.compile(r"(\w)-\n(\w)")
+
+
+def _clean(text: str) -> str:
+    return _BROKEN_WORD.sub(r"\1\2", text.translate(_MARKS)).strip()
 
 
 def _mean(confidences: list[float]) -> float | None:
@@ -230,18 +253,22 @@ def _mean(confidences: list[float]) -> float | None:
 
 def _tesseract_failed(error: Exception, timeout: float) -> ScanError:
     if isinstance(error, RuntimeError) and "timeout" in str(error):
-        return ScanError(f"OCR took longer than {timeout:g} s")
+        return ScanError(f"OCR took longer than {timeout:g} s a page")
     return ScanError(f"OCR failed: {error}")
 
 
-def _read_image(path: Path, models: str, timeout: float) -> tuple[list[OcrPage], str]:
-    """Every page of an image document in one Tesseract run: its text, and the words'
-    confidences from its TSV."""
+def _read_image(path: Path, count: int, models: str, timeout: float) -> tuple[list[OcrPage], str]:
+    """Every page of an image document in one Tesseract run (`timeout` a page): its
+    text, and the words' confidences from its TSV."""
     import pytesseract
 
+    # Tesseract's OpenMP threads fight the indexer's own processes (one per core) and
+    # made images 3x slower than OCRmyPDF's pages here (bench.ocr); OCRmyPDF sets the
+    # same limit for the Tesseract it runs.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
         text, tsv = pytesseract.run_and_get_multiple_output(
-            str(path), ["txt", "tsv"], lang=models, timeout=timeout
+            str(path), ["txt", "tsv"], lang=models, timeout=timeout * count
         )
     except (pytesseract.TesseractError, RuntimeError) as error:
         raise _tesseract_failed(error, timeout) from error
@@ -250,7 +277,7 @@ def _read_image(path: Path, models: str, timeout: float) -> tuple[list[OcrPage],
         if row["level"] == "5" and (row["text"] or "").strip() and float(row["conf"]) >= 0:
             confidences.setdefault(int(row["page_num"]), []).append(float(row["conf"]))
     pages = [
-        OcrPage(n, page.strip(), _mean(confidences.get(n, [])))
+        OcrPage(n, _clean(page), _mean(confidences.get(n, [])))
         for n, page in enumerate(text.split("\f"), start=1)
     ]
     return pages, f"Tesseract {pytesseract.get_tesseract_version()}"
@@ -296,10 +323,13 @@ def _read_pdf(
         raise ScanError(f"OCR failed: {type(error).__name__}: {error}") from error
     if code != 0:
         raise ScanError(f"OCR failed: OCRmyPDF ended with {code!r}")
-    read_pages = [OcrPage(n, found[n][0].strip(), _mean(found[n][1])) for n in pages if n in found]
+    read_pages = [OcrPage(n, _clean(found[n][0]), _mean(found[n][1])) for n in pages if n in found]
     if len(read_pages) != len(pages):
         missing = sorted(set(pages) - set(found))
         raise ScanError(f"OCR failed: no text came back for pages {missing}")
+    # OCRmyPDF writes this in place of a page Tesseract ran out of time on.
+    if late := [page.n for page in read_pages if page.text == "[skipped page]"]:
+        raise ScanError(f"OCR took longer than {timeout:g} s on page {late[0]}")
     return read_pages, f"Tesseract {engine_version()} (OCRmyPDF {ocrmypdf.__version__})"
 
 
@@ -312,21 +342,48 @@ def read_scan(
     options: OcrOptions,
 ) -> Ocr:
     """OCR of `pages` of a PDF, or of every page of an image document (`pages` None),
-    kept beside the original in `store`, or read from there when done before."""
+    kept beside the original in `store`, or read from there when done before. Any
+    failure, of Tesseract, OCRmyPDF, the rendering or the disk, is a `ScanError` that
+    says what happened: the caller decides what the record keeps."""
     asked = _asked(language, pages or [])
-    derived = _derived(store, sha256, "ocr.json")
+    derived = _derived(store, sha256, asked, "json")
     if (cached := _cached(derived, asked)) is not None:
         return cached
+    if pages is not None and len(pages) > MAX_SCAN_PAGES:
+        raise ScanError(f"{len(pages)} pages to read; at most {MAX_SCAN_PAGES}")
+    try:
+        return _read_and_keep(store, _Scan(path, sha256, pages, language), options)
+    except ScanError:
+        raise
+    except Exception as error:  # OCRmyPDF, pdfium, Pillow and the OS raise many kinds
+        raise ScanError(f"OCR failed: {type(error).__name__}: {error}") from error
+
+
+@dataclass(frozen=True)
+class _Scan:
+    path: Path
+    sha256: str
+    pages: list[int] | None
+    language: str | None
+
+
+def _read_and_keep(store: Path, scan: _Scan, options: OcrOptions) -> Ocr:
+    path, sha256, pages, language = scan.path, scan.sha256, scan.pages, scan.language
+    asked = _asked(language, pages or [])
     timeout = options.timeout_seconds
+    derived = _derived(store, sha256, asked, "json")
+    # A derived file `_cached` could not use (cut short, its copy changed) is made again.
+    for stale in (derived, _derived(store, sha256, asked, "pdf")):
+        stale.unlink(missing_ok=True)
     with _staged(store) as searchable, _staged(store) as text:
         if pages is None:
             models = _models(language, lambda: _script(_first_image(path), timeout))
-            read, engine = _read_image(path, models, timeout)
+            read, engine = _read_image(path, scan_page_count(path), models, timeout)
             pdf_sha256 = None
         else:
             models = _models(language, lambda: _script(_pdf_page_image(path, pages[0]), timeout))
             read, engine = _read_pdf(path, pages, models, timeout, searchable)
-            pdf_sha256 = _keep(searchable, _derived(store, sha256, "ocr.pdf"))
+            pdf_sha256 = _keep(searchable, _derived(store, sha256, asked, "pdf"))
         body = {
             "asked": asked,
             "original_sha256": sha256,
@@ -337,5 +394,9 @@ def read_scan(
             "pdf_sha256": pdf_sha256,
         }
         text.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-        derived_sha256 = _keep(text, derived)
-    return _from_derived(body, derived_sha256)
+        _keep(text, derived)
+    # Another load may have kept its reading first: custody names the one on disk.
+    kept = _cached(derived, asked)
+    if kept is None:
+        raise ScanError("the derived file could not be read back from the originals store")
+    return kept

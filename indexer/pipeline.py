@@ -87,43 +87,49 @@ def _extract(
                 raise _MediaError(f"{record.file} changed while it was being read")
         return Extracted(digest, image, detect_language(record.findings or ""))
     given = getattr(record, "language", None)
-    pages, ocr = _scanned_pages(raw, given, originals, ocr_options)
+    pages, ocr, warning = _scanned_pages(raw, given, originals, ocr_options)
     language = None if given else detect_language("\n".join(pages or raw.pages or []))
-    return Extracted(language=language, pages=pages, ocr=ocr)
+    return Extracted(language=language, pages=pages, ocr=ocr, warning=warning)
 
 
 def _scanned_pages(
     raw: RawRecord, language: str | None, originals: Path | None, options: OcrOptions | None
-) -> tuple[tuple[str, ...] | None, Ocr | None]:
-    """A document's pages once its scanned ones are read: every page of an image, the
-    PDF pages without a usable text layer. Without OCR (off, or only validating) an
-    image's pages are counted, and empty. None when nothing is scanned."""
+) -> tuple[tuple[str, ...] | None, Ocr | None, str | None]:
+    """A scan's pages once read: every page of an image, the PDF pages without a usable
+    text layer (other documents are never scans). Without OCR (off, or only validating)
+    an image's pages are counted, and empty. When OCR fails the record keeps what it
+    has (a PDF's text layer, a scan's metadata) and the report says which pages were
+    not read and why: nothing is lost for a reader that could not read one file."""
     path = raw.document
-    if path is None:
-        return None, None
-    image = path.suffix.lower() in IMAGE_SUFFIXES
+    suffix = path.suffix.lower() if path else ""
+    if path is None or (suffix != ".pdf" and suffix not in IMAGE_SUFFIXES):
+        return None, None, None
+    image = suffix in IMAGE_SUFFIXES
     try:
         count = scan_page_count(path) if image else len(raw.pages or [])
     except ScanError as error:
         raise _MediaError(str(error)) from error
-    to_read = None if image else pages_to_read(raw.pages or [])
-    if options is None or originals is None or to_read == []:
-        return (("",) * count if image else None), None
+    to_read = list(range(1, count + 1)) if image else pages_to_read(raw.pages or [])
+    pages = [""] * count if image else list(raw.pages or [])
+    if options is None or originals is None or not to_read:
+        return (tuple(pages) if image else None), None, None
     try:
         kept = keep_original(originals, path)
     except OSError as error:
         raise _MediaError(f"cannot be kept in the originals store: {error}") from error
     if kept != raw.document_sha256:
         raise _MediaError(f"{path.name} changed while it was being read")
+    stored = stored_path(originals, kept)
     try:
-        read = read_scan(originals, stored_path(originals, kept), kept, to_read, language, options)
+        read = read_scan(originals, stored, kept, None if image else to_read, language, options)
     except ScanError as error:
-        raise _MediaError(str(error)) from error
-    pages = [""] * count if image else list(raw.pages or [])
+        numbers = ", ".join(map(str, to_read))
+        where = raw.origin.file
+        return tuple(pages), None, f"{where}: OCR did not read pages {numbers}: {error}"
     for page in read.pages:
         if 1 <= page.n <= len(pages):
             pages[page.n - 1] = page.text
-    return tuple(pages), read
+    return tuple(pages), read, None
 
 
 def _validation_rejections(origin: Origin, error: ValidationError) -> list[Rejection]:
@@ -152,6 +158,7 @@ class _Checked:
     rejections: tuple[Rejection, ...] = ()
     action: IndexAction | None = None
     review: tuple[Withheld, ...] = ()
+    warning: str | None = None  # for the report: indexed, but not all of it was read
 
 
 def _check(
@@ -182,7 +189,11 @@ def _check(
     events = timeline_events(document)
     document["event_ids"] = [event["event_id"] for event in events]
     return _Checked(
-        origin, record.local_id, action=(document, origin, events), review=tuple(review)
+        origin,
+        record.local_id,
+        action=(document, origin, events),
+        review=tuple(review),
+        warning=extracted.warning,
     )
 
 
@@ -352,4 +363,6 @@ def prepare(
             continue
         assert checked.action is not None
         report.review.extend(checked.review)
+        if checked.warning:
+            report.warnings.append(checked.warning)
         yield checked.action

@@ -30,14 +30,15 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   has_java21 || missing+=(JAVA21)
 fi
 # OCR of scanned documents (indexer/ocr.py): Tesseract with the archive's languages
-# (tesseract-ocr brings English and script detection), and the Arabic font and text
-# layout (raqm, fribidi) with which the tests render their Arabic scans.
+# (tesseract-ocr brings English and script detection); the fonts the demo and the
+# tests render their scans in, and the text layout (raqm, fribidi) for Arabic ones.
 command -v tesseract >/dev/null || missing+=(tesseract-ocr)
 for language in ara deu fra; do
   [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/$language.traineddata 2>/dev/null)" ] ||
     missing+=("tesseract-ocr-$language")
 done
 [ -e /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing+=(fonts-noto-core)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 ldconfig -p | grep -q libraqm || missing+=(libraqm0)
 ldconfig -p | grep -q libfribidi || missing+=(libfribidi0)
 if [ -z "${EVIDENCE_REDIS_URL:-}" ]; then

@@ -1,68 +1,17 @@
-"""Scans the tests make themselves: known SYNTHETIC text rendered into page images with
-Pillow (Arabic shaped and laid out right to left by raqm), then saved as image-only PDFs
-and multi-page TIFFs, as a scanner would; and a born-digital PDF page to put beside
-them. Fonts are Debian's (`scripts/setup.sh` installs them)."""
+"""Scans the tests make themselves: the demo's scan rendering (`indexer.demo.scans`:
+known SYNTHETIC text in page images, image-only PDFs, multi-page TIFFs), and what only
+tests need: a born-digital PDF page to put beside a scan, and an encrypted copy."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pypdf
 from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageFont
 
-LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-ARABIC_FONT = Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf")
-DPI = 300
-_WIDTH, _HEIGHT, _MARGIN, _SIZE = 1800, 1200, 120, 52  # 6 x 4 inches at 300 dpi
+from indexer.demo.scans import image_pdf, page, png, tiff
 
-
-def page(lines: list[str], arabic: bool = False) -> Image.Image:
-    """One scanned page of `lines`, black on white; Arabic set from the right margin."""
-    image = Image.new("L", (_WIDTH, _HEIGHT), 255)
-    draw = ImageDraw.Draw(image)
-    font_file = ARABIC_FONT if arabic else LATIN_FONT
-    font = ImageFont.truetype(str(font_file), _SIZE, layout_engine=ImageFont.Layout.RAQM)
-    y = _MARGIN
-    for line in lines:
-        if arabic:
-            width = draw.textlength(line, font=font, direction="rtl", language="ar")
-            draw.text(
-                (_WIDTH - _MARGIN - width, y),
-                line,
-                font=font,
-                fill=0,
-                direction="rtl",
-                language="ar",
-            )
-        else:
-            draw.text((_MARGIN, y), line, font=font, fill=0)
-        y += _SIZE * 2
-    return image
-
-
-def image_pdf(pages: list[Image.Image]) -> bytes:
-    """A PDF of page images and no text layer, as a scanner writes one."""
-    out = io.BytesIO()
-    first, *rest = pages
-    first.save(out, "PDF", save_all=True, append_images=rest, resolution=DPI)
-    return out.getvalue()
-
-
-def tiff(pages: list[Image.Image]) -> bytes:
-    out = io.BytesIO()
-    first, *rest = pages
-    first.save(
-        out, "TIFF", save_all=True, append_images=rest, dpi=(DPI, DPI), compression="tiff_deflate"
-    )
-    return out.getvalue()
-
-
-def png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG", dpi=(DPI, DPI))
-    return out.getvalue()
+__all__ = ["encrypted", "image_pdf", "joined", "page", "png", "text_pdf", "tiff"]
 
 
 def text_pdf(text: str) -> bytes:

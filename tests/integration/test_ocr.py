@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.indices import all_alias
-from evidence.originals import stored_path
+from evidence.originals import keep_original, sha256_file, stored_path
 from evidence.settings import Settings
 from indexer.load import LoadOptions, load_bundle, validate_bundle
-from indexer.ocr import OcrOptions
+from indexer.ocr import OcrOptions, read_scan
 from search_api.app import create_app
 from tests import scans
 from tests.conftest import bearer_headers, finished_upload, run_cli
@@ -148,8 +148,8 @@ def test_custody_records_the_reading_and_the_derived_files_sit_beside_the_origin
     assert "languages ara+eng; pages 1;" in read["detail"]
     assert read["at"] == warrant["ocr"]["at"]
     original = stored_path(tmp_path / "originals", warrant["sha256"])
-    derived = original.with_name(original.name + ".ocr.json")
-    searchable = original.with_name(original.name + ".ocr.pdf")
+    [derived] = original.parent.glob(original.name + ".ocr-*.json")
+    searchable = derived.with_suffix(".pdf")
     assert (original.stat().st_mode & 0o222, derived.stat().st_mode & 0o222) == (0, 0)
     assert f"text sha256 {warrant['ocr']['derived_sha256']}" in read["detail"]
     assert json.loads(derived.read_text(encoding="utf-8"))["original_sha256"] == warrant["sha256"]
@@ -174,7 +174,7 @@ def test_a_reload_reads_the_derived_file_rather_than_running_ocr_again(
     es: Elasticsearch, settings: Settings, tmp_path: Path, loaded: dict[str, dict[str, Any]]
 ) -> None:
     original = stored_path(tmp_path / "originals", loaded["SC-F-1"]["sha256"])
-    derived = original.with_name(original.name + ".ocr.json")
+    [derived] = original.parent.glob(original.name + ".ocr-*.json")
     before = derived.stat().st_mtime_ns
     report = load_bundle(
         es, settings.index_prefix, tmp_path / "bundle", options=_options(settings, tmp_path)
@@ -182,6 +182,58 @@ def test_a_reload_reads_the_derived_file_rather_than_running_ocr_again(
     assert (report.indexed, report.unchanged) == (0, 4)
     assert derived.stat().st_mtime_ns == before
     assert [e["action"] for e in _by_id(es, settings)["SC-F-1"]["custody"]] == ["ingested", "ocr"]
+
+
+def test_another_reading_of_the_same_original_is_kept_beside_the_first(tmp_path: Path) -> None:
+    """Regression: derived files were named by the original alone, so reading it in
+    another language replaced the file an earlier record's custody names."""
+    scan = tmp_path / "judgment.tif"
+    scan.write_bytes(scans.tiff([scans.page(JUDGMENT[0])]))
+    store = tmp_path / "originals"
+    sha = keep_original(store, scan)
+    german = read_scan(store, stored_path(store, sha), sha, None, "de", OcrOptions(60))
+    english = read_scan(store, stored_path(store, sha), sha, None, "en", OcrOptions(60))
+    assert (german.languages, english.languages) == ("deu+eng", "eng")
+    kept = {sha256_file(p) for p in store.glob(f"*/{sha}.ocr-*.json")}
+    assert kept == {german.derived_sha256, english.derived_sha256}
+
+
+def test_text_documents_are_never_sent_to_ocr(
+    es: Elasticsearch, settings: Settings, tmp_path: Path
+) -> None:
+    """Regression: a transcript with a short page (a form feed, "End.") went to OCR as if
+    it were a PDF, and was copied into the originals store."""
+    bundle = tmp_path / "bundle"
+    (bundle / "testimonies").mkdir(parents=True)
+    (bundle / "collection.yaml").write_text(COLLECTION, encoding="utf-8")
+    (bundle / "testimonies" / "short.md").write_text(
+        "---\ntestimony_id: SC-T-9\nwitness_pseudonym: W-9\nlanguage: en\n---\n"
+        "SYNTHETIC transcript, a first page long enough to count.\n\fEnd.\n",
+        encoding="utf-8",
+    )
+    report = load_bundle(es, settings.index_prefix, bundle, options=_options(settings, tmp_path))
+    assert (report.indexed, report.rejections, report.warnings) == (1, [], [])
+    record = _by_id(es, settings)["SC-T-9"]
+    assert record["ocr"] is None and [p["text"].strip() for p in record["pages"]][1] == "End."
+    assert not (tmp_path / "originals").exists() or not list((tmp_path / "originals").glob("??/*"))
+
+
+def test_a_scan_ocr_cannot_read_is_indexed_with_what_it_has_and_the_report_says_why(
+    es: Elasticsearch, settings: Settings, tmp_path: Path
+) -> None:
+    """Regression: an OCR failure stopped the whole load, or rejected a PDF whose typed
+    pages had been indexed before OCR existed. Tesseract given 10 ms a page fails."""
+    bundle = scan_bundle(tmp_path / "bundle")
+    options = LoadOptions(originals_dir=tmp_path / "originals", ocr=OcrOptions(0.01))
+    report = load_bundle(es, settings.index_prefix, bundle, options=options)
+    assert (report.read, report.indexed) == (6, 4), report.rejections
+    warned = {w.split(":")[0]: w for w in report.warnings}
+    assert "OCR did not read pages 2: OCR took longer than 0.01 s" in warned["filings/annexed.pdf"]
+    assert "OCR did not read pages 1, 2: OCR took longer" in warned["filings/judgment-de.tif"]
+    records = _by_id(es, settings)
+    [typed] = records["SC-F-3"]["pages"]
+    assert "clerk's register" in typed["text"] and records["SC-F-3"]["ocr"] is None
+    assert records["SC-F-2"]["pages"] == []
 
 
 def test_a_protected_name_in_scanned_text_is_withheld_below_investigator(

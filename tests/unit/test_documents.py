@@ -7,6 +7,7 @@ from evidence.ids import reference_ids
 from indexer.bundle import Collection
 from indexer.documents import Extracted, build_document, content_hash
 from indexer.events import timeline_events
+from indexer.ocr import Ocr, OcrPage
 from indexer.records import FilingIn, PhotoIn, TestimonyIn
 from indexer.report import Origin
 from indexer.sources.base import RawRecord
@@ -152,3 +153,51 @@ def test_testimony_events_keep_their_full_description_for_investigators_only() -
     assert events[1]["protected"]["description"] == "Rami Invented's arrest in Gaziantep"
     assert "gaziantep" in events[1]["protected"]["search_text"].split()
     assert "gaziantep" not in " ".join(events[1]["search_text"]).split()
+
+
+def _scanned_testimony(confidences: list[float | None]) -> dict:
+    """The transcript as OCR read it, page by page, with these confidences."""
+    read = Ocr(
+        pages=tuple(
+            OcrPage(n, text, confidence)
+            for n, (text, confidence) in enumerate(
+                zip(TRANSCRIPT, confidences, strict=True), start=1
+            )
+        ),
+        engine="Tesseract 5.3.0",
+        languages="eng",
+        at="2026-12-05T10:00:00+00:00",
+        derived_sha256="d" * 64,
+        pdf_sha256=None,
+    )
+    record = TestimonyIn.model_validate(TESTIMONY)
+    raw = RawRecord("testimony", Origin("testimonies/t1.png", 1), {}, [])
+    extracted = Extracted(language="en", pages=tuple(TRANSCRIPT), ocr=read)
+    return build_document(COLLECTION, raw, record, extracted).document
+
+
+def test_a_scan_read_without_confidence_is_withheld_whole_where_names_are_protected() -> None:
+    """OCR misspells names (`Rami lnvented`) where redaction cannot see them: a page of
+    a record with protected names read below 90% is not shown below investigator."""
+    doc = _scanned_testimony([72.4, 96.0])
+    unsure, sure = doc["pages"]
+    assert "Rami" not in unsure["text"] and "72% confidence" in unsure["text"]
+    assert (unsure["machine_read"], unsure["confidence"]) == (True, 72.4)
+    assert sure["text"] == "Second page."
+    assert doc["protected"]["pages"][0]["text"] == TRANSCRIPT[0]
+    assert doc["ocr"]["min_confidence"] == 72.4
+    # Its derived file's hash would confirm a guessed name: for investigators only.
+    assert "derived_sha256" not in doc["ocr"]
+    assert doc["protected"]["unredacted"]["ocr"]["derived_sha256"] == "d" * 64
+
+
+def test_a_scan_without_protected_names_is_shown_however_it_was_read() -> None:
+    record = FilingIn.model_validate(
+        {"filing_id": "F-9", "court": "OLG Koblenz", "doc_type": "order"}
+    )
+    read = Ocr((OcrPage(1, "A blurred order", 41.0),), "Tesseract", "eng", "2026", "e" * 64, None)
+    raw = RawRecord("filing", Origin("filings/f9.png", 1), {}, [])
+    extracted = Extracted(language="en", pages=("A blurred order",), ocr=read)
+    doc = build_document(COLLECTION, raw, record, extracted).document
+    assert doc["pages"][0]["text"] == "A blurred order"
+    assert doc["ocr"]["derived_sha256"] == "e" * 64
