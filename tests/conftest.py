@@ -65,6 +65,7 @@ SLOWEST_FILES = (
     "test_uploads.py",
     "test_cli.py",
     "test_split_loads.py",
+    "test_ocr.py",
     "test_chronology_forms.py",
     "test_pages_i18n.py",
     "test_chronology_collect.py",

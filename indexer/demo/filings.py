@@ -178,9 +178,10 @@ def _meta(
     return {key: value for key, value in meta.items() if value}
 
 
-# Every 20th filing written as a file, from the 7th, is a scan with no text layer, read
-# by OCR when loaded: 4 of the caesar scale's 420 filings (about 1%), 2 of small's.
-SCANNED_EVERY, SCANNED_FIRST = 20, 7
+# Every 10th filing written as a PDF file, from the 7th, is a scan with no text layer,
+# read by OCR when loaded: 4 of the caesar scale's 420 filings (about 1%), 3 of small's
+# 120.
+SCANNED_EVERY, SCANNED_FIRST = 10, 7
 
 
 def scan_bytes(pages: list[str], title: str, language: str) -> bytes:
