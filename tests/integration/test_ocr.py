@@ -198,6 +198,34 @@ def test_another_reading_of_the_same_original_is_kept_beside_the_first(tmp_path:
     assert kept == {german.derived_sha256, english.derived_sha256}
 
 
+def test_a_page_of_arabic_and_latin_reads_both(tmp_path: Path) -> None:
+    """A filing in Arabic that quotes a German court: `language: ar` reads both scripts."""
+    mixed = scans.image_pdf([scans.page([WARRANT[0]], arabic=True), scans.page(JUDGMENT[0])])
+    both = scans.image_pdf([_stacked(scans.page([WARRANT[0]], arabic=True), JUDGMENT[0])])
+    store = tmp_path / "originals"
+    for data in (mixed, both):
+        scan = tmp_path / "scan.pdf"
+        scan.write_bytes(data)
+        sha = keep_original(store, scan)
+        pages = [1, 2] if data is mixed else [1]
+        read = read_scan(store, stored_path(store, sha), sha, pages, "ar", OcrOptions(60))
+        text = " ".join(page.text for page in read.pages)
+        assert "توقيف" in text and "Oberlandesgericht" in text, text
+
+
+def _stacked(arabic_page: Any, latin_lines: list[str]) -> Any:
+    """The Arabic page with Latin lines written below its own."""
+    from PIL import ImageDraw, ImageFont
+
+    from indexer.demo.scans import LATIN_FONT
+
+    draw = ImageDraw.Draw(arabic_page)
+    font = ImageFont.truetype(str(LATIN_FONT), 52)
+    for number, line in enumerate(latin_lines):
+        draw.text((120, 600 + 100 * number), line, font=font, fill=0)
+    return arabic_page
+
+
 def test_text_documents_are_never_sent_to_ocr(
     es: Elasticsearch, settings: Settings, tmp_path: Path
 ) -> None:
