@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         description="How long Tesseract may take over one page; past it the document is "
         "indexed without that text, and the report says so.",
     )
+    vectors: bool = Field(
+        default=True,
+        description="Encode passages of each record's text as vectors while loading, for "
+        "semantic and hybrid search (`evidence/semantic.py`); off stores none, and those "
+        "modes then find nothing new.",
+    )
     indexer_retry_seconds: float = Field(
         default=300,
         ge=0,

@@ -24,6 +24,7 @@ import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 
 from evidence.indices import Partitions
+from evidence.semantic import Encoder
 from indexer.ceiling import Writer, actor, lowering_event, refusal
 from indexer.report import LoadReport, Origin, Rejection
 
@@ -162,7 +163,14 @@ def _previous(
     (a realtime multi-get, so an interrupted load's writes are seen at once)."""
     if not indices:
         return {}
-    fields = ["content_hash", "custody", "indexed_at", "event_ids", "confidentiality"]
+    fields = [
+        "content_hash",
+        "vector_model",
+        "custody",
+        "indexed_at",
+        "event_ids",
+        "confidentiality",
+    ]
     docs = [{"_index": index, "_id": stable_id} for index in indices for stable_id in ids]
     found = patience.call(lambda: es.mget(docs=docs, source_includes=fields))
     previous: dict[str, _Previous] = {}
@@ -190,6 +198,59 @@ def _stale(
     return deletes
 
 
+_VECTORS = ["passages.vector", "protected.passages.vector"]
+
+
+def _passages_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*document.get("passages", []), *document["protected"].get("passages", [])]
+
+
+def _with_vectors(
+    es: Elasticsearch,
+    planned: list[_Planned],
+    copies: dict[str, str],
+    encoder: Encoder,
+    patience: Patience,
+) -> None:
+    """Vectors for the passages of what is about to be written: copied from the index
+    named in `copies` (stable id -> index) when the record is unchanged and was
+    encoded by this model, encoded otherwise. The node leaves vectors out of `_source`
+    unless asked."""
+    copied: dict[str, dict[str, Any]] = {}
+    if copies:
+        found = patience.call(
+            lambda: es.search(
+                index=sorted(set(copies.values())),
+                query={"ids": {"values": list(copies)}},
+                source_includes=_VECTORS,
+                source_exclude_vectors=False,
+                size=len(copies),
+            )
+        )
+        copied = {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]}
+    wanting: list[dict[str, Any]] = []
+    for item in planned:
+        document = item.document
+        previous = copied.get(document["stable_id"])
+        if previous is not None:
+            old = _passages_of({"passages": [], "protected": {}} | previous)
+            new = _passages_of(document)
+            if len(old) == len(new) and all("vector" in p for p in old):
+                for passage, before in zip(new, old, strict=True):
+                    passage["vector"] = before["vector"]
+                continue
+        wanting += _passages_of(document)
+    if wanting:
+        encoder.encode_passages(wanting)
+
+
+def _without_vectors(document: dict[str, Any]) -> None:
+    """Semantic search turned off: no passages are stored, so none are stale later."""
+    document.pop("passages", None)
+    document["protected"].pop("passages", None)
+    document["protected"].pop("passages_redacted", None)
+
+
 def _changed_only(
     es: Elasticsearch,
     actions: Iterable[IndexAction],
@@ -199,15 +260,23 @@ def _changed_only(
     copy_unchanged: bool,
     patience: Patience,
     writer: Writer | None = None,
+    encoder: Encoder | None = None,
 ) -> Iterator[list[_Planned]]:
-    """A chunk at a time, what needs indexing, with custody set; unchanged are counted,
-    and records above the writer's ceiling (`indexer.ceiling`) rejected, untouched."""
+    """A chunk at a time, what needs indexing, with custody set and passages encoded;
+    unchanged are counted, and records above the writer's ceiling (`indexer.ceiling`)
+    rejected, untouched. A record is unchanged when its content and the model that
+    encoded it are, so turning vectors on, or a new model, rewrites it."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    model = encoder.model if encoder else None
     for chunk in _chunks(actions):
         ids = [doc["stable_id"] for doc, _, _ in chunk]
         previous = _previous(es, previous_from, ids, patience)
         changed: list[_Planned] = []
+        copies: dict[str, str] = {}
         for document, origin, events in chunk:
+            document["vector_model"] = model
+            if encoder is None:
+                _without_vectors(document)
             before = previous.get(document["stable_id"])
             level = before.source.get("confidentiality") if before else None
             if refused := refusal(writer, level, document["confidentiality"]):
@@ -224,10 +293,13 @@ def _changed_only(
                 ingested = [_event("ingested", now, where, writer)]
                 document["custody"] = [*ingested, *filter(None, [_ocr_event(document, [], writer)])]
                 document["indexed_at"] = now
-            elif before.source.get("content_hash") == document["content_hash"]:
+            elif before.source.get("content_hash") == document["content_hash"] and (
+                before.source.get("vector_model") == model
+            ):
                 if not copy_unchanged:
                     report.unchanged += 1
                     continue
+                copies[document["stable_id"]] = before.index
                 document["custody"] = before.source.get("custody", [])
                 document["indexed_at"] = before.source.get("indexed_at", now)
             else:
@@ -239,6 +311,8 @@ def _changed_only(
                 document["indexed_at"] = now
                 planned.deletes = _stale(before, document, partitions)
             changed.append(planned)
+        if changed and encoder is not None:
+            _with_vectors(es, changed, copies, encoder, patience)
         if changed:
             yield changed
 
@@ -325,15 +399,25 @@ def index_documents(
     copy_unchanged: bool = False,
     patience_seconds: float = 300,
     writer: Writer | None = None,
+    encoder: Encoder | None = None,
 ) -> None:
     """Bulk-index records and their events, each into the partition of its level,
     comparing with the indices `previous_from` (a kind's partitions); a record that
     changed level leaves its old partition, and events a changed record lost are
-    deleted. An uploader's `writer` is held to its ceiling, record by record. Survives
-    the node going away for up to `patience_seconds` at a time."""
+    deleted. An uploader's `writer` is held to its ceiling, record by record. With an
+    `encoder`, passages get their vectors (`evidence.semantic`); without, none are
+    kept. Survives the node going away for up to `patience_seconds` at a time."""
     patience = Patience(es, report, patience_seconds)
     planned_chunks = _changed_only(
-        es, actions, report, previous_from or [], partitions, copy_unchanged, patience, writer
+        es,
+        actions,
+        report,
+        previous_from or [],
+        partitions,
+        copy_unchanged,
+        patience,
+        writer,
+        encoder,
     )
     for chunk in planned_chunks:
         origins = {planned.document["stable_id"]: planned.origin for planned in chunk}

@@ -20,6 +20,7 @@ from evidence.gazetteer import load_gazetteer
 from evidence.ids import reference_ids, stable_id
 from evidence.names import name_keys
 from evidence.redaction import Kind, Protected, Redactor
+from evidence.semantic import split_passages
 from indexer.bundle import Collection
 from indexer.extract import ImageInfo
 from indexer.ocr import Ocr
@@ -30,7 +31,8 @@ from indexer.sources.base import RawRecord
 __all__ = ["Built", "Extracted", "build_document", "content_hash", "phash_bands"]
 
 PUBLIC_ROLES = {"alleged_perpetrator"}
-VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash", "event_ids"}
+# Set at bulk time, after the comparison: `vector_model` and the passages' vectors.
+VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash", "event_ids", "vector_model"}
 
 
 @dataclass(frozen=True)
@@ -366,6 +368,25 @@ def _free_text(specific: dict[str, Any]) -> list[str]:
     return texts
 
 
+def _passages(
+    pages: Sequence[str], specific: dict[str, Any], ocr: Ocr | None
+) -> list[dict[str, Any]]:
+    """What semantic search reads (`evidence.semantic`): the pages, a photo's findings
+    and tags, and the events' descriptions, as passages; the vectors come at bulk time,
+    for the records that changed."""
+    texts: list[tuple[str, int | None]] = [
+        (text, n) for n, text in enumerate(pages, start=1) if text.strip()
+    ]
+    described = "; ".join(filter(None, [specific.get("findings"), *(specific.get("tags") or [])]))
+    texts += [(described, None)] if described else []
+    texts += [(event["description"], None) for event in specific.get("events") or []]
+    return [
+        {"n": n, "text": passage.text, **(_machine_read(ocr, n) if n else {})}
+        for text, n in texts
+        for passage in split_passages(text, n)
+    ]
+
+
 def build_document(
     collection: Collection, raw: RawRecord, record: RecordIn, extracted: Extracted
 ) -> Built:
@@ -441,6 +462,12 @@ def build_document(
         *(pages if "pages" in protected else []),
         *(_free_text(unredacted) if unredacted else []),
     ]
+    passages = _passages(public_pages, specific, extracted.ocr)
+    if public_pages != pages or _free_text(unredacted):
+        # Vectors of withheld text can be inverted back to it: the full text's passages
+        # are where only the roles that read protected names search.
+        protected["passages"] = _passages(pages, specific | unredacted, extracted.ocr)
+        protected["passages_redacted"] = True
     if private_text:
         protected["search_text"] = _field_values(analysed_text, private_text)
         protected["search_stems"] = _field_values(stemmed_text, private_text)
@@ -509,6 +536,7 @@ def build_document(
             if t.strip()
         ],
         "ocr": ocr,
+        "passages": passages,
         "search_text": _field_values(analysed_text, public_text),
         "search_stems": _field_values(stemmed_text, public_text),
         "name_keys": _name_key_values(names),

@@ -24,6 +24,7 @@ from evidence.indices import (
     retired_generations,
     swap_aliases,
 )
+from evidence.semantic import Encoder, shared_encoder
 from evidence.settings import DEFAULT_ORIGINALS_DIR, Settings
 from indexer.bulk import index_documents
 from indexer.bundle import BundleError, Collection, read_collection
@@ -61,7 +62,8 @@ class LoadOptions:
     how long a rebuild waits for searches still reading the old indices; where photos'
     files are kept (the originals store at `originals_dir`); and who writes (an
     uploader, held to their ceiling by `indexer.ceiling`; None: the trusted CLI); and
-    how scans are read (`indexer.ocr`; None: not at all)."""
+    how scans are read (`indexer.ocr`; None: not at all); and what encodes passages
+    for semantic search (`evidence.semantic`; None: no vectors are kept)."""
 
     workers: int = 0
     retry_seconds: float = 300
@@ -69,6 +71,7 @@ class LoadOptions:
     originals_dir: Path = DEFAULT_ORIGINALS_DIR
     writer: Writer | None = None
     ocr: OcrOptions | None = None
+    encoder: Encoder | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoadOptions:
@@ -78,6 +81,7 @@ class LoadOptions:
             settings.rebuild_drain_seconds,
             settings.originals_dir,
             ocr=OcrOptions(settings.ocr_timeout_seconds) if settings.ocr else None,
+            encoder=shared_encoder() if settings.vectors else None,
         )
 
 
@@ -195,6 +199,7 @@ def _load_into(
             copy_unchanged=copy_unchanged,
             patience_seconds=options.retry_seconds,
             writer=options.writer,
+            encoder=options.encoder,
         )
     return report.from_bundle(collection.root)
 

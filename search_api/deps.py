@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 
 from evidence.access import AccessContext, Role
 from evidence.errors import N_, Forbidden
+from evidence.semantic import Encoder, shared_encoder
 from evidence.settings import Settings
 from search_api.audit import Auditor
 from search_api.store import Store
@@ -25,6 +26,7 @@ __all__ = [
     "AdminDep",
     "Caller",
     "CallerDep",
+    "EncoderDep",
     "Identify",
     "SettingsDep",
     "StoreDep",
@@ -55,6 +57,12 @@ class Caller:
 def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_encoder(request: Request) -> Encoder | None:
+    """The sentence encoder for semantic queries; None where vectors are turned off."""
+    settings: Settings = request.app.state.settings
+    return shared_encoder() if settings.vectors else None
 
 
 def get_store(request: Request) -> Store:
@@ -116,6 +124,7 @@ async def get_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+EncoderDep = Annotated[Encoder | None, Depends(get_encoder)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 AdminDep = Annotated[Caller, Depends(get_admin)]

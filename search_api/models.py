@@ -35,12 +35,14 @@ class DateOut(BaseModel):
 
 class Snippet(BaseModel):
     """HTML-escaped text with `<mark>` around matches; `page` for paged documents;
-    `machine_read` when OCR read that page, with its mean word confidence (0-100)."""
+    `machine_read` when OCR read that page, with its mean word confidence (0-100);
+    `similar` when the passage was found by its meaning, not its words."""
 
     html: str
     page: int | None = None
     machine_read: bool = False
     confidence: float | None = None
+    similar: bool = False
 
 
 class SearchHit(BaseModel):

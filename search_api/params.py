@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from evidence.dates import FuzzyDate, parse_fuzzy_date
 from evidence.gazetteer import load_gazetteer
 
-__all__ = ["FACET_PARAMS", "MAX_PAGE_SIZE", "ExportParams", "SearchParams", "Sort"]
+__all__ = ["FACET_PARAMS", "MAX_PAGE_SIZE", "ExportParams", "Mode", "SearchParams", "Sort"]
 
 MAX_PAGE_SIZE = 100
 
@@ -69,6 +69,13 @@ class Sort(StrEnum):
     RELEVANCE = "relevance"
     DATE_ASC = "date_asc"
     DATE_DESC = "date_desc"
+
+
+class Mode(StrEnum):
+    """How the query text matches: its words, or its meaning."""
+
+    KEYWORD = "keyword"
+    SEMANTIC = "semantic"
 
 
 class _Filters(BaseModel):
@@ -147,6 +154,11 @@ class SearchParams(_Filters):
         le=100,
         description="Only records with a machine-read (OCR) page whose mean word confidence "
         "is below this percentage: the scans to review.",
+    )
+    mode: Mode = Field(
+        default=Mode.KEYWORD,
+        description="keyword: the words as written (and names in any spelling); semantic: "
+        "passages nearest in meaning, in any of the four languages; see docs/search.md.",
     )
     sort: Sort = Sort.RELEVANCE
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")

@@ -24,8 +24,10 @@ __all__ = [
     "HIT_FIELDS",
     "PAGE_FIELDS",
     "build_search",
+    "build_semantic",
     "histogram_interval",
     "name_fields",
+    "semantic_text",
     "text_fields",
     "text_query_for",
 ]
@@ -155,6 +157,94 @@ def text_query_for(
             }
         )
     return {"bool": {"must": must or [{"match_all": {}}], "must_not": must_not, "should": should}}
+
+
+# Semantic mode finds the K records nearest in meaning, for each vector field the
+# caller's query reaches, among those passing every filter: k is counted after access
+# and filters, never before. A passage below the floor is not near, however few are
+# (docs/search.md, "Modes", says how these were chosen).
+SEMANTIC_K = 100
+SEMANTIC_CANDIDATES = 500
+SIMILARITY_FLOOR = 0.2
+# The passage that made the hit: its page and text, for the snippet.
+PASSAGE_FIELDS = ("n", "text", "machine_read", "confidence")
+
+
+def semantic_text(parsed: ParsedQuery) -> str:
+    """What semantic mode encodes: the query's wanted words and phrases, without the
+    syntax (quotes, prefixes, alternatives), since the encoder reads plain sentences."""
+    items = [o for c in parsed.required for o in (c.options if isinstance(c, AnyOf) else (c,))]
+    return " ".join(item.text for item in items).strip()
+
+
+def _passage_paths(access: AccessContext) -> list[tuple[str, dict[str, Any] | None]]:
+    """(nested passages, extra filter) for each vector field the caller may search.
+
+    Everyone searches the passages of the text as every reader sees it. Roles that read
+    protected names search the full text's passages instead wherever something was
+    withheld: vectors of withheld text can be inverted back towards it, so they live
+    only under `protected`, which no other role's query names."""
+    if not access.sees_protected_fields:
+        return [("passages", None)]
+    withheld = {"term": {"protected.passages_redacted": True}}
+    return [("passages", {"bool": {"must_not": [withheld]}}), ("protected.passages", withheld)]
+
+
+def build_semantic(
+    params: SearchParams,
+    access: AccessContext | None,
+    vector: list[float],
+    *,
+    after: list[Any] | None = None,
+    with_aggregations: bool = True,
+) -> dict[str, Any]:
+    """The semantic search body: approximate kNN over passage vectors, with access (the
+    store adds it to each kNN filter), facets, dates and excluded words as pre-filters.
+    Facet counts are over the nearest records found with every filter applied."""
+    if access is None:
+        return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
+    parsed = parse_query(params.q)
+    filters = [
+        *facet_filters(params.selected(), access).values(),
+        *_date_filter(params),
+        *_ocr_filter(params),
+    ]
+    excluded = [q for clause in parsed.excluded if (q := _item(clause, access))]
+    if excluded:
+        filters.append({"bool": {"must_not": excluded}})
+    knn = []
+    for path, only in _passage_paths(access):
+        knn.append(
+            {
+                "field": f"{path}.vector",
+                "query_vector": vector,
+                "k": SEMANTIC_K,
+                "num_candidates": SEMANTIC_CANDIDATES,
+                "similarity": SIMILARITY_FLOOR,
+                "filter": [*filters, *([only] if only else [])],
+                "inner_hits": {
+                    "size": 1,
+                    "_source": [f"{path}.{name}" for name in PASSAGE_FIELDS],
+                },
+            }
+        )
+    body: dict[str, Any] = {
+        "knn": knn,
+        "size": params.size,
+        "track_total_hits": True,
+        "_source": HIT_FIELDS
+        + ([UNREDACTED, PROTECTED_PERSONS] if access.sees_protected_fields else []),
+        "sort": _SORTS[params.sort],
+    }
+    if after is not None:
+        body["search_after"] = after
+    if with_aggregations:
+        selected = params.selected()
+        body["aggs"] = facet_aggregations(selected, access, set(params.more)) | {
+            "histogram": _histogram(params, []),
+            "synthetic": {"filter": {"term": {"synthetic": True}}},
+        }
+    return body
 
 
 def _date_filter(params: SearchParams) -> list[dict[str, Any]]:

@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+
 from evidence.access import AccessContext
 from evidence.analysis import analyse
 from evidence.errors import N_, InvalidRequest
 from evidence.gazetteer import load_gazetteer
+from evidence.semantic import Encoder
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
 from search_api.explain import matched_spellings
@@ -30,8 +33,14 @@ from search_api.models import (
     TimelineResponse,
 )
 from search_api.paging import PitChains
-from search_api.params import SearchParams, TimelineParams
-from search_api.query import PAGE_FIELDS, build_search, histogram_interval
+from search_api.params import Mode, SearchParams, TimelineParams
+from search_api.query import (
+    PAGE_FIELDS,
+    build_search,
+    build_semantic,
+    histogram_interval,
+    semantic_text,
+)
 from search_api.readable import UNREDACTED, readable_event, readable_source
 from search_api.store import CursorExpired, Store
 from search_api.syntax import ParsedQuery, Phrase, parse_query
@@ -67,6 +76,25 @@ def _snippets(hit: dict[str, Any], source: dict[str, Any], terms: MatchTerms) ->
         marked = snippets(findings, terms, limit=1)
         found = [Snippet(html=marked[0] if marked else html.escape(findings))]
     return found
+
+
+def _meaning_snippets(hit: dict[str, Any]) -> list[Snippet]:
+    """The passage nearest in meaning, as written (nothing to mark: no word need be
+    shared), with its page; from the full text for roles whose query reached it."""
+    for path in ("protected.passages", "passages"):
+        inner = hit.get("inner_hits", {}).get(path, {}).get("hits", {}).get("hits", [])
+        if inner:
+            passage = inner[0]["_source"]
+            return [
+                Snippet(
+                    html=html.escape(passage.get("text", "")),
+                    page=passage.get("n"),
+                    machine_read=bool(passage.get("machine_read")),
+                    confidence=passage.get("confidence"),
+                    similar=True,
+                )
+            ]
+    return []
 
 
 _OPENING = 180
@@ -132,7 +160,7 @@ def _hit(
         source
         | {
             "summary": summary,
-            "snippets": _snippets(hit, source, terms),
+            "snippets": _meaning_snippets(hit) or _snippets(hit, source, terms),
             "has_image": bool(source.get("file")),
             "matched": matched_spellings(parsed, hit["_source"], access),
         }
@@ -275,19 +303,42 @@ async def _in_chain(
     return response
 
 
+Builder = Callable[[list[Any] | None, bool], dict[str, Any]]
+
+
+async def _builder(params: SearchParams, access: AccessContext, encoder: Encoder | None) -> Builder:
+    """How to build the search's body for a page (`after`), with or without
+    aggregations: by words, or, in semantic mode with words to read, by meaning. The
+    query is encoded in a worker thread, never on the event loop."""
+    text = semantic_text(parse_query(params.q)) if params.mode is Mode.SEMANTIC else ""
+    if not text:
+        return lambda after, aggregate: build_search(
+            params, access, after=after, with_aggregations=aggregate
+        )
+    if encoder is None:
+        raise InvalidRequest(
+            N_("Search by meaning is turned off on this server; search by words instead.")
+        )
+    vector = (await anyio.to_thread.run_sync(encoder.encode, [text]))[0]
+    return lambda after, aggregate: build_semantic(
+        params, access, vector, after=after, with_aggregations=aggregate
+    )
+
+
 async def search(
-    store: Store, params: SearchParams, caller: Caller, secret: str, chains: PitChains
+    store: Store,
+    params: SearchParams,
+    caller: Caller,
+    secret: str,
+    chains: PitChains,
+    encoder: Encoder | None = None,
 ) -> SearchResponse:
     """One page of results; facets and the histogram on page one only (later pages
     carry page one's total and aggregate nothing)."""
     access = caller.access
+    build = await _builder(params, access, encoder)
     page = await _paged(
-        store,
-        params,
-        lambda after: build_search(params, access, after=after, with_aggregations=after is None),
-        caller,
-        secret,
-        chains,
+        store, params, lambda after: build(after, after is None), caller, secret, chains
     )
     await caller.audit(
         "search",
@@ -334,7 +385,11 @@ EXPORT_FIELDS = [
 
 
 async def export_rows(
-    store: Store, params: SearchParams, caller: Caller, base_url: str
+    store: Store,
+    params: SearchParams,
+    caller: Caller,
+    base_url: str,
+    encoder: Encoder | None = None,
 ) -> AsyncIterator[ExportRow]:
     """Every matching record, in the search's order, as citation-ready rows; `base_url`
     (the request's) makes each record's URL absolute, so a row cited elsewhere still
@@ -344,7 +399,7 @@ async def export_rows(
     export holds (counted first, within the caller's access): "who exported what".
     """
     access = caller.access
-    body = build_search(params.without_cursor(), access, with_aggregations=False)
+    body = (await _builder(params.without_cursor(), access, encoder))(None, False)
     counted = await store.search(body | {"size": 0, "_source": False}, access)
     await caller.audit(
         "export",

@@ -24,13 +24,29 @@ from search_api.transport import CursorExpired, translated
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id"]
+__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id", "secured"]
 
 # A search that could not reach every shard (a node just died) fails with 503 instead of
 # answering from part of the evidence: totals and exports must be complete or absent.
 _COMPLETE = COMPLETE
 # A level with no records yet has no index behind its alias: nothing to search there.
 _LEVELS_MAY_BE_EMPTY: dict[str, Any] = {"ignore_unavailable": True, "allow_no_indices": True}
+
+
+def secured(body: dict[str, Any], access: AccessContext | None) -> dict[str, Any]:
+    """`body` matching only what `access` may see. A kNN search gets the access filter
+    inside each of its kNN clauses, where it is a pre-filter: the k nearest are counted
+    among what the caller may see, never before. (A `query` beside `knn` would add its
+    matches to the kNN's, so none is added.)"""
+    if "knn" not in body:
+        return {**body, "query": restrict(body.get("query"), access), **_COMPLETE}
+    allowed = restrict(None, access)
+    clauses = body["knn"] if isinstance(body["knn"], list) else [body["knn"]]
+    knn = [clause | {"filter": [*clause.get("filter", []), allowed]} for clause in clauses]
+    answer = {**body, "knn": knn, **_COMPLETE}
+    if "query" in body:
+        answer["query"] = restrict(body["query"], access)
+    return answer
 
 
 def by_id(stable_id: str, exclude: list[str]) -> dict[str, Any]:
@@ -59,15 +75,15 @@ class Store:
         target: str = "records",
     ) -> dict[str, Any]:
         """Search records (or timeline events), only within what `access` may see."""
-        secured = {**body, "query": restrict(body.get("query"), access), **_COMPLETE}
+        request = secured(body, access)
         async with translated():
             if pit is not None:
                 response = await self._es.search(
-                    pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **secured
+                    pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **request
                 )
             else:
                 response = await self._es.search(
-                    index=self._visible(target, access), **secured, **_LEVELS_MAY_BE_EMPTY
+                    index=self._visible(target, access), **request, **_LEVELS_MAY_BE_EMPTY
                 )
         answer: dict[str, Any] = response.body
         return answer
@@ -79,7 +95,10 @@ class Store:
         header = {"index": self._visible(target, access), **_COMPLETE, **_LEVELS_MAY_BE_EMPTY}
         searches: list[dict[str, Any]] = []
         for body in bodies:
-            searches += [header, {**body, "query": restrict(body.get("query"), access)}]
+            searches += [
+                header,
+                {k: v for k, v in secured(body, access).items() if k not in _COMPLETE},
+            ]
         async with translated():
             response = await self._es.msearch(searches=searches)
         answers: list[dict[str, Any]] = response.body["responses"]

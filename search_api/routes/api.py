@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from evidence.spreadsheet import formula_safe_row
 from search_api import media, record_service, service
-from search_api.deps import CallerDep, SettingsDep, StoreDep
+from search_api.deps import CallerDep, EncoderDep, SettingsDep, StoreDep
 from search_api.exports import export_disposition
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
 from search_api.paging import ChainsDep
@@ -41,10 +41,11 @@ async def search(
     caller: CallerDep,
     settings: SettingsDep,
     chains: ChainsDep,
+    encoder: EncoderDep,
 ) -> SearchResponse:
     """Search every collection the caller may see, with facets, a date histogram and a cursor."""
     secret = settings.secret_key.get_secret_value()
-    return await service.search(store, params, caller, secret, chains)
+    return await service.search(store, params, caller, secret, chains, encoder)
 
 
 @router.get("/api/records/{stable_id}", response_model=RecordOut, responses=_ERRORS | _NOT_FOUND)
@@ -95,13 +96,17 @@ _EXPORT_FORMATS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/api/export", responses=_ERRORS | _EXPORT_FORMATS)
 async def export(
-    request: Request, params: Annotated[ExportParams, Query()], store: StoreDep, caller: CallerDep
+    request: Request,
+    params: Annotated[ExportParams, Query()],
+    store: StoreDep,
+    caller: CallerDep,
+    encoder: EncoderDep,
 ) -> StreamingResponse:
     """Every matching record, streamed in constant memory: no 10,000 ceiling. The CSV
     starts with a UTF-8 byte-order mark, so spreadsheet programs read Arabic right; its
     column names stay English, for the programs that read it."""
     base = request.app.state.settings.public_url or str(request.base_url)
-    rows = await _started(service.export_rows(store, params, caller, base))
+    rows = await _started(service.export_rows(store, params, caller, base, encoder))
     csv_format = params.format == "csv"
     media = "text/csv" if csv_format else "application/x-ndjson"
     body = _csv(rows) if csv_format else _ndjson(rows)

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from evidence.errors import EvidenceError
 from search_api import media, record_service, service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
-from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
+from search_api.deps import Caller, CallerDep, EncoderDep, SettingsDep, StoreDep
 from search_api.errors import status_for
 from search_api.facets import FACETS
 from search_api.locale import N_
@@ -42,6 +42,7 @@ async def search_page(
     caller: CallerDep,
     settings: SettingsDep,
     chains: ChainsDep,
+    encoder: EncoderDep,
 ) -> HTMLResponse:
     base = {
         "params": params,
@@ -59,7 +60,7 @@ async def search_page(
     base |= await request.app.state.collect_context(request, caller)
     secret = settings.secret_key.get_secret_value()
     try:
-        results = await service.search(store, params, caller, secret, chains)
+        results = await service.search(store, params, caller, secret, chains, encoder)
     except EvidenceError as error:
         return render(
             request, "search.html", base | {"error": str(error)}, caller, status_for(error)

@@ -1,0 +1,169 @@
+"""Semantic search against the real node and the real encoder: an English question
+finds testimony written only in Arabic, German or French, and the other way round; a
+reload or rebuild does not encode again; with vectors off nothing is kept and the
+mode says it is off. The leak part is in tests/integration/test_leaks_semantic.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from fastapi.testclient import TestClient
+
+from evidence.ids import stable_id
+from evidence.semantic import Encoder
+from evidence.settings import Settings
+from indexer.load import LoadOptions, load_bundle, rebuild
+from search_api.app import create_app
+from tests.conftest import loaded_once
+
+COLLECTION = "meaning"
+STATEMENTS = {
+    "T-AR": ("ar", "ضربوه على قدميه بالكابل حتى لم يعد يستطيع المشي."),
+    "T-DE": ("de", "Nach drei Monaten wurde ich in ein anderes Gefängnis verlegt."),
+    "T-FR": ("fr", "Ma famille n'a jamais su où j'étais. C'était une disparition forcée."),
+    "T-EN": ("en", "The weather in Vienna was cold on the day I gave this statement."),
+}
+
+
+def write_statements(root: Path, statements: dict[str, tuple[str, str]]) -> None:
+    (root / "testimonies").mkdir(parents=True)
+    (root / "collection.yaml").write_text(
+        f"id: {COLLECTION}\ntitle: Statements in four languages (SYNTHETIC)\n"
+        "default_confidentiality: public\nsynthetic: true\n",
+        "utf-8",
+    )
+    for local_id, (language, text) in statements.items():
+        (root / "testimonies" / f"{local_id}.md").write_text(
+            f"---\ntestimony_id: {local_id}\nwitness_pseudonym: W-{local_id}\n"
+            f"language: {language}\n---\nSYNTHETIC statement.\n\n{text}\n",
+            "utf-8",
+        )
+
+
+def record_id(local_id: str) -> str:
+    return stable_id(COLLECTION, "testimony", local_id)
+
+
+@pytest.fixture(scope="module")
+def statements(
+    base_settings: Settings,
+    es_node: object,
+    redis_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, Path]]:
+    root = tmp_path_factory.mktemp("meaning") / "bundle"
+    write_statements(root, STATEMENTS)
+    options = LoadOptions(encoder=Encoder())
+    with loaded_once(base_settings, redis_db, root, options) as (settings, report):
+        assert (report.indexed, report.rejections) == (len(STATEMENTS), [])
+        assert options.encoder is not None and options.encoder.encoded > 0
+        yield settings, root
+
+
+def _semantic(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/search", params={"q": q, "mode": "semantic"} | params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("beaten on the soles of the feet", "T-AR"),
+        ("transferred to another prison", "T-DE"),
+        ("نقل إلى سجن آخر", "T-DE"),
+        ("forced disappearance", "T-FR"),
+    ],
+)
+def test_a_question_finds_the_statement_that_means_it_in_another_language(
+    statements: tuple[Settings, Path], question: str, expected: str
+) -> None:
+    settings, _ = statements
+    with TestClient(create_app(settings)) as client:
+        body = _semantic(client, question)
+        assert body["hits"], question
+        top = body["hits"][0]
+        assert top["stable_id"] == record_id(expected)
+        assert top["language"] == STATEMENTS[expected][0]
+        snippet = top["snippets"][0]
+        assert snippet["similar"] is True
+        assert STATEMENTS[expected][1][:20] in snippet["html"].replace("&#x27;", "'")
+        # By words, the same question finds none of them: no word is shared.
+        words = client.get("/api/search", params={"q": question}).json()
+        assert record_id(expected) not in {hit["stable_id"] for hit in words["hits"]}
+
+
+def test_semantic_totals_facets_and_pages_are_of_the_records_found(
+    statements: tuple[Settings, Path],
+) -> None:
+    settings, _ = statements
+    with TestClient(create_app(settings)) as client:
+        body = _semantic(client, "held in prison", size=1)
+        total = body["total"]
+        assert 1 <= total <= len(STATEMENTS)
+        language = next(f for f in body["facets"] if f["name"] == "language")
+        assert sum(v["count"] for v in language["values"]) == body["total"]
+        seen = [hit["stable_id"] for hit in body["hits"]]
+        while body["next_cursor"]:
+            body = client.get(
+                "/api/search",
+                params={"q": "held in prison", "mode": "semantic", "cursor": body["next_cursor"]},
+            ).json()
+            seen += [hit["stable_id"] for hit in body["hits"]]
+        assert len(seen) == len(set(seen)) == total
+        filtered = _semantic(client, "held in prison", language="de")
+        assert {hit["language"] for hit in filtered["hits"]} <= {"de"}
+        page = client.get("/", params={"q": "beaten on the soles of the feet", "mode": "semantic"})
+        assert page.status_code == 200
+        assert "similar in meaning" in page.text
+        assert STATEMENTS["T-AR"][1][:20] in page.text
+
+
+def test_a_reload_and_a_rebuild_encode_nothing_unchanged(
+    statements: tuple[Settings, Path],
+) -> None:
+    settings, root = statements
+    es = Elasticsearch(settings.es_url, request_timeout=60)
+    try:
+        again = Encoder()
+        report = load_bundle(es, settings.index_prefix, root, options=LoadOptions(encoder=again))
+        assert (report.unchanged, report.indexed) == (len(STATEMENTS), 0)
+        assert again.encoded == 0
+        rebuilt = Encoder()
+        rebuild(es, settings.index_prefix, [root], options=LoadOptions(encoder=rebuilt))
+        assert rebuilt.encoded == 0
+    finally:
+        es.close()
+    with TestClient(create_app(settings)) as client:
+        body = _semantic(client, "beaten on the soles of the feet")
+        assert body["hits"][0]["stable_id"] == record_id("T-AR")
+
+
+def test_with_vectors_off_nothing_is_kept_and_the_mode_says_it_is_off(
+    base_settings: Settings, es_node: object, redis_db: str, tmp_path: Path
+) -> None:
+    write_statements(tmp_path / "bundle", STATEMENTS)
+    with loaded_once(base_settings, redis_db, tmp_path / "bundle", LoadOptions()) as (
+        settings,
+        report,
+    ):
+        assert report.indexed == len(STATEMENTS)
+        es = Elasticsearch(settings.es_url)
+        stored = es.search(
+            index=f"{settings.index_prefix}-records", query={"exists": {"field": "vector_model"}}
+        )
+        es.close()
+        assert stored["hits"]["total"]["value"] == 0
+        off = settings.model_copy(update={"vectors": False})
+        with TestClient(create_app(off)) as client:
+            response = client.get("/api/search", params={"q": "prison", "mode": "semantic"})
+            assert response.status_code == 400
+            assert "turned off" in response.json()["detail"]
+            page = client.get("/", params={"q": "prison", "mode": "semantic"})
+            assert page.status_code == 400
+            assert "turned off" in page.text
