@@ -129,8 +129,8 @@ class Settings(BaseSettings):
     vectors: bool = Field(
         default=True,
         description="Encode passages of each record's text as vectors while loading, for "
-        "semantic and hybrid search (`evidence/semantic.py`); off stores none, and those "
-        "modes then find nothing new.",
+        "semantic and hybrid search (`evidence/semantic.py`); off stores none, and the "
+        "API refuses those modes.",
     )
     indexer_retry_seconds: float = Field(
         default=300,

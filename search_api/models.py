@@ -106,6 +106,11 @@ class SearchResponse(BaseModel):
         default=None, description="How many matches are SYNTHETIC demo records (page one)."
     )
     histogram: Histogram | None
+    word_matches: int | None = Field(
+        default=None,
+        description="Hybrid mode: how many of the total match the query's words; the others "
+        "are among the records nearest in meaning only.",
+    )
     next_cursor: str | None
     next: str | None = Field(default=None, description="Query string of the next page.")
 

@@ -72,10 +72,11 @@ class Sort(StrEnum):
 
 
 class Mode(StrEnum):
-    """How the query text matches: its words, or its meaning."""
+    """How the query text matches: its words, its meaning, or both fused."""
 
     KEYWORD = "keyword"
     SEMANTIC = "semantic"
+    HYBRID = "hybrid"
 
 
 class _Filters(BaseModel):
@@ -108,6 +109,12 @@ class _Filters(BaseModel):
     confidentiality: FacetValues = Field(default=[], description="Within the caller's ceiling.")
     date_from: FuzzyDateText = None
     date_to: FuzzyDateText = None
+    mode: Mode = Field(
+        default=Mode.HYBRID,
+        description="keyword: the words as written (and names in any spelling); semantic: "
+        "passages nearest in meaning, in any of the four languages; hybrid: both, ranked "
+        "by reciprocal rank fusion; see docs/search.md.",
+    )
     cursor: str | None = Field(
         default=None, max_length=4096, description="Opaque; from next_cursor."
     )
@@ -154,11 +161,6 @@ class SearchParams(_Filters):
         le=100,
         description="Only records with a machine-read (OCR) page whose mean word confidence "
         "is below this percentage: the scans to review.",
-    )
-    mode: Mode = Field(
-        default=Mode.KEYWORD,
-        description="keyword: the words as written (and names in any spelling); semantic: "
-        "passages nearest in meaning, in any of the four languages; see docs/search.md.",
     )
     sort: Sort = Sort.RELEVANCE
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")

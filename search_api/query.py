@@ -9,6 +9,7 @@ caller: protected text is searched for investigators and admins only, in `must` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from evidence.access import AccessContext, restrict
@@ -21,10 +22,13 @@ from search_api.readable import UNREDACTED
 from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term, parse_query
 
 __all__ = [
+    "BY_WORDS",
     "HIT_FIELDS",
     "PAGE_FIELDS",
+    "Fusion",
     "build_search",
     "build_semantic",
+    "fuse",
     "histogram_interval",
     "name_fields",
     "semantic_text",
@@ -197,6 +201,7 @@ def build_semantic(
     *,
     after: list[Any] | None = None,
     with_aggregations: bool = True,
+    similarity: float = SIMILARITY_FLOOR,
 ) -> dict[str, Any]:
     """The semantic search body: approximate kNN over passage vectors, with access (the
     store adds it to each kNN filter), facets, dates and excluded words as pre-filters.
@@ -220,7 +225,7 @@ def build_semantic(
                 "query_vector": vector,
                 "k": SEMANTIC_K,
                 "num_candidates": SEMANTIC_CANDIDATES,
-                "similarity": SIMILARITY_FLOOR,
+                "similarity": similarity,
                 "filter": [*filters, *([only] if only else [])],
                 "inner_hits": {
                     "size": 1,
@@ -245,6 +250,68 @@ def build_semantic(
             "synthetic": {"filter": {"term": {"synthetic": True}}},
         }
     return body
+
+
+# Hybrid mode fuses the keyword ranking's first RRF_WINDOW records with the semantic k
+# nearest by reciprocal rank fusion (the node's core has no RRF retriever, so the service
+# fuses). Beyond the window no keyword record can outrank a fused one, so the rest follow
+# in keyword order and the fused order is exact over the whole result.
+RRF_WINDOW = 100
+RRF_RANK_CONSTANT = 60
+# Tuned on both judged sets (docs/search.md, "Modes"): how much a place among the nearest
+# counts against the same place by words, and how near a passage must be to join.
+MEANING_WEIGHT = 0.3
+HYBRID_SIMILARITY = SIMILARITY_FLOOR
+# Fused records are scored this far apart, above any keyword score, so that sorting by
+# score puts them first in fused order (scores are float32: 7 significant digits).
+_FUSED_STEP = 10_000.0
+
+
+def fuse(words: list[str], meaning: list[str], meaning_weight: float = 1.0) -> list[str]:
+    """Weighted reciprocal rank fusion: a record scores 1 / (60 + rank) for its place
+    in the keyword ranking plus `meaning_weight` / (60 + rank) for its place among the
+    nearest; ties keep the keyword order."""
+    scores: dict[str, float] = {}
+    for ranking, weight in ((words, 1.0), (meaning, meaning_weight)):
+        for rank, stable_id in enumerate(ranking, start=1):
+            scores[stable_id] = scores.get(stable_id, 0.0) + weight / (RRF_RANK_CONSTANT + rank)
+    return sorted(scores, key=lambda stable_id: -scores[stable_id])
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """What hybrid mode adds to a keyword search: the records nearest in meaning (found
+    within the caller's access and filters) and the fused order of the first ones."""
+
+    nearest: tuple[str, ...]
+    order: tuple[str, ...]
+
+
+# The name a hybrid hit found by its words carries in `matched_queries`.
+BY_WORDS = "words"
+
+
+def _fused(matching: dict[str, Any], fusion: Fusion) -> dict[str, Any]:
+    """Keyword matches or nearest records, scored so that the fused order comes first and
+    the remaining keyword matches follow by their own score."""
+    should = [{"bool": {"must": [matching], "_name": BY_WORDS}}]
+    if fusion.nearest:
+        should.append({"ids": {"values": list(fusion.nearest)}})
+    either = {"bool": {"should": should, "minimum_should_match": 1}}
+    if not fusion.order:
+        return either
+    count = len(fusion.order)
+    return {
+        "function_score": {
+            "query": either,
+            "functions": [
+                {"filter": {"ids": {"values": [stable_id]}}, "weight": _FUSED_STEP * (count - i)}
+                for i, stable_id in enumerate(fusion.order)
+            ],
+            "score_mode": "first",
+            "boost_mode": "sum",
+        }
+    }
 
 
 def _date_filter(params: SearchParams) -> list[dict[str, Any]]:
@@ -303,8 +370,11 @@ def build_search(
     *,
     after: list[Any] | None = None,
     with_aggregations: bool = True,
+    fusion: Fusion | None = None,
 ) -> dict[str, Any]:
-    """The search body; without an access context it matches nothing (fail closed)."""
+    """The search body; without an access context it matches nothing (fail closed). With
+    a `fusion` (hybrid mode) it also matches the records nearest in meaning, and ranks
+    the fused ones first."""
     if access is None:
         return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
     parsed = parse_query(params.q)
@@ -313,9 +383,10 @@ def build_search(
     # Facet filters go in a post_filter only when aggregations need the unfiltered set
     # (multi-select counts); an export filters in the query, which is cheaper.
     in_query = [] if with_aggregations else filters
+    matching = text_query_for(parsed, access)
     query = {
         "bool": {
-            "must": [text_query_for(parsed, access)],
+            "must": [_fused(matching, fusion) if fusion else matching],
             "filter": _date_filter(params) + _ocr_filter(params) + in_query,
         }
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -33,11 +33,18 @@ from search_api.models import (
     TimelineResponse,
 )
 from search_api.paging import PitChains
-from search_api.params import Mode, SearchParams, TimelineParams
+from search_api.params import Mode, SearchParams, Sort, TimelineParams
 from search_api.query import (
+    BY_WORDS,
+    HYBRID_SIMILARITY,
+    MEANING_WEIGHT,
     PAGE_FIELDS,
+    RRF_WINDOW,
+    SEMANTIC_K,
+    Fusion,
     build_search,
     build_semantic,
+    fuse,
     histogram_interval,
     semantic_text,
 )
@@ -306,22 +313,80 @@ async def _in_chain(
 Builder = Callable[[list[Any] | None, bool], dict[str, Any]]
 
 
-async def _builder(params: SearchParams, access: AccessContext, encoder: Encoder | None) -> Builder:
-    """How to build the search's body for a page (`after`), with or without
-    aggregations: by words, or, in semantic mode with words to read, by meaning. The
-    query is encoded in a worker thread, never on the event loop."""
-    text = semantic_text(parse_query(params.q)) if params.mode is Mode.SEMANTIC else ""
+async def _meaning(
+    params: SearchParams | TimelineParams, encoder: Encoder | None
+) -> list[float] | None:
+    """The question's vector when the mode reads meaning and there are words to read;
+    encoded in a worker thread, never on the event loop."""
+    text = semantic_text(parse_query(params.q)) if params.mode is not Mode.KEYWORD else ""
     if not text:
-        return lambda after, aggregate: build_search(
-            params, access, after=after, with_aggregations=aggregate
-        )
+        return None
     if encoder is None:
         raise InvalidRequest(
             N_("Search by meaning is turned off on this server; search by words instead.")
         )
-    vector = (await anyio.to_thread.run_sync(encoder.encode, [text]))[0]
-    return lambda after, aggregate: build_semantic(
-        params, access, vector, after=after, with_aggregations=aggregate
+    return (await anyio.to_thread.run_sync(encoder.encode, [text]))[0]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to build the search's body for a page (`after`), with or without
+    aggregations; in hybrid mode also the passage that made each record near in meaning
+    and how many records match the words."""
+
+    build: Builder
+    passages: dict[str, list[Snippet]] = field(default_factory=dict)
+    word_matches: int | None = None
+
+
+async def _plan(
+    store: Store, params: SearchParams, access: AccessContext, encoder: Encoder | None
+) -> _Plan:
+    """By words; in semantic mode, by meaning; in hybrid mode, by words or meaning,
+    ranked by fusing the keyword window with the nearest records (both found first, in
+    one round trip, within the caller's access)."""
+    vector = await _meaning(params, encoder)
+    if vector is None:
+        return _Plan(
+            lambda after, aggregate: build_search(
+                params, access, after=after, with_aggregations=aggregate
+            )
+        )
+    if params.mode is Mode.SEMANTIC:
+        return _Plan(
+            lambda after, aggregate: build_semantic(
+                params, access, vector, after=after, with_aggregations=aggregate
+            )
+        )
+    ranked = params.model_copy(update={"sort": Sort.RELEVANCE, "size": SEMANTIC_K})
+    near = build_semantic(
+        ranked, access, vector, with_aggregations=False, similarity=HYBRID_SIMILARITY
+    )
+    # The keyword window: the first records by words (when ranking by relevance), and
+    # how many match them at all.
+    window_size = RRF_WINDOW if params.sort is Sort.RELEVANCE else 0
+    window = build_search(
+        ranked.model_copy(update={"size": window_size}), access, with_aggregations=False
+    )
+    near_found, words_found = await store.msearch(
+        [near | {"_source": False}, window | {"_source": False}], access
+    )
+    nearest = [hit["_id"] for hit in near_found["hits"]["hits"]]
+    words = [hit["_id"] for hit in words_found["hits"]["hits"]]
+    fusion = Fusion(
+        tuple(nearest),
+        tuple(
+            fuse(words, nearest, MEANING_WEIGHT)
+            if words_found["hits"]["hits"] or window_size
+            else ()
+        ),
+    )
+    return _Plan(
+        lambda after, aggregate: build_search(
+            params, access, after=after, with_aggregations=aggregate, fusion=fusion
+        ),
+        {hit["_id"]: _meaning_snippets(hit) for hit in near_found["hits"]["hits"]},
+        words_found["hits"]["total"]["value"],
     )
 
 
@@ -336,9 +401,9 @@ async def search(
     """One page of results; facets and the histogram on page one only (later pages
     carry page one's total and aggregate nothing)."""
     access = caller.access
-    build = await _builder(params, access, encoder)
+    plan = await _plan(store, params, access, encoder)
     page = await _paged(
-        store, params, lambda after: build(after, after is None), caller, secret, chains
+        store, params, lambda after: plan.build(after, after is None), caller, secret, chains
     )
     await caller.audit(
         "search",
@@ -352,6 +417,12 @@ async def search(
     aggs = page.response.get("aggregations", {})
     links = Links(params)
     hits = [_hit(hit, parsed, terms, access) for hit in page.hits]
+    by_words = {hit["_id"] for hit in page.hits if BY_WORDS in hit.get("matched_queries", ())}
+    for hit in hits:
+        # A hybrid hit its words did not find shows the passage that is near in meaning.
+        near = plan.passages.get(hit.stable_id)
+        if near and (hit.stable_id not in by_words or not hit.snippets):
+            hit.snippets = near
     await _add_missing_snippets(store, hits, terms, access)
     return SearchResponse(
         q=params.q,
@@ -361,6 +432,7 @@ async def search(
         facets=_facets(aggs, params, links) if aggs else [],
         histogram=_histogram(aggs, params, links) if aggs else None,
         synthetic=aggs["synthetic"]["doc_count"] if aggs else None,
+        word_matches=plan.word_matches,
         next_cursor=page.next_cursor,
         next=query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
     )
@@ -399,7 +471,7 @@ async def export_rows(
     export holds (counted first, within the caller's access): "who exported what".
     """
     access = caller.access
-    body = (await _builder(params.without_cursor(), access, encoder))(None, False)
+    body = (await _plan(store, params.without_cursor(), access, encoder)).build(None, False)
     counted = await store.search(body | {"size": 0, "_source": False}, access)
     await caller.audit(
         "export",
@@ -437,16 +509,30 @@ async def export_rows(
 
 
 async def timeline(
-    store: Store, params: TimelineParams, caller: Caller, secret: str, chains: PitChains
+    store: Store,
+    params: TimelineParams,
+    caller: Caller,
+    secret: str,
+    chains: PitChains,
+    encoder: Encoder | None = None,
 ) -> TimelineResponse:
     """Events in order, grouped by body, with an overview by year and month on every
-    page (the page shows it above the events; it is a small histogram of events)."""
+    page (the page shows it above the events; it is a small histogram of events). By
+    meaning, the events are those of the records nearest the question (and, in hybrid
+    mode, those matching its words)."""
     access = caller.access
     persons = await person_names(store, params, access)
+    vector = await _meaning(params, encoder)
+    nearest = None
+    if vector is not None:
+        question = SearchParams(q=params.q, mode=Mode.SEMANTIC, size=SEMANTIC_K)
+        near = build_semantic(question, access, vector, with_aggregations=False)
+        found = await store.search(near | {"_source": False}, access)
+        nearest = [hit["_id"] for hit in found["hits"]["hits"]]
     page = await _paged(
         store,
         params,
-        lambda after: build_timeline(params, access, after=after, persons=persons),
+        lambda after: build_timeline(params, access, after=after, persons=persons, nearest=nearest),
         caller,
         secret,
         chains,

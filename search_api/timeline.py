@@ -20,7 +20,7 @@ from typing import Any
 from evidence.access import AccessContext, restrict
 from evidence.names import name_keys
 from search_api.facets import FACETS
-from search_api.params import TimelineParams
+from search_api.params import Mode, TimelineParams
 from search_api.query import text_query_for
 from search_api.store import Store
 from search_api.syntax import parse_query
@@ -126,12 +126,22 @@ def build_timeline(
     *,
     after: list[Any] | None = None,
     persons: list[str] | None = None,
+    nearest: list[str] | None = None,
 ) -> dict[str, Any]:
     """Events in chronological order, with an overview by year and by month; `persons`
-    are the stored names the person filter means (`person_names`)."""
+    are the stored names the person filter means (`person_names`). With `nearest` (the
+    records nearest the question in meaning) the events of those records match too, or
+    only they in semantic mode."""
     if access is None:
         return {"query": restrict(None, None), "size": 0}
     text = text_query_for(parse_query(params.q), access, with_pages=False)
+    if nearest is not None:
+        of_nearest = {"terms": {"record_id": nearest}}
+        text = (
+            of_nearest
+            if params.mode is Mode.SEMANTIC
+            else {"bool": {"should": [text, of_nearest], "minimum_should_match": 1}}
+        )
     body: dict[str, Any] = {
         "query": restrict(
             {"bool": {"must": [text], "filter": _filters(params, access, persons)}}, access

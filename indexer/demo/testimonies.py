@@ -25,6 +25,7 @@ from indexer.demo.gazetteer import (
     random_alias,
 )
 from indexer.demo.names import CITIES, NGOS, Person, contact, person, pseudonym
+from indexer.demo.topics import TOPICS, topics_of
 
 __all__ = ["TestimonySummary", "write_testimonies"]
 
@@ -97,7 +98,7 @@ def _named(who: Person, language: str, rng: Random) -> str:
 
 
 def _testimony(
-    rng: Random, gaz: Gazetteer, index: int, fmt: str
+    rng: Random, gaz: Gazetteer, index: int, fmt: str, seed: int
 ) -> tuple[dict[str, Any], list[str], str]:
     """Metadata and transcript paragraphs for testimony number `index`."""
     languages = {"pdf": _PDF_LANGUAGES, "jsonl": _LANGUAGES}.get(fmt, _FILE_LANGUAGES)
@@ -170,6 +171,9 @@ def _testimony(
     paragraphs.append(bank.CLOSING[language])
     if language == "ar":
         paragraphs = [bank.arabic_variant(p, rng) for p in paragraphs]
+    # The topic paragraphs take nothing from `rng`, so every other field stays as it was.
+    topics = [TOPICS[topic][language] for topic in topics_of(index, seed)]
+    paragraphs[-1:-1] = topics
     meta["facilities"] = sorted(set(facilities))
     if roles:
         meta["persons"] = [{"name": names[r], "role": r} for r in sorted(roles)]
@@ -227,7 +231,7 @@ def write_testimonies(
     try:
         for index in range(1, count + 1):
             fmt = _FORMATS[(index - 1) % len(_FORMATS)] if index <= files else "jsonl"
-            meta, paragraphs, language = _testimony(rng, gaz, index, fmt)
+            meta, paragraphs, language = _testimony(rng, gaz, index, fmt, seed)
             if fmt == "jsonl":
                 if jsonl is None:
                     jsonl = (out / "testimonies.jsonl").open("w", encoding="utf-8", newline="\n")

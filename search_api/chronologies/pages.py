@@ -28,7 +28,7 @@ from search_api.chronologies.api import ChronologiesDep
 from search_api.chronologies.collect import collect_context
 from search_api.chronologies.models import Fact, FactIn, Version, same_day
 from search_api.chronologies.service import ChronologyService
-from search_api.deps import Caller, CallerDep, SettingsDep, StoreDep
+from search_api.deps import Caller, CallerDep, EncoderDep, SettingsDep, StoreDep
 from search_api.errors import problems, status_for
 from search_api.paging import ChainsDep
 from search_api.params import TimelineParams
@@ -155,11 +155,12 @@ async def timeline_page(
     caller: CallerDep,
     settings: SettingsDep,
     chains: ChainsDep,
+    encoder: EncoderDep,
 ) -> HTMLResponse:
     context = {"params": params, "json_url": "/api/timeline" + query_string(params)}
     try:
         result = await service.timeline(
-            store, params, caller, settings.secret_key.get_secret_value(), chains
+            store, params, caller, settings.secret_key.get_secret_value(), chains, encoder
         )
         context |= await collect_context(request, caller)
     except EvidenceError as error:

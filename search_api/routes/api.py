@@ -150,7 +150,8 @@ async def timeline(
     caller: CallerDep,
     settings: SettingsDep,
     chains: ChainsDep,
+    encoder: EncoderDep,
 ) -> TimelineResponse:
     """Dated events in order (fuzzy dates, undated last), frames of a body grouped."""
     secret = settings.secret_key.get_secret_value()
-    return await service.timeline(store, params, caller, secret, chains)
+    return await service.timeline(store, params, caller, secret, chains, encoder)

@@ -105,9 +105,14 @@ def archives(
             yield (a, role_headers(first), full), (b, role_headers(second), other)
 
 
-def _answer(client: TestClient, headers: dict[str, str], q: str) -> dict[str, Any]:
+MODES = ("semantic", "hybrid")
+
+
+def _answer(
+    client: TestClient, headers: dict[str, str], q: str, mode: str = "semantic"
+) -> dict[str, Any]:
     response = client.get(
-        "/api/search", params={"q": q, "mode": "semantic", "size": 100}, headers=headers
+        "/api/search", params={"q": q, "mode": mode, "size": 100}, headers=headers
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -125,46 +130,50 @@ def _seen(body: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_semantic_answers_show_only_what_the_role_may_see(archives, role: Role) -> None:
+def test_semantic_answers_show_only_what_the_role_may_see(archives, role: Role, mode: str) -> None:
     (client, headers, levels), _ = archives
     visible = {i for i, level in levels.items() if level <= role.ceiling}
     reads_names = role.ceiling >= Level.CONFIDENTIAL
     for q in QUESTIONS:
-        body = _answer(client, headers[role], q)
+        body = _answer(client, headers[role], q, mode)
         found = {hit["stable_id"] for hit in body["hits"]}
         assert found <= visible, (role, q)
         assert body["total"] == len(found), (role, q)
         # The query is echoed in links and the form; the witness's own sentence is not.
         assert ("Rana Halabi" in str(body["hits"])) <= reads_names, (role, q)
-        page = client.get("/", params={"q": q, "mode": "semantic"}, headers=headers[role])
+        page = client.get("/", params={"q": q, "mode": mode}, headers=headers[role])
         assert page.status_code == 200
         assert ("is Rana Halabi." in page.text) <= reads_names, (role, q)
         assert not [i for i in set(levels) - visible if i in page.text], (role, q)
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("role", [Role.PUBLIC, Role.JOURNALIST], ids=lambda r: r.value)
 def test_higher_records_and_protected_names_move_nothing_a_lower_role_sees(
-    archives, role: Role
+    archives, role: Role, mode: str
 ) -> None:
     (full, full_headers, _), (other, other_headers, _) = archives
     for q in QUESTIONS:
-        assert _seen(_answer(full, full_headers[role], q)) == _seen(
-            _answer(other, other_headers[role], q)
+        assert _seen(_answer(full, full_headers[role], q, mode)) == _seen(
+            _answer(other, other_headers[role], q, mode)
         ), (role, q)
 
 
+@pytest.mark.parametrize("mode", MODES)
 def test_an_investigator_finds_the_witness_by_name_and_the_confidential_canary(
-    archives,
+    archives, mode: str
 ) -> None:
     """The control: the same probes do reach what an investigator may read, so the
     tests above would fail if lower roles' queries reached it."""
     (client, headers, levels), _ = archives
     named = stable_id(COLLECTION, "testimony", "NAMED")
-    body = _answer(client, headers[Role.INVESTIGATOR], "my name is Rana Halabi")
+    body = _answer(client, headers[Role.INVESTIGATOR], "my name is Rana Halabi", mode)
     assert body["hits"][0]["stable_id"] == named
-    assert "Rana Halabi" in body["hits"][0]["snippets"][0]["html"]
-    near = _answer(client, headers[Role.INVESTIGATOR], "beaten on the soles of the feet")
+    if mode == "semantic":  # the full text's passage (by words, the snippet is of pages)
+        assert "Rana Halabi" in body["hits"][0]["snippets"][0]["html"]
+    near = _answer(client, headers[Role.INVESTIGATOR], "beaten on the soles of the feet", mode)
     found = {hit["stable_id"] for hit in near["hits"]}
     assert stable_id(COLLECTION, "testimony", "NEAR-confidential") in found
     assert stable_id(COLLECTION, "testimony", "NEAR-sealed") not in found

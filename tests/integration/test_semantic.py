@@ -94,7 +94,7 @@ def test_a_question_finds_the_statement_that_means_it_in_another_language(
         assert snippet["similar"] is True
         assert STATEMENTS[expected][1][:20] in snippet["html"].replace("&#x27;", "'")
         # By words, the same question finds none of them: no word is shared.
-        words = client.get("/api/search", params={"q": question}).json()
+        words = client.get("/api/search", params={"q": question, "mode": "keyword"}).json()
         assert record_id(expected) not in {hit["stable_id"] for hit in words["hits"]}
 
 
@@ -122,6 +122,41 @@ def test_semantic_totals_facets_and_pages_are_of_the_records_found(
         assert page.status_code == 200
         assert "similar in meaning" in page.text
         assert STATEMENTS["T-AR"][1][:20] in page.text
+
+
+def test_hybrid_finds_the_words_and_the_meaning_and_counts_both_once(
+    statements: tuple[Settings, Path],
+) -> None:
+    settings, _ = statements
+    question = "statement about forced disappearance"
+    with TestClient(create_app(settings)) as client:
+
+        def ids(mode: str, **params: Any) -> list[str]:
+            body = client.get(
+                "/api/search", params={"q": question, "mode": mode, "size": 100} | params
+            ).json()
+            return [hit["stable_id"] for hit in body["hits"]]
+
+        words, meaning = ids("keyword"), ids("semantic")
+        assert record_id("T-FR") not in words  # "disparition forcée" shares no word
+        body = _semantic(client, question, mode="hybrid", size=1)
+        assert body["total"] == len(set(words) | set(meaning))
+        assert body["word_matches"] == len(words)
+        # Fused: found by both, or first by meaning, the French statement leads.
+        assert body["hits"][0]["stable_id"] == record_id("T-FR")
+        assert body["hits"][0]["snippets"][0]["similar"] is True
+        seen = [body["hits"][0]["stable_id"]]
+        while body["next_cursor"]:
+            body = client.get(
+                "/api/search",
+                params={"q": question, "mode": "hybrid", "size": 1, "cursor": body["next_cursor"]},
+            ).json()
+            seen += [hit["stable_id"] for hit in body["hits"]]
+        assert sorted(seen) == sorted(set(words) | set(meaning))
+        by_date = ids("hybrid", sort="date_asc")
+        assert sorted(by_date) == sorted(seen)
+        page = client.get("/", params={"q": question, "mode": "hybrid"})
+        assert page.status_code == 200 and "similar in meaning" in page.text
 
 
 def test_a_reload_and_a_rebuild_encode_nothing_unchanged(

@@ -10,7 +10,7 @@ import numpy as np
 from evidence.access import AccessContext, Role, restrict
 from evidence.semantic import PASSAGE_CHARS, Encoder, split_passages
 from search_api.params import SearchParams
-from search_api.query import build_semantic, semantic_text
+from search_api.query import Fusion, build_search, build_semantic, fuse, semantic_text
 from search_api.store import secured
 from search_api.syntax import parse_query
 
@@ -104,3 +104,30 @@ def test_filters_and_access_are_inside_every_knn_clause_and_no_query_is_added() 
         assert restrict(None, access) in clause["filter"]
     closed = secured(build_semantic(params, access, [0.1] * 512), None)
     assert all({"match_none": {}} in clause["filter"] for clause in closed["knn"])
+
+
+def test_reciprocal_rank_fusion_rewards_records_both_rankings_found() -> None:
+    words, meaning = ["a", "b", "c"], ["d", "c", "e"]
+    fused = fuse(words, meaning)
+    assert fused[0] == "c"  # third and second beats any single first place
+    assert fused[1:3] == ["a", "d"]  # equal single firsts keep the words' order
+    assert sorted(fused) == ["a", "b", "c", "d", "e"]
+
+
+def test_hybrid_matches_words_or_the_nearest_and_ranks_the_fused_order_first() -> None:
+    access = AccessContext(Role.JOURNALIST)
+    params = SearchParams(q="beaten -cable", mode="hybrid", facility=["saydnaya"])
+    body = build_search(params, access, fusion=Fusion(("n1", "n2"), ("n2", "k1", "n1")))
+    scored = body["query"]["bool"]["must"][0]["bool"]["must"][0]["function_score"]
+    either = scored["query"]["bool"]["should"]
+    assert either[1] == {"ids": {"values": ["n1", "n2"]}}
+    assert scored["query"]["bool"]["minimum_should_match"] == 1
+    # The keyword branch keeps its exclusions; the nearest were found with them applied.
+    assert either[0]["bool"]["_name"] == "words"
+    assert either[0]["bool"]["must"][0]["bool"]["must_not"]
+    weights = {f["filter"]["ids"]["values"][0]: f["weight"] for f in scored["functions"]}
+    assert weights["n2"] > weights["k1"] > weights["n1"] > 1_000
+    assert scored["boost_mode"] == "sum" and scored["score_mode"] == "first"
+    # Facets filter both branches alike (the nearest were also found within them).
+    assert body["post_filter"]["bool"]["filter"]
+    assert body["sort"][0] == "_score"
