@@ -193,4 +193,9 @@ class TimelineParams(_Filters):
     )
 
     case: FacetValues = Field(default=[], description="Case number as the court writes it.")
+    mode: Mode = Field(
+        default=Mode.KEYWORD,
+        description="keyword (default here: a chronology is built from what the events "
+        "say); semantic: the events of the records nearest in meaning; hybrid: both.",
+    )
     size: int = Field(default=50, ge=1, le=200)

@@ -9,6 +9,7 @@ caller: protected text is searched for investigators and admins only, in `must` 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,15 +203,18 @@ def build_semantic(
     after: list[Any] | None = None,
     with_aggregations: bool = True,
     similarity: float = SIMILARITY_FLOOR,
+    with_facets: bool = True,
 ) -> dict[str, Any]:
     """The semantic search body: approximate kNN over passage vectors, with access (the
     store adds it to each kNN filter), facets, dates and excluded words as pre-filters.
-    Facet counts are over the nearest records found with every filter applied."""
+    Facet counts are over the nearest records found with every filter applied. Hybrid
+    mode leaves the facets out (`with_facets`): its facets filter the words' matches and
+    the nearest alike afterwards, so that each facet's counts stay multi-select."""
     if access is None:
         return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
     parsed = parse_query(params.q)
     filters = [
-        *facet_filters(params.selected(), access).values(),
+        *(facet_filters(params.selected(), access).values() if with_facets else ()),
         *_date_filter(params),
         *_ocr_filter(params),
     ]
@@ -252,30 +256,33 @@ def build_semantic(
     return body
 
 
-# Hybrid mode fuses the keyword ranking's first RRF_WINDOW records with the semantic k
-# nearest by reciprocal rank fusion (the node's core has no RRF retriever, so the service
-# fuses). Beyond the window no keyword record can outrank a fused one, so the rest follow
-# in keyword order and the fused order is exact over the whole result.
-RRF_WINDOW = 100
+# Hybrid mode fuses the keyword ranking with the semantic k nearest by weighted
+# reciprocal rank fusion (the node's core has no RRF retriever, so the service fuses).
+# Tuned on both judged sets (docs/search.md, "Modes"): how much a place among the
+# nearest counts against the same place by words, and how near a passage must be to join.
 RRF_RANK_CONSTANT = 60
-# Tuned on both judged sets (docs/search.md, "Modes"): how much a place among the nearest
-# counts against the same place by words, and how near a passage must be to join.
 MEANING_WEIGHT = 0.3
 HYBRID_SIMILARITY = SIMILARITY_FLOOR
-# Fused records are scored this far apart, above any keyword score, so that sorting by
-# score puts them first in fused order (scores are float32: 7 significant digits).
+# The keyword window is deep enough that the last of the nearest outscores every keyword
+# record past it (weight / (60 + k) > 1 / (60 + window + 1)): the rest then follow in
+# keyword order, and the fused order is exact over the whole result.
+RRF_WINDOW = math.ceil((RRF_RANK_CONSTANT + SEMANTIC_K) / MEANING_WEIGHT) - RRF_RANK_CONSTANT
 _FUSED_STEP = 10_000.0
 
 
 def fuse(words: list[str], meaning: list[str], meaning_weight: float = 1.0) -> list[str]:
     """Weighted reciprocal rank fusion: a record scores 1 / (60 + rank) for its place
     in the keyword ranking plus `meaning_weight` / (60 + rank) for its place among the
-    nearest; ties keep the keyword order."""
+    nearest; ties keep the keyword order. Only the order up to the last of the nearest
+    is returned: past it the fused order is the keyword order."""
     scores: dict[str, float] = {}
     for ranking, weight in ((words, 1.0), (meaning, meaning_weight)):
         for rank, stable_id in enumerate(ranking, start=1):
             scores[stable_id] = scores.get(stable_id, 0.0) + weight / (RRF_RANK_CONSTANT + rank)
-    return sorted(scores, key=lambda stable_id: -scores[stable_id])
+    fused = sorted(scores, key=lambda stable_id: -scores[stable_id])
+    near = set(meaning)
+    last = max((i for i, stable_id in enumerate(fused) if stable_id in near), default=-1)
+    return fused[: last + 1]
 
 
 @dataclass(frozen=True)

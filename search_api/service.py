@@ -322,6 +322,8 @@ async def _meaning(
     if not text:
         return None
     if encoder is None:
+        if params.mode is Mode.HYBRID:
+            return None  # words or meaning, without meaning: the words
         raise InvalidRequest(
             N_("Search by meaning is turned off on this server; search by words instead.")
         )
@@ -360,7 +362,12 @@ async def _plan(
         )
     ranked = params.model_copy(update={"sort": Sort.RELEVANCE, "size": SEMANTIC_K})
     near = build_semantic(
-        ranked, access, vector, with_aggregations=False, similarity=HYBRID_SIMILARITY
+        ranked,
+        access,
+        vector,
+        with_aggregations=False,
+        similarity=HYBRID_SIMILARITY,
+        with_facets=False,
     )
     # The keyword window: the first records by words (when ranking by relevance), and
     # how many match them at all.
@@ -525,7 +532,12 @@ async def timeline(
     vector = await _meaning(params, encoder)
     nearest = None
     if vector is not None:
-        question = SearchParams(q=params.q, mode=Mode.SEMANTIC, size=SEMANTIC_K)
+        # The nearest among records passing the filters a search shares with a timeline.
+        shared = set(SearchParams.model_fields) & set(TimelineParams.model_fields)
+        question = SearchParams.model_validate(
+            params.model_dump(include=shared - {"cursor", "size"})
+            | {"mode": Mode.SEMANTIC, "size": SEMANTIC_K}
+        )
         near = build_semantic(question, access, vector, with_aggregations=False)
         found = await store.search(near | {"_source": False}, access)
         nearest = [hit["_id"] for hit in found["hits"]["hits"]]

@@ -159,6 +159,12 @@ def test_higher_records_and_protected_names_move_nothing_a_lower_role_sees(
         assert _seen(_answer(full, full_headers[role], q, mode)) == _seen(
             _answer(other, other_headers[role], q, mode)
         ), (role, q)
+        timelines = [
+            client.get("/api/timeline", params={"q": q, "mode": mode}, headers=headers[role])
+            for client, headers in ((full, full_headers), (other, other_headers))
+        ]
+        assert [t.status_code for t in timelines] == [200, 200]
+        assert timelines[0].json() == timelines[1].json(), (role, q)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -335,7 +335,9 @@ def test_an_uploaded_scan_is_found_by_words_only_in_the_scan(
         job = finished_upload(client, headers, response.json()["id"], settings)
         assert (job["status"], job["indexed"], job["rejected"]) == ("done", 4, 0), job
         for word, local_id, page in (("توقيف", "SC-F-1", 1), ("Überführung", "SC-F-2", 2)):
-            found = client.get("/api/search", params={"q": word}, headers=headers).json()
+            found = client.get(
+                "/api/search", params={"q": word, "mode": "keyword"}, headers=headers
+            ).json()
             [hit] = found["hits"]
             assert hit["local_id"] == local_id
             assert [s["page"] for s in hit["snippets"]] == [page]

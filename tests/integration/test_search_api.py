@@ -22,7 +22,8 @@ def client(demo_corpus: Settings) -> Iterator[TestClient]:
 
 
 def _search(client: TestClient, **params: object) -> dict:
-    response = client.get("/api/search", params=params)
+    """By words unless asked otherwise: these tests are of keyword search."""
+    response = client.get("/api/search", params={"mode": "keyword"} | params)
     assert response.status_code == 200, response.text
     return response.json()
 

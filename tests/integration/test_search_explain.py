@@ -43,7 +43,9 @@ def test_a_snippet_with_a_page_links_to_that_page_of_the_record(client: TestClie
 
 @pytest.mark.parametrize("q", ["raids branch", "فرع المداهمة", "Palestine Branch"])
 def test_every_testimony_a_query_finds_has_a_snippet(client: TestClient, q: str) -> None:
-    body = client.get("/api/search", params={"q": q, "type": "testimony", "size": 50}).json()
+    body = client.get(
+        "/api/search", params={"q": q, "type": "testimony", "size": 50, "mode": "keyword"}
+    ).json()
     assert body["total"] > 0
     for hit in body["hits"]:
         assert hit["snippets"] and hit["snippets"][0]["page"], hit["title"]

@@ -60,13 +60,22 @@ def test_filters_are_chips_that_remove_themselves_never_hidden_fields(client: Te
 
 def test_a_zero_result_page_with_filters_says_so(client: TestClient) -> None:
     page = client.get(
-        "/", params={"q": "wrists", "type": "filing", "date_from": "1990", "date_to": "1990"}
+        "/",
+        params={
+            "q": "wrists",
+            "mode": "keyword",
+            "type": "filing",
+            "date_from": "1990",
+            "date_to": "1990",
+        },
     )
     assert page.context["results"].total == 0
     expected = "no results with these filters: record type: filing, from: 1990, to: 1990."
     assert expected in page.text.lower()
     arabic = client.get(
-        "/", params={"q": "wrists", "type": "filing"}, headers={"Accept-Language": "ar"}
+        "/",
+        params={"q": "wrists", "mode": "keyword", "type": "filing"},
+        headers={"Accept-Language": "ar"},
     )
     assert "لا نتائج مع هذه المرشّحات" in arabic.text and "نوع السجل: " in arabic.text
 

@@ -202,3 +202,29 @@ def test_with_vectors_off_nothing_is_kept_and_the_mode_says_it_is_off(
             page = client.get("/", params={"q": "prison", "mode": "semantic"})
             assert page.status_code == 400
             assert "turned off" in page.text
+
+
+def test_the_timeline_by_meaning_shows_the_events_of_the_nearest_records(
+    demo_corpus: Settings,
+) -> None:
+    question = "interrogated under torture"
+    with TestClient(create_app(demo_corpus)) as client:
+
+        def timeline(mode: str) -> dict[str, Any]:
+            response = client.get(
+                "/api/timeline", params={"q": question, "mode": mode, "size": 200}
+            )
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+        near = client.get(
+            "/api/search", params={"q": question, "mode": "semantic", "size": 100}
+        ).json()
+        nearest = {hit["stable_id"] for hit in near["hits"]}
+        by_meaning = timeline("semantic")
+        shown = {e["record_id"] for entry in by_meaning["entries"] for e in entry["events"]}
+        assert shown and shown <= nearest
+        by_words = timeline("keyword")
+        assert by_words["total"] < by_meaning["total"] <= timeline("hybrid")["total"]
+        assert timeline("hybrid")["total"] <= by_words["total"] + by_meaning["total"]

@@ -74,7 +74,7 @@ def test_an_uploaded_bundle_becomes_searchable_and_the_original_is_kept(client, 
     job = finished_upload(test_client, headers["investigator"], accepted["id"], store_settings)
     assert (job["status"], job["read"], job["indexed"], job["rejected"]) == ("done", 5, 5, 0)
     found = test_client.get(
-        "/api/search", params={"q": "ligature"}, headers=headers["investigator"]
+        "/api/search", params={"q": "ligature", "mode": "keyword"}, headers=headers["investigator"]
     ).json()
     assert found["total"] == 1
     import hashlib

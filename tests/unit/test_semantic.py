@@ -10,7 +10,16 @@ import numpy as np
 from evidence.access import AccessContext, Role, restrict
 from evidence.semantic import PASSAGE_CHARS, Encoder, split_passages
 from search_api.params import SearchParams
-from search_api.query import Fusion, build_search, build_semantic, fuse, semantic_text
+from search_api.query import (
+    MEANING_WEIGHT,
+    RRF_WINDOW,
+    SEMANTIC_K,
+    Fusion,
+    build_search,
+    build_semantic,
+    fuse,
+    semantic_text,
+)
 from search_api.store import secured
 from search_api.syntax import parse_query
 
@@ -131,3 +140,11 @@ def test_hybrid_matches_words_or_the_nearest_and_ranks_the_fused_order_first() -
     # Facets filter both branches alike (the nearest were also found within them).
     assert body["post_filter"]["bool"]["filter"]
     assert body["sort"][0] == "_score"
+
+
+def test_fusion_stops_at_the_last_of_the_nearest_where_keyword_order_takes_over() -> None:
+    fused = fuse(["a", "b", "c", "x", "y"], ["d", "c"], meaning_weight=0.3)
+    assert fused == ["c", "a", "b", "x", "y", "d"]
+    assert fuse(["a", "b", "c"], ["a"], meaning_weight=0.3) == ["a"]
+    # The window is deep enough that no keyword record past it outranks the last nearest.
+    assert MEANING_WEIGHT / (60 + SEMANTIC_K) > 1 / (60 + RRF_WINDOW + 1)
