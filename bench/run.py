@@ -197,10 +197,13 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
     client = httpx.Client(base_url=url, timeout=120, headers=role_token(env, role))
     try:
 
-        def search(params: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+        def search(asked: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]]:
+            # By words: this compares keyword search with its own body sent directly
+            # (bench.semantic measures the meaning modes).
+            params = asked | {"mode": "keyword"}
             model = SearchParams.model_validate(
                 {
-                    k: v if k in {"q", "date_from", "date_to", "size", "cursor"} else [v]
+                    k: v if k in {"q", "date_from", "date_to", "size", "cursor", "mode"} else [v]
                     for k, v in params.items()
                 }
             )
