@@ -44,6 +44,8 @@ __all__ = [
     "finish_bulk_load",
     "job_reports_index",
     "level_alias",
+    "list_results_index",
+    "list_searches_index",
     "load_mapping",
     "locks_index",
     "plain_index_body",
@@ -136,6 +138,15 @@ def collections_index(prefix: str) -> str:
 
 def uploads_index(prefix: str) -> str:
     return f"{prefix}-uploads"
+
+
+def list_searches_index(prefix: str) -> str:
+    return f"{prefix}-list-searches"
+
+
+def list_results_index(prefix: str) -> str:
+    """Each list-search entry's counts and top records, for the list's owner."""
+    return f"{prefix}-list-results"
 
 
 def audit_index(prefix: str) -> str:

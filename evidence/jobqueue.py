@@ -49,6 +49,7 @@ __all__ = [
     "check",
     "connect",
     "enqueue_join",
+    "enqueue_list_search",
     "enqueue_load",
     "enqueue_parts",
     "enqueue_rebuild",
@@ -79,6 +80,9 @@ LOAD = "indexer.load_job.run_load"
 LOAD_PART = "indexer.load_job.run_load_part"
 LOAD_JOIN = "indexer.load_job.join_load"
 REBUILD = "indexer.load_job.run_rebuild"
+LIST_SEARCH = "indexer.list_job.run_list_search"
+LIST_FAILED = "indexer.list_job.attempt_failed"
+LIST_STOPPED = "indexer.list_job.stopped"
 KINDS = {
     UPLOAD: "upload",
     UPLOAD_PART: "upload part",
@@ -87,6 +91,7 @@ KINDS = {
     LOAD_PART: "load part",
     LOAD_JOIN: "load join",
     REBUILD: "rebuild",
+    LIST_SEARCH: "list search",
 }
 # A split load's jobs are named after the job that split it: `up-…-p3`, `up-…-end`.
 _PART_SUFFIX = re.compile(r"-(p[0-9]+|end)$")
@@ -135,17 +140,22 @@ def join_id(owner: str) -> str:
     return f"{owner}-end"
 
 
-def _options(settings: Settings, *, upload: bool) -> dict[str, Any]:
+# The failure and stopped callbacks of the jobs whose documents tell people how they went.
+_UPLOAD_CALLBACKS = (UPLOAD_FAILED, UPLOAD_STOPPED)
+_LIST_CALLBACKS = (LIST_FAILED, LIST_STOPPED)
+
+
+def _options(settings: Settings, callbacks: tuple[str, str] | None = None) -> dict[str, Any]:
     """How every job runs: retried with the configured back-off, stopped after the
-    timeout, kept a month when done or failed. An upload's jobs tell its
-    document when an attempt fails or an admin stops them."""
+    timeout, kept a month when done or failed. An upload's and a list search's jobs
+    tell their document when an attempt fails or an admin stops them (`callbacks`)."""
     delays = settings.jobs_retry_delays
-    callbacks = (
-        {"on_failure": Callback(UPLOAD_FAILED), "on_stopped": Callback(UPLOAD_STOPPED)}
-        if upload
+    told = (
+        {"on_failure": Callback(callbacks[0]), "on_stopped": Callback(callbacks[1])}
+        if callbacks
         else {}
     )
-    return callbacks | {
+    return told | {
         "retry": Retry(max=len(delays), interval=delays) if delays else None,
         "job_timeout": settings.jobs_timeout_seconds,
         "result_ttl": RESULT_TTL,
@@ -153,31 +163,40 @@ def _options(settings: Settings, *, upload: bool) -> dict[str, Any]:
     }
 
 
-def enqueue_upload(settings: Settings, connection: Redis, upload_id: str) -> None:
-    """Queue the indexing of an accepted upload; the RQ job id is the upload id, so the
-    API, the command line and the admin page all name a job the same way."""
+def _enqueue(
+    settings: Settings,
+    connection: Redis,
+    function: str,
+    argument: Any,
+    job_id: str,
+    description: str,
+    callbacks: tuple[str, str] | None = None,
+) -> None:
+    """Queue one job; `QueueUnavailable` when Redis does not take it."""
     try:
         job_queue(connection, settings.index_prefix).enqueue(
-            UPLOAD,
-            upload_id,
-            job_id=upload_id,
-            description=f"upload {upload_id}",
-            **_options(settings, upload=True),
+            function,
+            argument,
+            job_id=job_id,
+            description=description,
+            **_options(settings, callbacks),
         )
     except redis.RedisError as error:
         raise QueueUnavailable(QUEUE_DOWN) from error
 
 
+def enqueue_upload(settings: Settings, connection: Redis, upload_id: str) -> None:
+    """Queue the indexing of an accepted upload; the RQ job id is the upload id, so the
+    API, the command line and the admin page all name a job the same way."""
+    _enqueue(
+        settings, connection, UPLOAD, upload_id, upload_id, f"upload {upload_id}", _UPLOAD_CALLBACKS
+    )
+
+
 def enqueue_load(settings: Settings, connection: Redis, bundle: str) -> str:
     """Queue the load of a bundle folder (`python -m indexer load --queue`); its id."""
     load_id = "ld-" + secrets.token_hex(8)
-    job_queue(connection, settings.index_prefix).enqueue(
-        LOAD,
-        bundle,
-        job_id=load_id,
-        description=f"load {bundle}",
-        **_options(settings, upload=False),
-    )
+    _enqueue(settings, connection, LOAD, bundle, load_id, f"load {bundle}")
     return load_id
 
 
@@ -185,14 +204,15 @@ def enqueue_rebuild(settings: Settings, connection: Redis, bundles: list[str]) -
     """Queue a rebuild (`python -m indexer rebuild --queue`); its id. No bundles: every
     bundle loaded so far, as the worker finds them."""
     rebuild_id = "rb-" + secrets.token_hex(8)
-    job_queue(connection, settings.index_prefix).enqueue(
-        REBUILD,
-        bundles,
-        job_id=rebuild_id,
-        description="rebuild",
-        **_options(settings, upload=False),
-    )
+    _enqueue(settings, connection, REBUILD, bundles, rebuild_id, "rebuild")
     return rebuild_id
+
+
+def enqueue_list_search(settings: Settings, connection: Redis, list_id: str) -> None:
+    """Queue a list search; the job id is the list's id. It carries no entry: they stay
+    in the list's document."""
+    description = f"list search {list_id}"
+    _enqueue(settings, connection, LIST_SEARCH, list_id, list_id, description, _LIST_CALLBACKS)
 
 
 def _split_functions(owner: str) -> tuple[str, str]:
@@ -215,7 +235,7 @@ def enqueue_parts(
     the owner's job, which notes how many parts it made (cancelling it cancels them)."""
     connection.delete(_join_flag(settings.index_prefix, owner))  # a load planned again
     queue = job_queue(connection, settings.index_prefix)
-    options = _options(settings, upload=owner.startswith("up-"))
+    options = _options(settings, _UPLOAD_CALLBACKS if owner.startswith("up-") else None)
     for number, part in enumerate(parts):
         queue.enqueue(
             _split_functions(owner)[0],
@@ -250,7 +270,7 @@ def enqueue_join(
             *arguments,
             job_id=join_id(owner),
             description=f"{owner}: the parts' reports joined",
-            **_options(settings, upload=owner.startswith("up-")),
+            **_options(settings, _UPLOAD_CALLBACKS if owner.startswith("up-") else None),
         )
     except BaseException:
         connection.delete(flag)  # the part fails, and its retry queues the join

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from evidence.analysis import analyse
 
-__all__ = ["name_keys"]
+__all__ = ["name_keys", "shared_keys"]
 
 _ARABIC = {
     "ب": "b",
@@ -137,3 +137,34 @@ def _name_keys(text: str) -> tuple[str, ...]:
             parts = ["abd", token[match.end() :]]
         keys.extend(key for part in parts if (key := _key(part)))
     return tuple(keys)
+
+
+# Common given names, in Arabic and one Latin spelling, for `shared_keys`: the coarse
+# keys join some distinct names (محمد and محمود are both `mhmd`), which a list search
+# flags for a person to review.
+_GIVEN_NAMES = (
+    "محمد Muhammad|محمود Mahmoud|أحمد Ahmad|حامد Hamid|حمد Hamad|حميد Humaid|حمدي Hamdi|"
+    "حسن Hasan|حسين Husayn|حسان Hassan|علي Ali|علاء Alaa|عمر Omar|عمار Ammar|عامر Amer|"
+    "عمرو Amr|خالد Khaled|خلود Khulud|سعيد Said|سعد Saad|سعاد Suad|نور Nour|أنور Anwar|"
+    "منى Mona|أيمن Ayman|أمين Amin|رامي Rami|ريم Reem|رنا Rana|رانيا Rania|سامر Samer|"
+    "سمير Samir|سليم Salim|سلمى Salma|سالم Salem|سلمان Salman|سليمان Sulayman|جمال Jamal|"
+    "جميل Jamil|ناصر Nasser|نصر Nasr|معاذ Muadh|عماد Imad|فراس Firas|فارس Fares|"
+    "بشار Bashar|بشير Bashir|بشرى Bushra|رياض Riyad|رضا Rida"
+)
+
+
+@lru_cache(maxsize=1)
+def _shared() -> dict[str, tuple[str, ...]]:
+    """Key -> the listed names that share it, where more than one does."""
+    by_key: dict[str, list[str]] = {}
+    for pair in _GIVEN_NAMES.split("|"):
+        arabic, latin = pair.split(" ")
+        by_key.setdefault(_key(arabic), []).append(f"{latin} ({arabic})")
+    return {key: tuple(names) for key, names in by_key.items() if len(names) > 1}
+
+
+def shared_keys(text: str | None) -> list[tuple[str, ...]]:
+    """For each word of `text` whose key distinct common names share, those names
+    (`Mahmoud` -> Muhammad (محمد), Mahmoud (محمود)): its matches may be another person."""
+    shared = _shared()
+    return list(dict.fromkeys(shared[key] for key in name_keys(text) if key in shared))

@@ -13,7 +13,7 @@ import typer
 from elasticsearch import Elasticsearch
 from rich.console import Console
 
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, QueueUnavailable
 from evidence.jobqueue import (
     CANCELLED,
     QUEUED_AGAIN,
@@ -45,8 +45,9 @@ def queue_errors() -> Iterator[None]:
     settings = get_settings()
     try:
         yield
-    except redis.RedisError as error:
-        err.print(f"error: Redis at {settings.redis_url} is unreachable: {error}")
+    except (redis.RedisError, QueueUnavailable) as error:
+        cause = error.__cause__ if isinstance(error, QueueUnavailable) else error
+        err.print(f"error: Redis at {settings.redis_url} is unreachable: {cause}")
         raise typer.Exit(3) from error
     except EvidenceError as error:
         err.print(f"error: {error}")

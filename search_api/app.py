@@ -30,6 +30,9 @@ from search_api.errors import install_error_handlers
 from search_api.headers import SecurityHeaders
 from search_api.jobs import api as jobs_api
 from search_api.jobs import pages as jobs_pages
+from search_api.lists import api as lists_api
+from search_api.lists import pages as lists_pages
+from search_api.lists.store import ListStore
 from search_api.paging import PitChains
 from search_api.redactions import api as redactions_api
 from search_api.redactions import pages as redactions_pages
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
+        app.state.lists = ListStore(es, settings.index_prefix)
         queue = jobqueue.connect(settings)  # the API only enqueues; workers run jobs
         app.state.queue = queue
         app.state.uploads = UploadJobs(es, settings, queue)
@@ -99,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_api.router)
     app.include_router(uploads_pages.router)
     app.include_router(jobs_api.router)
+    app.include_router(lists_api.router)
+    app.include_router(lists_pages.router)
     app.include_router(jobs_pages.router)
     app.include_router(health.router)
     app.include_router(language.router)

@@ -56,6 +56,8 @@ ACTIONS: dict[str, str] = {
     "chronology.fact_delete": N_("Fact deleted"),
     "chronology.export": N_("Chronology exported"),
     "upload": N_("Upload"),
+    "list_search": N_("List search run"),
+    "list_search.export": N_("List search exported"),
     "redactions.view": N_("Redaction review viewed"),
     "jobs.view": N_("Job queue viewed"),
     "job.retry": N_("Job retried"),

@@ -17,7 +17,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, restrict
-from evidence.errors import N_, IndexUnavailable, NotFound
+from evidence.errors import N_, IndexUnavailable, InvalidRequest, NotFound
 from evidence.indices import all_alias, type_alias, visible_aliases
 from search_api.paging import COMPLETE, PIT_KEEP_ALIVE
 from search_api.transport import CursorExpired, translated
@@ -102,10 +102,13 @@ class Store:
         async with translated():
             response = await self._es.msearch(searches=searches)
         answers: list[dict[str, Any]] = response.body["responses"]
-        failed = [answer["error"] for answer in answers if "error" in answer]
+        failed = [answer for answer in answers if "error" in answer]
         if failed:
             # The node's reason can name its files and folders: logged, never answered.
-            log.error("a search failed on Elasticsearch: %s", failed[0])
+            log.error("a search failed on Elasticsearch: %s", failed[0]["error"])
+            if any(answer.get("status") == 400 for answer in failed):
+                # As for one search: a query the node refuses is the asker's to change.
+                raise InvalidRequest(N_("Elasticsearch refused the query."))
             raise IndexUnavailable(N_("Elasticsearch could not answer; try again shortly."))
         return answers
 

@@ -17,7 +17,7 @@ from evidence.access import Role
 from evidence.settings import Settings
 from search_api.accounts.store import UserStore
 from search_api.chronologies.export import read_docx
-from tests.conftest import run_async
+from tests.conftest import run_async, run_jobs
 
 PASSWORD = "a long enough password"
 
@@ -34,6 +34,14 @@ def _user(settings: Settings) -> str:
     return name
 
 
+def _log_in(page: Page, live_url: str, name: str, then: str) -> None:
+    page.goto(f"{live_url}/login?next={then}")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(re.escape(then) + "$"))
+
+
 def _fits(page: Page) -> None:
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url} is {width[0]} px wide in a {width[1]} px window"
@@ -44,11 +52,7 @@ def test_lawyer_builds_a_branch_215_chronology_and_exports_it(
 ) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
     name = _user(demo_corpus)
-    page.goto(live_url + "/login?next=/timeline")
-    page.get_by_label("Username").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/timeline$"))
+    _log_in(page, live_url, name, "/timeline")
 
     page.get_by_label("Branch").fill("215")
     page.get_by_role("button", name="Show").click()
@@ -100,4 +104,37 @@ def test_lawyer_builds_a_branch_215_chronology_and_exports_it(
     page.reload()
     _fits(page)
     page.goto(filtered)
+    _fits(page)
+
+
+def test_lawyer_runs_a_roster_and_reads_who_appears_where(
+    page: Page, live_url: str, demo_corpus: Settings, redis_server: object
+) -> None:
+    """Issue 21: a roster uploaded from the list page runs in the background; the page
+    follows it, then shows each entry's records, the spellings matched, a review flag
+    on a name whose key other names share, and the links to download the table."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    name = _user(demo_corpus)
+    _log_in(page, live_url, name, "/lists")
+    roster = "entry,kind\nمحمد العلي,person\nMahmoud al-Hasan,person\n,person\n"
+    page.get_by_label("Name", exact=True).fill("SYNTHETIC roster")
+    page.get_by_label("List (.csv, .xlsx or .txt)").set_input_files(
+        files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": roster.encode()}]
+    )
+    page.get_by_role("button", name="Run the list").click()
+    expect(page).to_have_url(re.compile(r"/lists/ls-[0-9a-f]{16}$"))
+    expect(page.locator(".status")).to_have_text("queued")
+    expect(page.get_by_role("cell", name="empty entry")).to_be_visible()
+    run_jobs(demo_corpus)
+    page.reload()
+    expect(page.locator(".status")).to_have_text("done")
+    rows = page.locator("table.list-results tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("محمد العلي")
+    expect(rows.nth(1)).to_contain_text("Review: spelled alike with Muhammad (محمد)")
+    expect(page.get_by_role("link", name="XLSX")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    text = download.value.path().read_text("utf-8-sig")
+    assert text.splitlines()[1].startswith("2,,person,محمد العلي,")
     _fits(page)

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 
 from evidence.access import Role
 from evidence.settings import Settings
-from tests.conftest import bearer_headers
+from tests.conftest import bearer_headers, run_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,7 +42,18 @@ PAGES = [
     )
     if name in KNOWN
     else name
-    for name in ("home", "results", "record", "timeline", "chronology", "login", "audit", "uploads")
+    for name in (
+        "home",
+        "results",
+        "record",
+        "timeline",
+        "chronology",
+        "login",
+        "audit",
+        "uploads",
+        "lists",
+        "list",
+    )
 ]
 
 # Serious and critical violations only, each with a few of the elements it names.
@@ -62,8 +73,9 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(browser: Browser, live_url: str, demo_corpus: Settings) -> Site:
-    """An admin with a Branch 215 chronology of two events, and the pages to visit."""
+def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: object) -> Site:
+    """An admin with a Branch 215 chronology of two events and a list search that ran,
+    and the pages to visit."""
     name = f"a11y{uuid.uuid4().hex[:6]}"
     headers = bearer_headers(demo_corpus, {name: Role.ADMIN}, PASSWORD)[name]
     context = browser.new_context(base_url=live_url, extra_http_headers=headers)
@@ -76,7 +88,10 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings) -> Site:
     for event in events:
         body = {"version": chronology["version"], "event_id": event["event_id"]}
         chronology = api.post(f"/api/chronologies/{made['id']}/events", data=body).json()
+    roster = {"text": "محمد العلي\nMahmoud al-Hasan\n215\n", "name": "SYNTHETIC roster"}
+    listed = api.post("/api/list-searches", multipart=roster).json()
     context.close()
+    run_jobs(demo_corpus)
     paths = {
         "home": "/",
         "results": "/?q=Saydnaya",
@@ -86,6 +101,8 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings) -> Site:
         "login": "/login",
         "audit": "/audit?action=record.view",
         "uploads": "/uploads",
+        "lists": "/lists",
+        "list": f"/lists/{listed['id']}",
     }
     return Site(name, paths)
 

@@ -15,6 +15,7 @@ import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch, helpers
 
 from evidence.access import AccessContext, Role
+from evidence.errors import InvalidRequest
 from evidence.indices import (
     Partitions,
     ensure_plain_index_sync,
@@ -306,3 +307,22 @@ def test_an_export_goes_on_when_its_point_in_time_expires(
     ids = run_async(export())
     assert ids == sorted(ids)
     assert len(ids) == len(set(ids)) == 5
+
+
+def test_a_query_the_node_refuses_in_a_multi_search_is_a_400_not_a_503(
+    es: Elasticsearch, tiny_loaded: Settings
+) -> None:
+    """A refused query inside `_msearch` (as hybrid search sends) is the asker's error,
+    as it is for a single search, not a server that is down."""
+
+    async def refused() -> None:
+        client = AsyncElasticsearch(tiny_loaded.es_url)
+        store = Store(client, tiny_loaded.index_prefix)
+        bad = {"query": {"match_all": {}}, "sort": [{"title": "asc"}]}  # a text field
+        try:
+            await store.msearch([{"query": {"match_all": {}}}, bad], AccessContext(Role.ADMIN))
+        finally:
+            await client.close()
+
+    with pytest.raises(InvalidRequest):
+        run_async(refused())

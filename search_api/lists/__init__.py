@@ -1,0 +1,1 @@
+"""List search: a roster of names, numbers or queries run against every collection."""
