@@ -30,6 +30,7 @@ from evidence.access import Level
 
 __all__ = [
     "INDEX_KINDS",
+    "LEASE_STALE_AFTER",
     "LEVELS",
     "RECORD_TYPES",
     "MappingOutdated",
@@ -59,6 +60,7 @@ __all__ = [
     "uploads_index",
     "users_index",
     "visible_aliases",
+    "watches_index",
 ]
 
 RECORD_TYPES: tuple[str, ...] = ("photo", "testimony", "filing")
@@ -140,6 +142,11 @@ def uploads_index(prefix: str) -> str:
     return f"{prefix}-uploads"
 
 
+def watches_index(prefix: str) -> str:
+    """Saved searches whose new matches are counted for their owners."""
+    return f"{prefix}-watches"
+
+
 def list_searches_index(prefix: str) -> str:
     return f"{prefix}-list-searches"
 
@@ -151,6 +158,11 @@ def list_results_index(prefix: str) -> str:
 
 def audit_index(prefix: str) -> str:
     return f"{prefix}-audit"
+
+
+# A writer's lease not renewed for this long belongs to a process that died
+# (`indexer.locks`); watched searches read the live ones to know what may still arrive.
+LEASE_STALE_AFTER = 90.0
 
 
 def locks_index(prefix: str) -> str:

@@ -54,6 +54,7 @@ __all__ = [
     "enqueue_parts",
     "enqueue_rebuild",
     "enqueue_upload",
+    "enqueue_watch_evaluation",
     "job_queue",
     "join_id",
     "list_jobs",
@@ -62,6 +63,7 @@ __all__ = [
     "progress",
     "requeue",
     "retryable",
+    "watches_started",
 ]
 
 QUEUE_DOWN = N_(
@@ -83,6 +85,7 @@ REBUILD = "indexer.load_job.run_rebuild"
 LIST_SEARCH = "indexer.list_job.run_list_search"
 LIST_FAILED = "indexer.list_job.attempt_failed"
 LIST_STOPPED = "indexer.list_job.stopped"
+WATCHES = "indexer.watch_job.evaluate"
 KINDS = {
     UPLOAD: "upload",
     UPLOAD_PART: "upload part",
@@ -92,6 +95,7 @@ KINDS = {
     LOAD_JOIN: "load join",
     REBUILD: "rebuild",
     LIST_SEARCH: "list search",
+    WATCHES: "watches",
 }
 # A split load's jobs are named after the job that split it: `up-…-p3`, `up-…-end`.
 _PART_SUFFIX = re.compile(r"-(p[0-9]+|end)$")
@@ -213,6 +217,30 @@ def enqueue_list_search(settings: Settings, connection: Redis, list_id: str) -> 
     in the list's document."""
     description = f"list search {list_id}"
     _enqueue(settings, connection, LIST_SEARCH, list_id, list_id, description, _LIST_CALLBACKS)
+
+
+def _watches_due_flag(prefix: str) -> str:
+    return f"{queue_name(prefix)}:watches-due"
+
+
+def enqueue_watch_evaluation(settings: Settings, connection: Redis) -> bool:
+    """Queue a count of every watch's new matches, after a load, upload or rebuild;
+    False when one is queued already and has not started (it will see this change)."""
+    flag = _watches_due_flag(settings.index_prefix)
+    if not connection.set(flag, "1", nx=True, ex=FAILURE_TTL):
+        return False
+    job_id = "wa-" + secrets.token_hex(8)
+    try:
+        _enqueue(settings, connection, WATCHES, settings.index_prefix, job_id, "watches counted")
+    except QueueUnavailable:
+        connection.delete(flag)
+        raise
+    return True
+
+
+def watches_started(settings: Settings, connection: Redis) -> None:
+    """An evaluation starts: a change from now on queues another."""
+    connection.delete(_watches_due_flag(settings.index_prefix))
 
 
 def _split_functions(owner: str) -> tuple[str, str]:

@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         description="How long Tesseract may take over one page; past it the document is "
         "indexed without that text, and the report says so.",
     )
+    watch_webhooks: bool = Field(
+        default=False,
+        description="Let a watched search post `{watch, new_count, url}` (never record "
+        "content) to a URL its owner gives when new records match. Off by default: a "
+        "webhook is a request from the server to an address a user chose.",
+    )
     vectors: bool = Field(
         default=True,
         description="Encode passages of each record's text as vectors while loading, for "

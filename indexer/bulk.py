@@ -145,6 +145,13 @@ class _Previous:
     source: dict[str, Any]
 
 
+def _first_indexed(before: _Previous, now: str) -> str:
+    """When the record was first indexed: kept from before (records indexed before the
+    field existed count from their last change)."""
+    first = before.source.get("first_indexed_at") or before.source.get("indexed_at") or now
+    return str(first)
+
+
 @dataclass
 class _Planned:
     """A record to index, its events, and what to delete because it changed level or
@@ -168,6 +175,7 @@ def _previous(
         "vector_model",
         "custody",
         "indexed_at",
+        "first_indexed_at",
         "event_ids",
         "confidentiality",
     ]
@@ -266,9 +274,11 @@ def _changed_only(
     unchanged are counted, and records above the writer's ceiling (`indexer.ceiling`)
     rejected, untouched. A record is unchanged when its content and the model that
     encoded it are, so turning vectors on, or a new model, rewrites it."""
-    now = datetime.now(UTC).isoformat(timespec="seconds")
     model = encoder.model if encoder else None
     for chunk in _chunks(actions):
+        # Stamped per chunk, to the millisecond: a watched search counts a record as
+        # new when it was indexed after its owner last looked (`search_api.watches`).
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
         ids = [doc["stable_id"] for doc, _, _ in chunk]
         previous = _previous(es, previous_from, ids, patience)
         changed: list[_Planned] = []
@@ -292,7 +302,7 @@ def _changed_only(
             if before is None:
                 ingested = [_event("ingested", now, where, writer)]
                 document["custody"] = [*ingested, *filter(None, [_ocr_event(document, [], writer)])]
-                document["indexed_at"] = now
+                document["indexed_at"] = document["first_indexed_at"] = now
             elif before.source.get("content_hash") == document["content_hash"] and (
                 before.source.get("vector_model") == model
             ):
@@ -302,6 +312,7 @@ def _changed_only(
                 copies[document["stable_id"]] = before.index
                 document["custody"] = before.source.get("custody", [])
                 document["indexed_at"] = before.source.get("indexed_at", now)
+                document["first_indexed_at"] = _first_indexed(before, now)
             else:
                 lowered = lowering_event(writer, level, document["confidentiality"], now)
                 updated = _event("updated", now, where, writer)
@@ -309,6 +320,7 @@ def _changed_only(
                 read = _ocr_event(document, custody, writer)
                 document["custody"] = [*custody, updated, *filter(None, [lowered, read])]
                 document["indexed_at"] = now
+                document["first_indexed_at"] = _first_indexed(before, now)
                 planned.deletes = _stale(before, document, partitions)
             changed.append(planned)
         if changed and encoder is not None:

@@ -50,6 +50,7 @@ from indexer.locks import WritersBusy
 from indexer.parts import reports_index
 from indexer.report import LoadReport
 from indexer.review import by_rule, review_rows, stored_review, write_rows
+from indexer.watching import watches_due
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -251,6 +252,7 @@ def load_command(
             total.merge(load_bundle(es, settings.index_prefix, bundle, tick, options))
         for bundle in bundles:
             _review_changes(es, settings.index_prefix, bundle)
+    watches_due(settings)
     _finish(total, report, started, tolerate_rejections)
 
 
@@ -334,6 +336,7 @@ def rebuild_command(
         for root in roots:
             _review_changes(es, settings.index_prefix, root)
     _swapped(done.deleted, done.kept)
+    watches_due(settings)
     _finish(done.report, report, started, tolerate_rejections)
 
 

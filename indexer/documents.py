@@ -32,7 +32,14 @@ __all__ = ["Built", "Extracted", "build_document", "content_hash", "phash_bands"
 
 PUBLIC_ROLES = {"alleged_perpetrator"}
 # Set at bulk time, after the comparison: `vector_model` and the passages' vectors.
-VOLATILE_FIELDS = {"indexed_at", "custody", "content_hash", "event_ids", "vector_model"}
+VOLATILE_FIELDS = {
+    "indexed_at",
+    "first_indexed_at",
+    "custody",
+    "content_hash",
+    "event_ids",
+    "vector_model",
+}
 
 
 @dataclass(frozen=True)

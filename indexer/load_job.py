@@ -30,6 +30,7 @@ from indexer.load import (
 )
 from indexer.parts import LOAD, REBUILD, finish, forget_parts, keep_report, run_part, split
 from indexer.report import LoadReport
+from indexer.watching import watches_due
 
 __all__ = ["join_load", "run_load", "run_load_part", "run_rebuild"]
 
@@ -79,6 +80,7 @@ def run_load(bundle: str) -> str:
         keep_report(es, settings, load_id, LOAD, report)
     finally:
         es.close()
+    watches_due(settings)
     return report.summary()
 
 
@@ -106,6 +108,7 @@ def join_load(load_id: str, count: int, bundle: str) -> str:
         forget_parts(es, settings, load_id, count)
     finally:
         es.close()
+    watches_due(settings)
     return report.summary()
 
 
@@ -146,4 +149,5 @@ def run_rebuild(bundles: list[str]) -> str:
         )
     finally:
         es.close()
+    watches_due(settings)
     return done.report.summary()

@@ -30,12 +30,12 @@ from typing import Any
 import elasticsearch
 from elasticsearch import Elasticsearch
 
-from evidence.indices import ensure_plain_index_sync, locks_index
+from evidence.indices import LEASE_STALE_AFTER, ensure_plain_index_sync, locks_index
 
 __all__ = ["STALE_AFTER", "WritersBusy", "loading", "rebuilding"]
 
 RENEW_EVERY = 10.0
-STALE_AFTER = 90.0
+STALE_AFTER = LEASE_STALE_AFTER
 _POLL = 1.0
 _REBUILD = "rebuild"
 

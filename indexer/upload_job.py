@@ -47,6 +47,7 @@ from indexer.locks import WritersBusy
 from indexer.parts import finish, forget_parts, run_part, split
 from indexer.report import LoadReport
 from indexer.review import stored_review
+from indexer.watching import watches_due
 
 __all__ = [
     "attempt_failed",
@@ -239,6 +240,7 @@ class _Upload:
                 + (f" (first {REPORT_LIMIT} rejections shown)" if more else ""),
             }
         )
+        watches_due(self._settings)
 
 
 def run_upload(upload_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 
@@ -43,8 +43,21 @@ from search_api.uploads import api as uploads_api
 from search_api.uploads import pages as uploads_pages
 from search_api.uploads.guard import UploadGuard
 from search_api.uploads.jobs import UploadJobs
+from search_api.watches import api as watches_api
+from search_api.watches import pages as watches_pages
+from search_api.watches.store import WatchStore
 
 __all__ = ["create_app"]
+
+Mark = Callable[[str, str, str], Awaitable[None]]
+
+
+async def mark_job(
+    by_prefix: dict[str, Mark], otherwise: Mark, job_id: str, status: str, message: str
+) -> None:
+    """Say on a job's page (a list search's, else an upload's) what an admin did to it."""
+    mark = next((m for p, m in by_prefix.items() if job_id.startswith(p)), otherwise)
+    await mark(job_id, status, message)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,10 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.lists = ListStore(es, settings.index_prefix)
+        app.state.watches = WatchStore(es, settings.index_prefix)
+        app.state.unread = app.state.watches.unread  # the header's count of new matches
         queue = jobqueue.connect(settings)  # the API only enqueues; workers run jobs
         app.state.queue = queue
         app.state.uploads = UploadJobs(es, settings, queue)
-        app.state.mark_upload = app.state.uploads.mark  # the job admin tells the upload
+        # The job admin tells an upload or a list search what it did to its job.
+        app.state.mark_upload = partial(
+            mark_job, {"ls-": app.state.lists.mark}, app.state.uploads.mark
+        )
         app.state.collections = CollectionStore(es, settings.index_prefix)
         app.state.redactions = RedactionStore(es, settings.index_prefix)
         app.state.require_upload_right = partial(require_upload_right, app.state.collections)
@@ -105,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_api.router)
     app.include_router(lists_api.router)
     app.include_router(lists_pages.router)
+    app.include_router(watches_api.router)
+    app.include_router(watches_pages.router)
     app.include_router(jobs_pages.router)
     app.include_router(health.router)
     app.include_router(language.router)

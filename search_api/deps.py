@@ -16,7 +16,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 
 from evidence.access import AccessContext, Role
-from evidence.errors import N_, Forbidden
+from evidence.errors import N_, EvidenceError, Forbidden
 from evidence.semantic import Encoder, shared_encoder
 from evidence.settings import Settings
 from search_api.audit import Auditor
@@ -34,6 +34,12 @@ __all__ = [
 ]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Unread(Protocol):
+    """How many new matches the caller's watched searches hold (`search_api.watches`)."""
+
+    async def __call__(self, access: AccessContext, /) -> int: ...
 
 
 class Identify(Protocol):
@@ -114,6 +120,14 @@ async def get_caller(request: Request) -> Caller:
     )
     caller = Caller(await identify(request), client, request.app.state.auditor)
     request.state.caller = caller
+    unread: Unread | None = getattr(request.app.state, "unread", None)
+    if unread is not None and caller.access.user and not request.url.path.startswith("/api/"):
+        # The header's count of new matches in the caller's watched searches; a page
+        # still renders when it cannot be read.
+        try:
+            request.state.watch_unread = await unread(caller.access)
+        except EvidenceError:
+            request.state.watch_unread = None
     return caller
 
 

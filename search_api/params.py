@@ -5,7 +5,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 
 from evidence.dates import FuzzyDate, parse_fuzzy_date
 from evidence.gazetteer import load_gazetteer
@@ -161,6 +168,11 @@ class SearchParams(_Filters):
         le=100,
         description="Only records with a machine-read (OCR) page whose mean word confidence "
         "is below this percentage: the scans to review.",
+    )
+    since: Annotated[AwareDatetime | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None,
+        description="Only records indexed or changed after this moment (ISO 8601 with a "
+        "time zone): what is new since, as a watched search shows it.",
     )
     sort: Sort = Sort.RELEVANCE
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")

@@ -333,10 +333,14 @@ def _date_filter(params: SearchParams) -> list[dict[str, Any]]:
 
 
 def _ocr_filter(params: SearchParams) -> list[dict[str, Any]]:
-    """Records with a page OCR read with less confidence than asked."""
-    if params.ocr_below is None:
-        return []
-    return [{"range": {"ocr.min_confidence": {"lt": params.ocr_below}}}]
+    """Records with a page OCR read with less confidence than asked, and records indexed
+    or changed since the moment asked (a watch's "new")."""
+    clauses: list[dict[str, Any]] = []
+    if params.ocr_below is not None:
+        clauses.append({"range": {"ocr.min_confidence": {"lt": params.ocr_below}}})
+    if params.since is not None:
+        clauses.append({"range": {"indexed_at": {"gt": params.since.isoformat()}}})
+    return clauses
 
 
 def histogram_interval(params: SearchParams) -> str:

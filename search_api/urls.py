@@ -12,8 +12,9 @@ from search_api.params import SearchParams, TimelineParams
 __all__ = ["BOUNDS", "Chip", "Links", "chips", "query_string", "toggle"]
 
 Params = SearchParams | TimelineParams
-# Single-valued filters beside the facets: the dates, and OCR confidence (searches only).
-BOUNDS = ("date_from", "date_to", "ocr_below")
+# Single-valued filters beside the facets: the dates, and (searches only) OCR confidence
+# and what is new since a moment.
+BOUNDS = ("date_from", "date_to", "ocr_below", "since")
 
 
 class Links:

@@ -9,7 +9,7 @@ the owner writes, so the job's own writes never undo it) stops there, keeping wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +79,7 @@ def shape_result(entry: Entry, response: dict[str, Any], access: AccessContext) 
         "shared_keys": [list(names) for names in shared_keys(entry.text)]
         if entry.kind is Kind.PERSON
         else [],
-        "search": "/search" + query_string(entry.params()),
+        "search": "/" + query_string(entry.params()),
     }
 
 
@@ -100,7 +100,6 @@ async def run_list(
     lists: ListStore,
     auditor: Auditor,
     list_id: str,
-    on_batch: Callable[[int], None] | None = None,
 ) -> str:
     """Run list `list_id` from its first entry; its final status. A run that starts
     again (a retry) writes each entry's result over the earlier attempt's."""
@@ -114,24 +113,31 @@ async def run_list(
     await lists.update(list_id, {"status": "running", "done": 0})
     tally = Tally()
     status = "done"
-    for start in range(0, len(entries), BATCH):
-        current = await lists.read(list_id)
-        if current is None or current.get("cancel_requested"):
+    batches = [entries[start : start + BATCH] for start in range(0, len(entries), BATCH)]
+
+    def searched(batch: list[Entry]) -> asyncio.Task[list[dict[str, Any]]]:
+        bodies = [entry_body(entry, access) for entry in batch]
+        return asyncio.create_task(store.msearch(bodies, access))
+
+    # The next batch is searched while this one is shaped and written.
+    following = searched(batches[0]) if batches else None
+    for number, batch in enumerate(batches):
+        assert following is not None
+        responses = await following
+        following = searched(batches[number + 1]) if number + 1 < len(batches) else None
+        if await lists.cancel_requested(list_id):
             status = "cancelled"
+            if following is not None:
+                following.cancel()
             break
-        batch = entries[start : start + BATCH]
-        responses = await store.msearch([entry_body(entry, access) for entry in batch], access)
         results = [
             shape_result(entry, response, access)
             for entry, response in zip(batch, responses, strict=True)
         ]
         await lists.write_results(list_id, results)
         tally.add(results)
-        await lists.update(
-            list_id, {"done": tally.done, "matched": tally.matched, "records": tally.records}
-        )
-        if on_batch is not None:
-            on_batch(tally.done)
+        progress = {"done": tally.done, "matched": tally.matched, "records": tally.records}
+        await lists.update(list_id, progress, seen=False)
     await auditor.record(
         "list_search",
         access,
@@ -146,5 +152,6 @@ async def run_list(
         },
         total=tally.records,
     )
+    await lists.results_written()
     await lists.update(list_id, {"status": status})
     return status

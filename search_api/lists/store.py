@@ -76,9 +76,38 @@ class ListStore:
         return found | {"id": list_id}
 
     @translating
-    async def update(self, list_id: str, fields: dict[str, Any]) -> None:
+    async def update(self, list_id: str, fields: dict[str, Any], *, seen: bool = True) -> None:
+        """Change the list's document; `seen=False` for progress, which a GET reads at
+        once anyway and the list of lists may show a second late."""
         await self._es.update(
-            index=self._lists, id=list_id, doc=fields | {"updated": now()}, refresh=True
+            index=self._lists, id=list_id, doc=fields | {"updated": now()}, refresh=seen
+        )
+
+    @translating
+    async def cancel_requested(self, list_id: str) -> bool:
+        """Whether the owner asked the job to stop (or the list is gone): a real-time
+        GET of that one field, not of the entries."""
+        response = await self._es.options(ignore_status=404).get(
+            index=self._lists, id=list_id, source_includes=["cancel_requested"]
+        )
+        if not response.body.get("found"):
+            return True
+        return bool(response.body["_source"].get("cancel_requested"))
+
+    @translating
+    async def results_written(self) -> None:
+        """Make what the job wrote searchable before it says it is done."""
+        await self._es.indices.refresh(index=self._results)
+
+    @translating
+    async def mark(self, list_id: str, status: str, message: str) -> None:
+        """An admin retried or cancelled the list's job: say so on its page (a retry runs
+        it from the start, whoever asked it to stop before)."""
+        fields: dict[str, Any] = {"status": status, "message": message, "updated": now()}
+        if status == "queued":
+            fields["cancel_requested"] = False
+        await self._es.options(ignore_status=404).update(
+            index=self._lists, id=list_id, doc=fields, refresh=True
         )
 
     @translating
@@ -114,7 +143,7 @@ class ListStore:
             for result in results
         ]
         async with translated():
-            await helpers.async_bulk(self._es, actions, chunk_size=_BUNDLE_SIZE, refresh=True)
+            await helpers.async_bulk(self._es, actions, chunk_size=_BUNDLE_SIZE)
 
     def _results_body(self, list_id: str, matched_only: bool) -> dict[str, Any]:
         filters: list[dict[str, Any]] = [{"term": {"list_id": list_id}}]

@@ -25,7 +25,12 @@ from search_api.urls import Links, chips, query_string
 
 router = APIRouter(include_in_schema=False)
 
-BOUND_LABELS = {"date_from": N_("From"), "date_to": N_("To"), "ocr_below": N_("Machine-read below")}
+BOUND_LABELS = {
+    "date_from": N_("From"),
+    "date_to": N_("To"),
+    "ocr_below": N_("Machine-read below"),
+    "since": N_("New since"),
+}
 
 
 @router.get("/help", response_class=HTMLResponse)

@@ -138,3 +138,26 @@ def test_lawyer_runs_a_roster_and_reads_who_appears_where(
     text = download.value.path().read_text("utf-8-sig")
     assert text.splitlines()[1].startswith("2,,person,محمد العلي,")
     _fits(page)
+    rows.first.locator("td").nth(2).get_by_role("link").click()  # the entry's full search
+    expect(page.locator("article.hit").first).to_be_visible()
+
+
+def test_a_journalist_watches_a_search_from_the_results(
+    page: Page, live_url: str, demo_corpus: Settings
+) -> None:
+    """Issue 21: "Watch this search" on the results keeps the search on the watch page,
+    with nothing new yet; opening it shows the search of what is new."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    name = _user(demo_corpus)
+    _log_in(page, live_url, name, "/")
+    page.get_by_role("searchbox").first.fill("Branch 215")
+    page.get_by_role("searchbox").first.press("Enter")
+    page.get_by_role("button", name="Watch this search").click()
+    expect(page).to_have_url(re.compile(r"/watch$"))
+    row = page.locator("table tbody tr").first
+    expect(row).to_contain_text("Branch 215")
+    expect(row.locator("strong")).to_have_text("0")
+    _fits(page)
+    row.get_by_role("button", name="Open the new records").click()
+    expect(page).to_have_url(re.compile(r"since="))
+    expect(page.get_by_role("link", name=re.compile("^New since"))).to_be_visible()

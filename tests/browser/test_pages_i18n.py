@@ -53,6 +53,7 @@ PAGES = [
         "uploads",
         "lists",
         "list",
+        "watch",
     )
 ]
 
@@ -90,6 +91,7 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         chronology = api.post(f"/api/chronologies/{made['id']}/events", data=body).json()
     roster = {"text": "محمد العلي\nMahmoud al-Hasan\n215\n", "name": "SYNTHETIC roster"}
     listed = api.post("/api/list-searches", multipart=roster).json()
+    api.post("/api/watches", data={"name": "SYNTHETIC: Branch 215", "search": "/?q=Branch+215"})
     context.close()
     run_jobs(demo_corpus)
     paths = {
@@ -103,6 +105,7 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         "uploads": "/uploads",
         "lists": "/lists",
         "list": f"/lists/{listed['id']}",
+        "watch": "/watch",
     }
     return Site(name, paths)
 

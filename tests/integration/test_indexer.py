@@ -74,6 +74,10 @@ def test_a_changed_record_is_updated_and_its_custody_grows(
     )["hits"]["hits"][0]["_source"]
     assert hit["findings"] == "SYNTHETIC severe emaciation"
     assert [event["action"] for event in hit["custody"]] == ["ingested", "updated"]
+    # A watched search counts it as new again (`indexed_at`), and it keeps when it came.
+    ingested, updated = (event["at"] for event in hit["custody"])
+    assert (hit["first_indexed_at"], hit["indexed_at"]) == (ingested, updated)
+    assert hit["first_indexed_at"] < hit["indexed_at"]
 
 
 def test_a_record_whose_level_changes_moves_to_that_levels_index_with_its_events(

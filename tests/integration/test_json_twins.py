@@ -47,6 +47,8 @@ def test_every_data_page_links_a_working_json_twin(
         record = client.get("/api/search", headers=headers).json()["hits"][0]["stable_id"]
         made = client.post("/api/chronologies", json={"title": "Twins"}, headers=headers)
         chronology = made.json()["id"]
+        listed = client.post("/api/list-searches", data={"text": "hospital"}, headers=headers)
+        assert listed.status_code == 202, listed.text
         pages = [
             "/?q=hospital",
             f"/records/{record}",
@@ -57,6 +59,9 @@ def test_every_data_page_links_a_working_json_twin(
             "/uploads",
             f"/uploads/{job}",
             "/admin/jobs?state=queued",
+            "/lists",
+            f"/lists/{listed.json()['id']}",
+            "/watch",
         ]
         for page in pages:
             answer = client.get(page, headers=headers)

@@ -91,7 +91,7 @@ def test_a_2000_row_roster_gives_each_role_its_own_single_search_totals(demo_lis
         picked += [r for r in results if r["kind"] != "person"]
         for result in picked:
             single = client.get(
-                "/api/search" + result["search"].removeprefix("/search"), headers=headers[role]
+                "/api/search" + result["search"].removeprefix("/"), headers=headers[role]
             ).json()
             assert result["total"] == single["total"], (role, result["text"])
             top = {h["stable_id"] for h in single["hits"][: len(result["top"])]}
@@ -143,3 +143,31 @@ def test_a_list_with_no_runnable_row_is_refused_with_its_lines(demo_lists) -> No
     page = client.post("/lists", data={"text": "", "csrf": "x"}, headers=headers[Role.JOURNALIST])
     assert page.status_code == 400
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_a_cancelled_list_stops_and_says_so(demo_lists) -> None:
+    client, headers, settings = demo_lists
+    owner = headers[Role.JOURNALIST]
+    sent = client.post("/api/list-searches", data={"text": "Rami\n215\n"}, headers=owner)
+    list_id = sent.json()["id"]
+    cancelled = client.post(f"/api/list-searches/{list_id}/cancel", headers=owner).json()
+    assert (cancelled["status"], cancelled["cancel_requested"]) == ("queued", True)
+    run_jobs(settings)
+    status = client.get(f"/api/list-searches/{list_id}", headers=owner).json()
+    assert (status["status"], status["done"]) == ("cancelled", 0)
+    again = client.post(f"/api/list-searches/{list_id}/cancel", headers=owner).json()
+    assert again["status"] == "cancelled"
+
+
+def test_an_admin_cancels_and_retries_a_waiting_list_and_its_page_follows(demo_lists) -> None:
+    client, headers, settings = demo_lists
+    owner, admin = headers[Role.JOURNALIST], headers[Role.ADMIN]
+    list_id = client.post("/api/list-searches", data={"text": "Rami"}, headers=owner).json()["id"]
+    assert client.post(f"/api/admin/jobs/{list_id}/cancel", headers=admin).status_code == 200
+    status = client.get(f"/api/list-searches/{list_id}", headers=owner).json()
+    assert status["status"] == "cancelled"
+    assert client.post(f"/api/admin/jobs/{list_id}/retry", headers=admin).status_code == 202
+    assert client.get(f"/api/list-searches/{list_id}", headers=owner).json()["status"] == "queued"
+    run_jobs(settings)
+    status = client.get(f"/api/list-searches/{list_id}", headers=owner).json()
+    assert (status["status"], status["done"]) == ("done", 1)

@@ -1,0 +1,1 @@
+"""Watched searches: saved searches that count what is new since their owner last looked."""
