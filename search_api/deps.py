@@ -36,6 +36,10 @@ __all__ = [
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# Answers without the site's header: no count of new matches to read for them.
+_NO_HEADER = ("/api/", "/media/")
+
+
 class Unread(Protocol):
     """How many new matches the caller's watched searches hold (`search_api.watches`)."""
 
@@ -121,7 +125,7 @@ async def get_caller(request: Request) -> Caller:
     caller = Caller(await identify(request), client, request.app.state.auditor)
     request.state.caller = caller
     unread: Unread | None = getattr(request.app.state, "unread", None)
-    if unread is not None and caller.access.user and not request.url.path.startswith("/api/"):
+    if unread is not None and caller.access.user and not request.url.path.startswith(_NO_HEADER):
         # The header's count of new matches in the caller's watched searches; a page
         # still renders when it cannot be read.
         try:

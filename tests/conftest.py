@@ -62,6 +62,8 @@ SLOWEST_FILES = (
     "test_job_kills.py",
     "test_deep_paging.py",
     "test_fuzz.py",
+    "test_leaks_lists.py",
+    "test_lists.py",
     "test_uploads.py",
     "test_cli.py",
     "test_split_loads.py",

@@ -193,7 +193,8 @@ def test_a_queued_load_split_across_two_workers_reports_what_a_whole_load_would(
     # Every part ran, and the parts' reports are gone once joined.
     jobs = jobqueue.list_jobs(_queue(settings))
     kinds = sorted(row.kind for row in jobs if row.state == "done")
-    assert kinds == ["load", "load join"] + ["load part"] * 5, jobs
+    # ... and, once loaded, one count of the watched searches (issue 21).
+    assert kinds == ["load", "load join"] + ["load part"] * 5 + ["watches"], jobs
     left = es.search(index=job_reports_index(settings.index_prefix), size=20)["hits"]["hits"]
     assert [hit["_id"] for hit in left] == [load_id]
 
@@ -228,11 +229,15 @@ def test_a_large_upload_is_split_and_its_page_shows_one_report(
     assert counts == (expected.read, expected.indexed, 0, 4)
     assert "progress" not in job
     assert len(job["warnings"]) == 1
-    ours = sorted(row["id"] for row in listed)
+    ours = [row for row in listed if row["kind"] != "watches"]
     parts = [jobqueue.part_id(upload_id, number) for number in range(5)]
-    assert ours == sorted([upload_id, jobqueue.join_id(upload_id), *parts])
-    # Every job of the upload links to the upload's page.
-    assert {row["url"] for row in listed} == {f"/uploads/{upload_id}"}
+    assert sorted(row["id"] for row in ours) == sorted(
+        [upload_id, jobqueue.join_id(upload_id), *parts]
+    )
+    # Every job of the upload links to the upload's page; the upload, once indexed,
+    # queued one count of the watched searches (issue 21).
+    assert {row["url"] for row in ours} == {f"/uploads/{upload_id}"}
+    assert [row["kind"] for row in listed if row not in ours] == ["watches"]
 
 
 def test_cancelling_a_split_load_cancels_its_parts_and_retrying_runs_them(
