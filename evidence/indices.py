@@ -56,6 +56,7 @@ __all__ = [
     "retired_generations",
     "sessions_index",
     "swap_aliases",
+    "teams_index",
     "type_alias",
     "uploads_index",
     "users_index",
@@ -131,6 +132,11 @@ def sessions_index(prefix: str) -> str:
 
 def chronologies_index(prefix: str) -> str:
     return f"{prefix}-chronologies"
+
+
+def teams_index(prefix: str) -> str:
+    """Teams of accounts that share chronologies (`search_api.teams`)."""
+    return f"{prefix}-teams"
 
 
 def collections_index(prefix: str) -> str:

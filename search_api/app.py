@@ -39,6 +39,9 @@ from search_api.redactions import pages as redactions_pages
 from search_api.redactions.store import RedactionStore
 from search_api.routes import admin, api, health, language, pages
 from search_api.store import Store
+from search_api.teams import api as teams_api
+from search_api.teams import pages as teams_pages
+from search_api.teams.store import TeamStore
 from search_api.uploads import api as uploads_api
 from search_api.uploads import pages as uploads_pages
 from search_api.uploads.guard import UploadGuard
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = SessionStore(es, settings.index_prefix)
         app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
+        app.state.teams = TeamStore(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.lists = ListStore(es, settings.index_prefix)
         app.state.watches = WatchStore(es, settings.index_prefix)
@@ -123,6 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_api.router)
     app.include_router(lists_api.router)
     app.include_router(lists_pages.router)
+    app.include_router(teams_api.router)
+    app.include_router(teams_pages.router)
     app.include_router(watches_api.router)
     app.include_router(watches_pages.router)
     app.include_router(jobs_pages.router)

@@ -1,5 +1,5 @@
-"""`python -m search_api`: serve the app, manage users and API tokens, and who may
-upload to which collection."""
+"""`python -m search_api`: serve the app, manage users and API tokens, who may upload
+to which collection, and teams."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
+from elasticsearch import AsyncElasticsearch
 
 from evidence.access import AccessContext, Role
 from evidence.clients import async_client
@@ -21,6 +22,10 @@ from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.audit import Auditor
 from search_api.collections.store import CollectionStore
+from search_api.deps import Caller
+from search_api.teams.models import team_role
+from search_api.teams.service import TeamService
+from search_api.teams.store import TeamStore
 
 cli = typer.Typer(
     help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -29,6 +34,8 @@ users_cli = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 collections_cli = typer.Typer(help="Who may upload to which collection.", no_args_is_help=True)
 cli.add_typer(collections_cli, name="collections")
+teams_cli = typer.Typer(help="Teams that share chronologies.", no_args_is_help=True)
+cli.add_typer(teams_cli, name="teams")
 
 T = TypeVar("T")
 
@@ -57,16 +64,24 @@ def _run_with_collections(
 ) -> T:
     """`_run` for work that also reads or changes who may upload to collections."""
 
+    async def go(es: AsyncElasticsearch, prefix: str) -> T:
+        result = await work(UserStore(es, prefix), CollectionStore(es, prefix))
+        if action:
+            await Auditor(es, prefix).record(action, _cli_admin(), "cli", params=dict(audit))
+        return result
+
+    return _with_client(go)
+
+
+def _with_client(work: Callable[[AsyncElasticsearch, str], Awaitable[T]]) -> T:
+    """Run `work` with a client of the configured node and its index prefix; errors
+    become a message and exit 1."""
+
     async def go() -> T:
         settings = get_settings()
         es = async_client(settings, request_timeout=settings.request_timeout)
         try:
-            prefix = settings.index_prefix
-            result = await work(UserStore(es, prefix), CollectionStore(es, prefix))
-            if action:
-                auditor = Auditor(es, settings.index_prefix)
-                await auditor.record(action, _cli_admin(), "cli", params=dict(audit))
-            return result
+            return await work(es, settings.index_prefix)
         finally:
             await es.close()
 
@@ -193,3 +208,53 @@ def list_collections() -> None:
         owner = entry.get("owner") or "(admins)"
         writers = ", ".join(entry.get("writers") or []) or "-"
         typer.echo(f"{entry['collection']}\towner: {owner}\tgranted: {writers}")
+
+
+def _teams(work: Callable[[TeamService], Awaitable[T]]) -> T:
+    """Run one team operation as the CLI's admin; the service audits it."""
+
+    async def go(es: AsyncElasticsearch, prefix: str) -> T:
+        caller = Caller(_cli_admin(), "cli", Auditor(es, prefix))
+        return await work(TeamService(TeamStore(es, prefix), UserStore(es, prefix), caller))
+
+    return _with_client(go)
+
+
+@teams_cli.command("create")
+def create_team(team_id: str, name: str) -> None:
+    """Create a team: an id (lower-case letters, digits, hyphens) and a name."""
+    team = _teams(lambda teams: teams.create(team_id, name))
+    typer.echo(f"created team {team.id} ({team.name})")
+
+
+@teams_cli.command("add")
+def add_member(
+    team_id: str,
+    username: str,
+    role: Annotated[str, typer.Option(help="viewer or editor.")] = "viewer",
+) -> None:
+    """Add an account to a team, or change its role there."""
+    _teams(lambda teams: teams.set_member(team_id, username, team_role(role)))
+    typer.echo(f"{username} is in {team_id} as {role}")
+
+
+@teams_cli.command("remove")
+def remove_member(team_id: str, username: str) -> None:
+    """Take an account out of a team."""
+    _teams(lambda teams: teams.remove_member(team_id, username))
+    typer.echo(f"{username} is no longer in {team_id}")
+
+
+@teams_cli.command("list")
+def list_teams() -> None:
+    """Every team with its members and their roles."""
+    for team in _teams(lambda teams: teams.mine()):
+        members = ", ".join(f"{m.username} ({m.role})" for m in team.members) or "-"
+        typer.echo(f"{team.id}\t{team.name}\tmembers: {members}")
+
+
+@teams_cli.command("delete")
+def delete_team(team_id: str) -> None:
+    """Delete a team; what was shared with it is its owners' alone again."""
+    _teams(lambda teams: teams.delete(team_id))
+    typer.echo(f"deleted team {team_id}")

@@ -18,6 +18,9 @@ LABELS: dict[str, str] = {
     "journalist": N_("journalist"),
     "investigator": N_("investigator"),
     "admin": N_("admin"),
+    # ---- teams ----
+    "viewer": N_("viewer"),
+    "editor": N_("editor"),
     # ---- record ----
     "photo": N_("Photo"),
     "testimony": N_("Testimony"),

@@ -11,16 +11,18 @@ from starlette.concurrency import run_in_threadpool
 
 from search_api import locale
 from search_api.chronologies.export import to_csv, to_docx, to_html, to_json
-from search_api.chronologies.models import Chronology, FactIn, Version
+from search_api.chronologies.models import Chronology, FactIn, HistoryEntry, Version
 from search_api.chronologies.service import ChronologyService
 from search_api.deps import CallerDep, StoreDep
 from search_api.models import ErrorOut
+from search_api.teams.models import TeamRole
 
 router = APIRouter(prefix="/api/chronologies", tags=["chronologies"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut},
     401: {"model": ErrorOut, "description": "Log in first"},
+    403: {"model": ErrorOut, "description": "A viewer changing it, or an editor sharing it"},
     404: {"model": ErrorOut},
     409: {"model": ErrorOut, "description": "Changed by someone else"},
     503: {"model": ErrorOut},
@@ -31,7 +33,8 @@ VersionQuery = Annotated[str, Query(max_length=40, description="From the last re
 
 
 def get_chronologies(request: Request, store: StoreDep, caller: CallerDep) -> ChronologyService:
-    return ChronologyService(store, request.app.state.chronologies, caller)
+    state = request.app.state
+    return ChronologyService(store, state.chronologies, state.teams, caller)
 
 
 ChronologiesDep = Annotated[ChronologyService, Depends(get_chronologies)]
@@ -78,6 +81,25 @@ class MoveIn(BaseModel):
     direction: Literal["up", "down"]
 
 
+class ShareIn(BaseModel):
+    team: str = Field(max_length=40)
+    role: TeamRole = Field(description="viewer reads and comments; editor also changes facts.")
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class RestoreIn(BaseModel):
+    version: VersionText
+
+
+class History(BaseModel):
+    entries: list[HistoryEntry] = Field(
+        description="Newest first; changes to facts citing records you cannot see are left out."
+    )
+
+
 @router.post("", status_code=201, response_model=Created, responses=_ERRORS)
 async def create(body: CreateIn, chronologies: ChronologiesDep) -> Created:
     """Start a chronology; it belongs to you (admins can open any)."""
@@ -86,7 +108,8 @@ async def create(body: CreateIn, chronologies: ChronologiesDep) -> Created:
 
 @router.get("", responses=_ERRORS)
 async def list_chronologies(chronologies: ChronologiesDep) -> list[dict[str, Any]]:
-    return await chronologies.chronologies.list(chronologies.caller.access)
+    """Your chronologies and those shared with your teams, each with your `right`."""
+    return await chronologies.readable()
 
 
 @router.get("/{chronology_id}", response_model=Chronology, responses=_ERRORS)
@@ -161,6 +184,49 @@ async def move_fact(
     return await chronologies.move_fact(chronology_id, version, fact_id, body.direction)
 
 
+@router.post(
+    "/{chronology_id}/facts/{fact_id}/comments", response_model=Chronology, responses=_ERRORS
+)
+async def comment(
+    chronology_id: str, fact_id: str, body: CommentIn, chronologies: ChronologiesDep
+) -> Chronology:
+    """Add to a fact's thread; viewers may comment too. No version is needed: a comment
+    changes nothing anyone else wrote."""
+    return await chronologies.comment(chronology_id, fact_id, body.text)
+
+
+@router.post("/{chronology_id}/shares", response_model=Chronology, responses=_ERRORS)
+async def share(chronology_id: str, body: ShareIn, chronologies: ChronologiesDep) -> Chronology:
+    """Share with one of your teams (owners and admins), or change its role. Each member
+    still sees only the facts citing records their own role may see."""
+    return await chronologies.share(chronology_id, body.team, body.role)
+
+
+@router.delete("/{chronology_id}/shares/{team}", response_model=Chronology, responses=_ERRORS)
+async def unshare(chronology_id: str, team: str, chronologies: ChronologiesDep) -> Chronology:
+    return await chronologies.share(chronology_id, team, None)
+
+
+@router.get("/{chronology_id}/history", response_model=History, responses=_ERRORS)
+async def history(
+    chronology_id: str,
+    chronologies: ChronologiesDep,
+    fact: Annotated[str | None, Query(max_length=40, description="One fact's changes.")] = None,
+) -> History:
+    """Every change to the facts: who, when, the fact before and after."""
+    return History(entries=await chronologies.history(chronology_id, fact))
+
+
+@router.post(
+    "/{chronology_id}/history/{entry_id}/restore", response_model=Chronology, responses=_ERRORS
+)
+async def restore(
+    chronology_id: str, entry_id: str, body: RestoreIn, chronologies: ChronologiesDep
+) -> Chronology:
+    """Put the fact back as this change left it (a deleted fact as it was before)."""
+    return await chronologies.restore(chronology_id, Version.parse(body.version), entry_id)
+
+
 _FORMATS = {
     "csv": ("text/csv; charset=utf-8", to_csv),
     "json": ("application/json", to_json),
@@ -185,6 +251,9 @@ async def export(
     chronology_id: str,
     chronologies: ChronologiesDep,
     format: Literal["csv", "json", "html", "docx"] = "docx",
+    authors: Annotated[
+        bool, Query(description="Say per fact who added it and who last changed it.")
+    ] = False,
 ) -> Response:
     """The chronology for court: CSV, JSON, printable HTML or Word; the last two in the
     reader's interface language (its cookie or Accept-Language)."""
@@ -192,12 +261,13 @@ async def export(
     locale.use(request)
     chronology = await chronologies.open(chronology_id)
     await chronologies.caller.audit(
-        "chronology.export", params={"chronology": chronology_id, "format": format}
+        "chronology.export",
+        params={"chronology": chronology_id, "format": format, "authors": authors},
     )
     media_type, render = _FORMATS[format]
     disposition = "inline" if format == "html" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{chronology_id}.{format}"'}
     if format == "html":
         headers["Content-Security-Policy"] = _PRINTABLE_POLICY
-    body = await run_in_threadpool(render, chronology)
+    body = await run_in_threadpool(render, chronology, authors)
     return Response(body, media_type=media_type, headers=headers)

@@ -33,6 +33,7 @@ from search_api.labels import label
 from search_api.locale import N_, current, gettext, human_date, ngettext, number
 
 __all__ = [
+    "AUTHOR_COLUMNS",
     "COLUMNS",
     "DOCX_HEADINGS",
     "read_csv",
@@ -92,8 +93,34 @@ def _row(n: int, fact: Fact) -> dict[str, str]:
     }
 
 
-def rows(chronology: Chronology) -> list[dict[str, str]]:
-    return [_row(n, fact) for n, fact in enumerate(chronology.facts, start=1)]
+# With `authors`, the CSV says per fact who added it and who last changed it.
+AUTHOR_COLUMNS = ["added_by", "added_at", "changed_by", "changed_at"]
+
+
+def _authored(row: dict[str, str], fact: Fact) -> dict[str, str]:
+    return row | {column: getattr(fact, column) or "" for column in AUTHOR_COLUMNS}
+
+
+def rows(chronology: Chronology, authors: bool = False) -> list[dict[str, str]]:
+    made = [(_row(n, fact), fact) for n, fact in enumerate(chronology.facts, start=1)]
+    return [_authored(row, fact) if authors else row for row, fact in made]
+
+
+def authorship(fact: Fact) -> str:
+    """`Added by amal on 2026-12-01; last changed by omar on 2026-12-03.`, as known:
+    facts added before teams existed name no author."""
+    parts = []
+    if fact.added_by:
+        parts.append(
+            gettext("Added by %(user)s on %(day)s.")
+            % {"user": fact.added_by, "day": (fact.added_at or "")[:10]}
+        )
+    if fact.changed_by:
+        parts.append(
+            gettext("Last changed by %(user)s on %(day)s.")
+            % {"user": fact.changed_by, "day": (fact.changed_at or "")[:10]}
+        )
+    return " ".join(parts)
 
 
 def hashes(chronology: Chronology) -> list[tuple[str, str, str]]:
@@ -106,11 +133,11 @@ def hashes(chronology: Chronology) -> list[tuple[str, str, str]]:
     return list(seen.values())
 
 
-def to_csv(chronology: Chronology) -> str:
+def to_csv(chronology: Chronology, authors: bool = False) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS + (AUTHOR_COLUMNS if authors else []))
     writer.writeheader()
-    writer.writerows(formula_safe_row(row) for row in rows(chronology))
+    writer.writerows(formula_safe_row(row) for row in rows(chronology, authors))
     return buffer.getvalue()
 
 
@@ -118,7 +145,8 @@ def read_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def to_json(chronology: Chronology) -> str:
+def to_json(chronology: Chronology, authors: bool = False) -> str:
+    """Every field, authors and comments included: for tools, which choose what to use."""
     return json.dumps(chronology.model_dump(mode="json"), ensure_ascii=False, indent=2)
 
 
@@ -149,12 +177,13 @@ def sources(fact: Fact) -> list[str]:
     return shown
 
 
-def to_html(chronology: Chronology) -> str:
+def to_html(chronology: Chronology, authors: bool = False) -> str:
     template = _ENV.get_template("chronology_print.html")
     return template.render(
         chronology=chronology,
         facts=list(enumerate(chronology.facts, start=1)),
         sources=sources,
+        authorship=authorship if authors else None,
         hashes=hashes(chronology),
         ui=current(),
     )
@@ -199,10 +228,11 @@ def _a4(document: DocxDocument) -> None:
         section.top_margin = section.bottom_margin = margin
 
 
-def to_docx(chronology: Chronology) -> bytes:
+def to_docx(chronology: Chronology, authors: bool = False) -> bytes:
     """A Word document on A4: title, a table of facts (with each fact's note and issues,
-    a disputed one marked and shaded, the header row repeated on every page) citing
-    each source by title, id, page and hash, and an appendix of hashes."""
+    with `authors` who added and changed it, a disputed one marked and shaded, the
+    header row repeated on every page) citing each source by title, id, page and hash,
+    and an appendix of hashes."""
     document = Document()
     _a4(document)
     document.core_properties.title = chronology.title
@@ -235,6 +265,8 @@ def to_docx(chronology: Chronology) -> bytes:
             fact_lines.append(("i", gettext("Note:") + " " + fact.note))
         if fact.issues:
             fact_lines.append(("", gettext("Issues:") + " " + "; ".join(fact.issues)))
+        if authors and (written := authorship(fact)):
+            fact_lines.append(("i", written))
         status = ("b", gettext("DISPUTED")) if disputed else ("", label(fact.status))
         _write(cells[0], [("", number(n))])
         _write(cells[1], [("", human_date(fact.when))])

@@ -17,14 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence.dates import PRECISION_RANK, UNDATED_RANK, parse_fuzzy_date
 from evidence.errors import N_, InvalidRequest
+from search_api.teams.models import TeamRole, stronger
 
 __all__ = [
+    "EDITS",
+    "MANAGES",
     "Chronology",
+    "Comment",
     "Fact",
     "FactIn",
+    "HistoryEntry",
+    "Right",
+    "Share",
     "Version",
     "natural_date",
     "ordered",
+    "right_of",
 ]
 
 Status = Literal["undisputed", "disputed", "unsure"]
@@ -102,6 +110,10 @@ class Fact(FactIn):
         description="Written by someone who could read protected names; they are withheld "
         "from readers who cannot.",
     )
+    added_by: str | None = Field(default=None, description="Who added it; none before teams.")
+    added_at: str | None = None
+    changed_by: str | None = Field(default=None, description="Who last changed its content.")
+    changed_at: str | None = None
     citations: list[Citation] = []  # type: ignore[assignment]
     earliest: str | None = None
     latest: str | None = None
@@ -121,6 +133,44 @@ class Fact(FactIn):
         }
 
 
+Right = Literal["owner", "admin", "editor", "viewer"]
+# What each right allows beyond reading and commenting.
+EDITS: frozenset[Right] = frozenset({"owner", "admin", "editor"})
+MANAGES: frozenset[Right] = frozenset({"owner", "admin"})
+
+
+class Share(BaseModel):
+    team: str
+    role: TeamRole
+
+
+class Comment(BaseModel):
+    """One message in a fact's thread."""
+
+    comment_id: str
+    fact_id: str
+    author: str
+    at: str
+    text: str
+    author_saw_protected: bool = False
+
+
+Action = Literal["add", "edit", "delete", "move", "restore"]
+
+
+class HistoryEntry(BaseModel):
+    """One change to one fact: who, when, and the fact before and after (none before an
+    add, none after a delete)."""
+
+    entry_id: str
+    fact_id: str
+    at: str
+    by: str
+    action: Action
+    before: Fact | None = None
+    after: Fact | None = None
+
+
 class Chronology(BaseModel):
     id: str
     title: str
@@ -128,8 +178,40 @@ class Chronology(BaseModel):
     created: str
     updated: str
     version: str = Field(description="Send it back with every change.")
+    right: Right = Field(
+        default="owner", description="Yours: owners and admins also share and delete it."
+    )
+    shares: list[Share] = Field(default=[], description="Teams it is shared with.")
     facts: list[Fact]
-    hidden_facts: int = Field(default=0, description="Facts citing records you cannot see.")
+    comments: dict[str, list[Comment]] = Field(
+        default={}, description="Each shown fact's thread, oldest first, by fact id."
+    )
+    hidden_facts: int = Field(
+        default=0,
+        description="Facts you added that cite records you can no longer see. Facts others "
+        "added citing records you cannot see are left out, uncounted.",
+    )
+
+
+def right_of(
+    source: dict[str, Any], user: str | None, admin: bool, team_roles: dict[str, TeamRole]
+) -> Right | None:
+    """What `user` may do with a stored chronology: its owner, an admin, or through the
+    teams it is shared with (a share as viewer makes every member a viewer; a member who
+    is a team's viewer stays one); None when they may not open it."""
+    if user is not None and source["owner"] == user:
+        return "owner"
+    if admin:
+        return "admin"
+    best: TeamRole | None = None
+    for share in source.get("shares", []):
+        member = team_roles.get(share["team"])
+        if member is not None:
+            given: TeamRole = (
+                "editor" if (member, share["role"]) == ("editor", "editor") else "viewer"
+            )
+            best = stronger(best, given)
+    return best
 
 
 def dated(

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,14 +27,15 @@ from evidence.errors import N_, EvidenceError, InvalidRequest
 from search_api import service
 from search_api.chronologies.api import ChronologiesDep
 from search_api.chronologies.collect import collect_context
-from search_api.chronologies.models import Fact, FactIn, Version, same_day
+from search_api.chronologies.models import MANAGES, Fact, FactIn, Version, same_day
 from search_api.chronologies.service import ChronologyService
-from search_api.deps import Caller, CallerDep, EncoderDep, SettingsDep, StoreDep
+from search_api.deps import CallerDep, EncoderDep, SettingsDep, StoreDep
 from search_api.errors import problems, status_for
 from search_api.paging import ChainsDep
 from search_api.params import TimelineParams
 from search_api.routes.language import local_path
 from search_api.routes.render import render, require_csrf
+from search_api.teams.models import team_role
 from search_api.timeline import by_year_and_month
 from search_api.urls import query_string
 
@@ -176,11 +178,16 @@ async def timeline_page(
 
 
 async def _list_page(
-    request: Request, caller: Caller, failure: Failure | None = None, title: str = ""
+    request: Request,
+    chronologies: ChronologyService,
+    failure: Failure | None = None,
+    title: str = "",
 ) -> HTMLResponse:
-    """The caller's chronologies; after a refused create, with why and the title kept."""
+    """The caller's chronologies and those shared with their teams; after a refused
+    create, with why and the title kept."""
+    caller = chronologies.caller
     try:
-        mine = await request.app.state.chronologies.list(caller.access)
+        mine = await chronologies.readable()
     except EvidenceError as error:
         return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     context = {"mine": mine, "failure": failure, "title": title}
@@ -188,8 +195,8 @@ async def _list_page(
 
 
 @router.get("/chronologies", response_class=HTMLResponse)
-async def chronologies_page(request: Request, caller: CallerDep) -> HTMLResponse:
-    return await _list_page(request, caller)
+async def chronologies_page(request: Request, chronologies: ChronologiesDep) -> HTMLResponse:
+    return await _list_page(request, chronologies)
 
 
 async def _editor_page(
@@ -214,8 +221,13 @@ async def _editor_page(
         # A new fact, or an edit of a fact deleted meanwhile: offered as a new one.
         adding = typed.model_copy(update={"fact_id": ""})
         failure = replace(failure, form="fact") if failure else None
+    try:
+        teams = await chronologies.share_targets() if chronology.right in MANAGES else []
+    except EvidenceError as error:
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
     context = {
         "chronology": chronology,
+        "teams": teams,
         "failure": failure,
         "title": chronology.title if title is None else title,
         "edits": edits,
@@ -260,7 +272,7 @@ async def create_form(
         require_csrf(request, csrf)
         return _back(await chronologies.create(title))
     except EvidenceError as error:
-        return await _list_page(request, chronologies.caller, Failure.of("create", error), title)
+        return await _list_page(request, chronologies, Failure.of("create", error), title)
 
 
 @router.post("/chronologies/collect")
@@ -375,3 +387,95 @@ async def fact_action_form(
 
     form = f"{action}:{fact_id}"
     return await _edit(request, chronologies, chronology_id, csrf, form, work)
+
+
+@router.post("/chronologies/{chronology_id}/comments")
+async def comment_form(
+    request: Request,
+    chronology_id: str,
+    chronologies: ChronologiesDep,
+    csrf: Csrf = "",
+    fact_id: Annotated[str, Form(max_length=40)] = "",
+    text: Annotated[str, Form(max_length=6000)] = "",
+) -> Response:
+    async def work() -> Response:
+        await chronologies.comment(chronology_id, fact_id, text)
+        return RedirectResponse(f"/chronologies/{chronology_id}#fact-{fact_id}", 303)
+
+    return await _edit(request, chronologies, chronology_id, csrf, f"comment:{fact_id}", work)
+
+
+@router.post("/chronologies/{chronology_id}/share")
+async def share_form(
+    request: Request,
+    chronology_id: str,
+    chronologies: ChronologiesDep,
+    csrf: Csrf = "",
+    team: Annotated[str, Form(max_length=40)] = "",
+    role: Annotated[str, Form(max_length=20)] = "viewer",
+) -> Response:
+    """Share with a team as viewer or editor, or stop sharing (`role` none)."""
+
+    async def work() -> Response:
+        await chronologies.share(chronology_id, team, None if role == "none" else team_role(role))
+        return _back(chronology_id)
+
+    return await _edit(request, chronologies, chronology_id, csrf, "share", work)
+
+
+async def _history_page(
+    request: Request,
+    chronologies: ChronologyService,
+    chronology_id: str,
+    fact: str | None,
+    refused: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    caller = chronologies.caller
+    try:
+        chronology = await chronologies.open(chronology_id)
+        entries = await chronologies.history(chronology_id, fact)
+    except EvidenceError as error:
+        return render(request, "error.html", {"error": str(error)}, caller, status_for(error))
+    json_url = f"/api/chronologies/{chronology_id}/history" + _fact_query(fact)
+    context = {
+        "chronology": chronology,
+        "entries": entries,
+        "fact": fact,
+        "refused": refused,
+        "json_url": json_url,
+    }
+    return render(request, "chronology_history.html", context, caller, status)
+
+
+def _fact_query(fact: str | None) -> str:
+    return "?" + urlencode({"fact": fact}) if fact else ""
+
+
+@router.get("/chronologies/{chronology_id}/history", response_class=HTMLResponse)
+async def history_page(
+    request: Request,
+    chronology_id: str,
+    chronologies: ChronologiesDep,
+    fact: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    return await _history_page(request, chronologies, chronology_id, fact)
+
+
+@router.post("/chronologies/{chronology_id}/history/{entry_id}/restore")
+async def restore_form(
+    request: Request,
+    chronology_id: str,
+    entry_id: str,
+    chronologies: ChronologiesDep,
+    csrf: Csrf = "",
+    version: VersionText = "",
+) -> Response:
+    try:
+        require_csrf(request, csrf)
+        await chronologies.restore(chronology_id, Version.parse(version), entry_id)
+    except EvidenceError as error:
+        return await _history_page(
+            request, chronologies, chronology_id, None, str(error), status_for(error)
+        )
+    return _back(chronology_id)

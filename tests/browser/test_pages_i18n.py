@@ -54,6 +54,8 @@ PAGES = [
         "lists",
         "list",
         "watch",
+        "teams",
+        "history",
     )
 ]
 
@@ -75,8 +77,8 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: object) -> Site:
-    """An admin with a Branch 215 chronology of two events and a list search that ran,
-    and the pages to visit."""
+    """An admin with a Branch 215 chronology of two events, shared with a team and with a
+    comment, and a list search that ran, and the pages to visit."""
     name = f"a11y{uuid.uuid4().hex[:6]}"
     headers = bearer_headers(demo_corpus, {name: Role.ADMIN}, PASSWORD)[name]
     context = browser.new_context(base_url=live_url, extra_http_headers=headers)
@@ -89,6 +91,15 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
     for event in events:
         body = {"version": chronology["version"], "event_id": event["event_id"]}
         chronology = api.post(f"/api/chronologies/{made['id']}/events", data=body).json()
+    team = f"team-{name}"
+    api.post("/api/teams", data={"id": team, "name": "SYNTHETIC: Koblenz"})
+    api.put(f"/api/teams/{team}/members/{name}", data={"role": "editor"})
+    api.post(f"/api/chronologies/{made['id']}/shares", data={"team": team, "role": "editor"})
+    fact = chronology["facts"][0]["fact_id"]
+    api.post(
+        f"/api/chronologies/{made['id']}/facts/{fact}/comments",
+        data={"text": "SYNTHETIC: which order is this from?"},
+    )
     roster = {"text": "محمد العلي\nMahmoud al-Hasan\n215\n", "name": "SYNTHETIC roster"}
     listed = api.post("/api/list-searches", multipart=roster).json()
     api.post("/api/watches", data={"name": "SYNTHETIC: Branch 215", "search": "/?q=Branch+215"})
@@ -106,6 +117,8 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         "lists": "/lists",
         "list": f"/lists/{listed['id']}",
         "watch": "/watch",
+        "teams": "/teams",
+        "history": f"/chronologies/{made['id']}/history",
     }
     return Site(name, paths)
 

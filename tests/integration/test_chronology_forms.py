@@ -286,7 +286,7 @@ def test_a_blank_title_comes_back_inline_on_create_and_rename(lawyer: TestClient
 
 
 def _row(page: str, fact_id: str) -> str:
-    match = re.search(rf'<tr class="fact[^"]*" data-fact-id="{fact_id}">.*?</tr>', page, re.S)
+    match = re.search(rf'<tr class="fact[^"]*"[^>]* data-fact-id="{fact_id}">.*?</tr>', page, re.S)
     assert match, _shown(page)
     return match.group(0)
 
@@ -400,14 +400,14 @@ def test_writes_wait_for_a_refresh_instead_of_forcing_one(
         client = AsyncElasticsearch(loaded.es_url)
         store = ChronologyStore(client, loaded.index_prefix)
         created = await asyncio.gather(*(store.create(access, f"c{n}") for n in range(20)))
-        after_create = len(await store.list(access))
+        after_create = len(await store.list(access, {}))
         source = {"title": "saved", "owner": username, "created": "2020-01-01", "facts": []}
         saved = await asyncio.gather(*(store.save(c, source, v) for c, v in created))
-        after_save = sum(c["title"] == "saved" for c in await store.list(access))
+        after_save = sum(c["title"] == "saved" for c in await store.list(access, {}))
         await asyncio.gather(
-            *(store.delete(access, c, v) for (c, _), v in zip(created, saved, strict=True))
+            *(store.delete(access, c, v, {}) for (c, _), v in zip(created, saved, strict=True))
         )
-        after_delete = len(await store.list(access))
+        after_delete = len(await store.list(access, {}))
         await client.close()
         return after_create, after_save, after_delete
 

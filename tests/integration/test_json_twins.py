@@ -62,6 +62,9 @@ def test_every_data_page_links_a_working_json_twin(
             "/lists",
             f"/lists/{listed.json()['id']}",
             "/watch",
+            "/teams",
+            f"/chronologies/{chronology}/history",
+            f"/chronologies/{chronology}/history?fact=f-000000000000",
         ]
         for page in pages:
             answer = client.get(page, headers=headers)

@@ -105,6 +105,8 @@ ANSWERS = [
     "/api/export?format=ndjson",
     f"/media/{PUBLIC_PHOTO}/preview",
     "/api/chronologies",
+    "/teams",
+    "/api/teams",
 ]
 ERRORS = [
     (f"/api/records/{SEALED_PHOTO}x", 404),
@@ -123,7 +125,8 @@ def test_every_answer_has_the_security_headers_and_no_store(
     _, headers, root = hardened
     for path in ANSWERS:
         response = client.get(path, headers=headers[role])
-        expected = 401 if role is Role.PUBLIC and "chronologies" in path else 200
+        signed_in_only = "chronologies" in path or "teams" in path
+        expected = 401 if role is Role.PUBLIC and signed_in_only else 200
         assert response.status_code == expected, path
         _assert_hardened(response)
     for path, status in ERRORS:

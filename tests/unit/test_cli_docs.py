@@ -25,6 +25,7 @@ PLACES = {
     ("search_api", "serve"): ("README.md", "The two commands"),
     ("search_api", "users"): ("README.md", "Accounts"),
     ("search_api", "collections"): ("README.md", "Accounts"),
+    ("search_api", "teams"): ("docs/chronologies.md", "Teams and shared chronologies"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Teams: accounts that build chronologies together, each a viewer or an editor."""
