@@ -36,6 +36,7 @@ __all__ = [
     "MappingOutdated",
     "Partitions",
     "all_alias",
+    "annotations_index",
     "audit_index",
     "chronologies_index",
     "collections_index",
@@ -132,6 +133,11 @@ def sessions_index(prefix: str) -> str:
 
 def chronologies_index(prefix: str) -> str:
     return f"{prefix}-chronologies"
+
+
+def annotations_index(prefix: str) -> str:
+    """Notes and tags on records, each for its author or a team (`search_api.annotations`)."""
+    return f"{prefix}-annotations"
 
 
 def teams_index(prefix: str) -> str:

@@ -19,6 +19,9 @@ from search_api.accounts import pages as accounts_pages
 from search_api.accounts.identify import identify
 from search_api.accounts.sessions import LoginBackoff, SessionStore
 from search_api.accounts.store import UserStore
+from search_api.annotations import api as annotations_api
+from search_api.annotations import pages as annotations_pages
+from search_api.annotations.store import AnnotationStore
 from search_api.audit import Auditor
 from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
         app.state.teams = TeamStore(es, settings.index_prefix)
+        app.state.annotations = AnnotationStore(es, settings.index_prefix)
         app.state.chronologies = ChronologyStore(es, settings.index_prefix)
         app.state.lists = ListStore(es, settings.index_prefix)
         app.state.watches = WatchStore(es, settings.index_prefix)
@@ -109,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.identify = identify
     app.state.collect_context = collect_context  # pages offer "Add to chronology"
+    app.state.annotations_context = annotations_pages.annotations_context  # record pages
+    app.state.tagged = annotations_api.tags_of  # search's tag facet and filter
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     locale.install(app.state.templates)
     app.state.templates.env.filters["label"] = labels.label
@@ -127,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_api.router)
     app.include_router(lists_api.router)
     app.include_router(lists_pages.router)
+    app.include_router(annotations_api.router)
+    app.include_router(annotations_pages.router)
     app.include_router(teams_api.router)
     app.include_router(teams_pages.router)
     app.include_router(watches_api.router)

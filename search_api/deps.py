@@ -20,6 +20,7 @@ from evidence.errors import N_, EvidenceError, Forbidden
 from evidence.semantic import Encoder, shared_encoder
 from evidence.settings import Settings
 from search_api.audit import Auditor
+from search_api.facets import Tagged
 from search_api.store import Store
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "SettingsDep",
     "StoreDep",
     "client_address",
+    "tags_for",
 ]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -44,6 +46,12 @@ class Unread(Protocol):
     """How many new matches the caller's watched searches hold (`search_api.watches`)."""
 
     async def __call__(self, access: AccessContext, /) -> int: ...
+
+
+class TagsOf(Protocol):
+    """The caller's tags and the records each marks (`search_api.annotations`)."""
+
+    async def __call__(self, request: Request, caller: Caller, /) -> Tagged: ...
 
 
 class Identify(Protocol):
@@ -133,6 +141,23 @@ async def get_caller(request: Request) -> Caller:
         except EvidenceError:
             request.state.watch_unread = None
     return caller
+
+
+async def tags_for(
+    request: Request, caller: Caller, chosen: list[str], aggregating: bool
+) -> Tagged | None:
+    """The caller's tags for a search that filters by `chosen` tags or counts them
+    (`aggregating`, page one); None for a visitor, or when neither is needed. Without
+    a tag chosen, tags that cannot be read only leave their facet out."""
+    tags_of: TagsOf | None = getattr(request.app.state, "tagged", None)
+    if tags_of is None or caller.access.user is None or not (chosen or aggregating):
+        return None
+    try:
+        return await tags_of(request, caller)
+    except EvidenceError:
+        if chosen:
+            raise
+        return None
 
 
 async def get_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:

@@ -14,7 +14,9 @@ listed under Hospital only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,16 @@ from evidence.access import AccessContext
 from evidence.gazetteer import load_gazetteer
 from search_api.locale import N_
 
-__all__ = ["FACETS", "FacetSpec", "facet_aggregations", "facet_filters"]
+__all__ = [
+    "FACETS",
+    "FacetSpec",
+    "Tagged",
+    "facet_aggregations",
+    "facet_filters",
+    "tag_aggregation",
+    "tag_filter",
+    "tag_key",
+]
 
 DEFAULT_SIZE = 10
 EXPANDED_SIZE = 100
@@ -161,17 +172,50 @@ def facet_filters(
 
 
 def facet_aggregations(
-    selected: dict[str, list[str]], access: AccessContext, expanded: set[str]
+    selected: dict[str, list[str]],
+    access: AccessContext,
+    expanded: set[str],
+    also: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """One filter aggregation per facet, holding every other facet's filter.
+    """One filter aggregation per facet, holding every other facet's filter (and `also`,
+    the tag filter, which is not one of these facets).
 
     Each asks for one bucket more than it shows, to know whether to offer "show more".
     """
     filters = facet_filters(selected, access)
     aggs: dict[str, Any] = {}
     for spec in FACETS:
-        others = [f for name, f in filters.items() if name != spec.name]
+        others = [f for name, f in filters.items() if name != spec.name] + list(also)
         size = (EXPANDED_SIZE if spec.name in expanded else DEFAULT_SIZE) + 1
         inner = spec.aggregations(access, size)
         aggs[f"facet_{spec.name}"] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
     return aggs
+
+
+# The caller's tags (their own and their teams', `search_api.annotations`), each with the
+# records it marks: a facet and filter of search for them alone. Search reads them
+# through `app.state.tagged`; it never reads the annotations itself.
+Tagged = Mapping[str, Sequence[str]]
+_SPACES = re.compile(r"\s+")
+
+
+def tag_key(tag: str) -> str:
+    """What makes two tags one: `Suspect`, `suspect ` and its full-width spelling are one
+    tag (NFKC, spaces folded, case folded)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", tag)).strip().casefold()
+
+
+def tag_filter(chosen: Sequence[str], tagged: Tagged) -> dict[str, Any]:
+    """Records marked with any of `chosen`; a tag the caller does not have marks none."""
+    keys = {tag_key(tag) for tag in chosen}
+    ids = {i for tag, ids in tagged.items() if tag_key(tag) in keys for i in ids}
+    return {"ids": {"values": sorted(ids)}}
+
+
+def tag_aggregation(others: list[dict[str, Any]], tagged: Tagged) -> dict[str, Any]:
+    """One count per tag, under every other filter: the tag facet."""
+    buckets = {tag: {"ids": {"values": list(ids)}} for tag, ids in tagged.items()}
+    return {
+        "filter": {"bool": {"filter": others}},
+        "aggs": {"tags": {"filters": {"filters": buckets}}},
+    }

@@ -177,6 +177,10 @@ class SearchParams(_Filters):
     sort: Sort = Sort.RELEVANCE
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")
     more: FacetValues = Field(default=[], description="Facets to show in full.")
+    tag: FacetValues = Field(
+        default=[],
+        description="Your tags, or your teams': only the records tagged so (any of them).",
+    )
 
 
 class ExportParams(SearchParams):

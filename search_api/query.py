@@ -17,7 +17,13 @@ from evidence.access import AccessContext, restrict
 from evidence.analysis import analyse, stem
 from evidence.names import name_keys
 from search_api.explain import PROTECTED_PERSONS
-from search_api.facets import facet_aggregations, facet_filters
+from search_api.facets import (
+    Tagged,
+    facet_aggregations,
+    facet_filters,
+    tag_aggregation,
+    tag_filter,
+)
 from search_api.params import SearchParams, Sort
 from search_api.readable import UNREDACTED
 from search_api.syntax import AnyOf, ParsedQuery, Phrase, Term, parse_query
@@ -204,6 +210,7 @@ def build_semantic(
     with_aggregations: bool = True,
     similarity: float = SIMILARITY_FLOOR,
     with_facets: bool = True,
+    tagged: Tagged | None = None,
 ) -> dict[str, Any]:
     """The semantic search body: approximate kNN over passage vectors, with access (the
     store adds it to each kNN filter), facets, dates and excluded words as pre-filters.
@@ -213,8 +220,10 @@ def build_semantic(
     if access is None:
         return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
     parsed = parse_query(params.q)
+    tags = _tags(params, tagged)
     filters = [
         *(facet_filters(params.selected(), access).values() if with_facets else ()),
+        *(tags if with_facets else ()),
         *_date_filter(params),
         *_ocr_filter(params),
     ]
@@ -249,10 +258,12 @@ def build_semantic(
         body["search_after"] = after
     if with_aggregations:
         selected = params.selected()
-        body["aggs"] = facet_aggregations(selected, access, set(params.more)) | {
+        body["aggs"] = facet_aggregations(selected, access, set(params.more), tags) | {
             "histogram": _histogram(params, []),
             "synthetic": {"filter": {"term": {"synthetic": True}}},
         }
+        if tagged:
+            body["aggs"]["facet_tag"] = tag_aggregation([], tagged)
     return body
 
 
@@ -382,15 +393,19 @@ def build_search(
     after: list[Any] | None = None,
     with_aggregations: bool = True,
     fusion: Fusion | None = None,
+    tagged: Tagged | None = None,
 ) -> dict[str, Any]:
     """The search body; without an access context it matches nothing (fail closed). With
     a `fusion` (hybrid mode) it also matches the records nearest in meaning, and ranks
-    the fused ones first."""
+    the fused ones first. `tagged` is the caller's tags: their facet, and the filter of
+    `params.tag`."""
     if access is None:
         return {"query": restrict(None, None), "size": 0, "track_total_hits": True}
     parsed = parse_query(params.q)
     selected = params.selected()
-    filters = list(facet_filters(selected, access).values())
+    tags = _tags(params, tagged)
+    facets = list(facet_filters(selected, access).values())
+    filters = facets + tags
     # Facet filters go in a post_filter only when aggregations need the unfiltered set
     # (multi-select counts); an export filters in the query, which is cheaper.
     in_query = [] if with_aggregations else filters
@@ -415,11 +430,18 @@ def build_search(
     if after is not None:
         body["search_after"] = after
     if with_aggregations:
-        body["aggs"] = facet_aggregations(selected, access, set(params.more)) | {
+        body["aggs"] = facet_aggregations(selected, access, set(params.more), tags) | {
             "histogram": _histogram(params, filters),
             # How many matching records are invented demo data, for the page's banner.
             "synthetic": {
                 "filter": {"bool": {"filter": [*filters, {"term": {"synthetic": True}}]}}
             },
         }
+        if tagged:
+            body["aggs"]["facet_tag"] = tag_aggregation(facets, tagged)
     return body
+
+
+def _tags(params: SearchParams, tagged: Tagged | None) -> list[dict[str, Any]]:
+    """The filter of the tags chosen, if any; without the caller's tags, none match."""
+    return [tag_filter(params.tag, tagged or {})] if params.tag else []

@@ -17,7 +17,7 @@ from evidence.semantic import Encoder
 from search_api.cursor import Cursor, decode_cursor, encode_cursor, new_chain, search_key
 from search_api.deps import Caller
 from search_api.explain import matched_spellings
-from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS
+from search_api.facets import DEFAULT_SIZE, EXPANDED_SIZE, FACETS, Tagged, tag_key
 from search_api.highlight import ELLIPSIS, MatchTerms, match_terms, snippets
 from search_api.models import (
     Bucket,
@@ -209,6 +209,31 @@ def _facets(aggs: dict[str, Any], params: SearchParams, links: Links) -> list[Fa
     return results
 
 
+def _tag_facet(aggs: dict[str, Any], params: SearchParams, links: Links) -> list[FacetResult]:
+    """The caller's tags with how many of the matching records each marks: only tags
+    on records they may see and that match, and the chosen ones."""
+    buckets = aggs.get("facet_tag", {}).get("tags", {}).get("buckets", {})
+    counts = {tag: bucket["doc_count"] for tag, bucket in buckets.items() if bucket["doc_count"]}
+    chosen = {tag_key(tag) for tag in params.tag}
+    for tag in params.tag:
+        if not any(tag_key(known) == tag_key(tag) for known in counts):
+            counts[tag] = 0
+    if not counts:
+        return []
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    values = [
+        FacetValue(
+            value=tag,
+            label=tag,
+            count=count,
+            selected=tag_key(tag) in chosen,
+            toggle=links.toggle("tag", tag),
+        )
+        for tag, count in ordered
+    ]
+    return [FacetResult(name="tag", label=N_("Your tags"), values=values, has_more=False)]
+
+
 def _histogram(aggs: dict[str, Any], params: SearchParams, links: Links) -> Histogram:
     data = aggs["histogram"]
     buckets = [
@@ -342,7 +367,11 @@ class _Plan:
 
 
 async def _plan(
-    store: Store, params: SearchParams, access: AccessContext, encoder: Encoder | None
+    store: Store,
+    params: SearchParams,
+    access: AccessContext,
+    encoder: Encoder | None,
+    tagged: Tagged | None = None,
 ) -> _Plan:
     """By words; in semantic mode, by meaning; in hybrid mode, by words or meaning,
     ranked by fusing the keyword window with the nearest records (both found first, in
@@ -351,13 +380,13 @@ async def _plan(
     if vector is None:
         return _Plan(
             lambda after, aggregate: build_search(
-                params, access, after=after, with_aggregations=aggregate
+                params, access, after=after, with_aggregations=aggregate, tagged=tagged
             )
         )
     if params.mode is Mode.SEMANTIC:
         return _Plan(
             lambda after, aggregate: build_semantic(
-                params, access, vector, after=after, with_aggregations=aggregate
+                params, access, vector, after=after, with_aggregations=aggregate, tagged=tagged
             )
         )
     ranked = params.model_copy(update={"sort": Sort.RELEVANCE, "size": SEMANTIC_K})
@@ -390,7 +419,12 @@ async def _plan(
     )
     return _Plan(
         lambda after, aggregate: build_search(
-            params, access, after=after, with_aggregations=aggregate, fusion=fusion
+            params,
+            access,
+            after=after,
+            with_aggregations=aggregate,
+            fusion=fusion,
+            tagged=tagged,
         ),
         {hit["_id"]: _meaning_snippets(hit) for hit in near_found["hits"]["hits"]},
         words_found["hits"]["total"]["value"],
@@ -404,11 +438,13 @@ async def search(
     secret: str,
     chains: PitChains,
     encoder: Encoder | None = None,
+    tagged: Tagged | None = None,
 ) -> SearchResponse:
     """One page of results; facets and the histogram on page one only (later pages
-    carry page one's total and aggregate nothing)."""
+    carry page one's total and aggregate nothing). `tagged`: the caller's tags, for
+    their facet and the `tag` filter."""
     access = caller.access
-    plan = await _plan(store, params, access, encoder)
+    plan = await _plan(store, params, access, encoder, tagged)
     page = await _paged(
         store, params, lambda after: plan.build(after, after is None), caller, secret, chains
     )
@@ -436,7 +472,7 @@ async def search(
         total=page.total,
         offset=page.offset,
         hits=hits,
-        facets=_facets(aggs, params, links) if aggs else [],
+        facets=(_tag_facet(aggs, params, links) + _facets(aggs, params, links)) if aggs else [],
         histogram=_histogram(aggs, params, links) if aggs else None,
         synthetic=aggs["synthetic"]["doc_count"] if aggs else None,
         word_matches=plan.word_matches,
@@ -469,6 +505,7 @@ async def export_rows(
     caller: Caller,
     base_url: str,
     encoder: Encoder | None = None,
+    tagged: Tagged | None = None,
 ) -> AsyncIterator[ExportRow]:
     """Every matching record, in the search's order, as citation-ready rows; `base_url`
     (the request's) makes each record's URL absolute, so a row cited elsewhere still
@@ -478,7 +515,7 @@ async def export_rows(
     export holds (counted first, within the caller's access): "who exported what".
     """
     access = caller.access
-    body = (await _plan(store, params.without_cursor(), access, encoder)).build(None, False)
+    body = (await _plan(store, params.without_cursor(), access, encoder, tagged)).build(None, False)
     counted = await store.search(body | {"size": 0, "_source": False}, access)
     await caller.audit(
         "export",

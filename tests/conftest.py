@@ -67,7 +67,15 @@ SLOWEST_FILES = (
     "test_uploads.py",
     "test_cli.py",
     "test_split_loads.py",
+    "test_backup.py",
+    "test_relevance.py",
+    "test_cross_lingual.py",
     "test_ocr.py",
+    "test_load.py",
+    "test_teams.py",
+    "test_notes_tags.py",
+    "test_search_explain.py",
+    "test_leaks_teams.py",
     "test_chronology_forms.py",
     "test_pages_i18n.py",
     "test_chronology_collect.py",
@@ -413,9 +421,10 @@ def bearer_headers(
     return run_async(make())
 
 
-def role_headers(settings: Settings) -> dict[Role, dict[str, str]]:
-    """An account named after each signed-in role, and the headers that act as it; a
-    visitor sends none."""
+def role_headers(settings: Settings, suffix: str = "") -> dict[Role, dict[str, str]]:
+    """An account named after each signed-in role (plus `suffix`, where other modules
+    make accounts under the same prefix), and the headers that act as it; a visitor
+    sends none."""
     signed_in = (Role.JOURNALIST, Role.INVESTIGATOR, Role.ADMIN)
-    made = bearer_headers(settings, {role.value: role for role in signed_in})
-    return {Role.PUBLIC: {}} | {role: made[role.value] for role in signed_in}
+    made = bearer_headers(settings, {role.value + suffix: role for role in signed_in})
+    return {Role.PUBLIC: {}} | {role: made[role.value + suffix] for role in signed_in}

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from evidence.spreadsheet import formula_safe_row
 from search_api import media, record_service, service
-from search_api.deps import CallerDep, EncoderDep, SettingsDep, StoreDep
+from search_api.deps import CallerDep, EncoderDep, SettingsDep, StoreDep, tags_for
 from search_api.exports import export_disposition
 from search_api.models import ErrorOut, ExportRow, RecordOut, SearchResponse, TimelineResponse
 from search_api.paging import ChainsDep
@@ -36,6 +36,7 @@ _GRAPHIC: dict[int | str, dict[str, Any]] = {
 
 @router.get("/api/search", response_model=SearchResponse, responses=_ERRORS)
 async def search(
+    request: Request,
     params: Annotated[SearchParams, Query()],
     store: StoreDep,
     caller: CallerDep,
@@ -45,7 +46,8 @@ async def search(
 ) -> SearchResponse:
     """Search every collection the caller may see, with facets, a date histogram and a cursor."""
     secret = settings.secret_key.get_secret_value()
-    return await service.search(store, params, caller, secret, chains, encoder)
+    tagged = await tags_for(request, caller, params.tag, params.cursor is None)
+    return await service.search(store, params, caller, secret, chains, encoder, tagged)
 
 
 @router.get("/api/records/{stable_id}", response_model=RecordOut, responses=_ERRORS | _NOT_FOUND)
@@ -106,7 +108,8 @@ async def export(
     starts with a UTF-8 byte-order mark, so spreadsheet programs read Arabic right; its
     column names stay English, for the programs that read it."""
     base = request.app.state.settings.public_url or str(request.base_url)
-    rows = await _started(service.export_rows(store, params, caller, base, encoder))
+    tagged = await tags_for(request, caller, params.tag, aggregating=False)
+    rows = await _started(service.export_rows(store, params, caller, base, encoder, tagged))
     csv_format = params.format == "csv"
     media = "text/csv" if csv_format else "application/x-ndjson"
     body = _csv(rows) if csv_format else _ndjson(rows)

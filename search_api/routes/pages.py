@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from evidence.errors import EvidenceError
 from search_api import media, record_service, service
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
-from search_api.deps import Caller, CallerDep, EncoderDep, SettingsDep, StoreDep
+from search_api.deps import Caller, CallerDep, EncoderDep, SettingsDep, StoreDep, tags_for
 from search_api.errors import status_for
 from search_api.facets import FACETS
 from search_api.locale import N_
@@ -65,7 +65,8 @@ async def search_page(
     base |= await request.app.state.collect_context(request, caller)
     secret = settings.secret_key.get_secret_value()
     try:
-        results = await service.search(store, params, caller, secret, chains, encoder)
+        tagged = await tags_for(request, caller, params.tag, params.cursor is None)
+        results = await service.search(store, params, caller, secret, chains, encoder, tagged)
     except EvidenceError as error:
         return render(
             request, "search.html", base | {"error": str(error)}, caller, status_for(error)
@@ -134,6 +135,7 @@ async def _record_view(
         "facility_name": facility_name,
     }
     context |= await request.app.state.collect_context(request, caller)
+    context |= await request.app.state.annotations_context(request, caller, stable_id)
     return render(request, "record.html", context, caller)
 
 

@@ -56,6 +56,7 @@ PAGES = [
         "watch",
         "teams",
         "history",
+        "notes",
     )
 ]
 
@@ -78,7 +79,8 @@ class Site:
 @pytest.fixture(scope="module")
 def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: object) -> Site:
     """An admin with a Branch 215 chronology of two events, shared with a team and with a
-    comment, and a list search that ran, and the pages to visit."""
+    comment, a note and a tag on a record, and a list search that ran, and the pages to
+    visit."""
     name = f"a11y{uuid.uuid4().hex[:6]}"
     headers = bearer_headers(demo_corpus, {name: Role.ADMIN}, PASSWORD)[name]
     context = browser.new_context(base_url=live_url, extra_http_headers=headers)
@@ -100,6 +102,8 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         f"/api/chronologies/{made['id']}/facts/{fact}/comments",
         data={"text": "SYNTHETIC: which order is this from?"},
     )
+    api.post(f"/api/records/{record}/notes", data={"text": "SYNTHETIC: check the register"})
+    api.post("/api/tags", data={"tag": "SYNTHETIC transfer", "record_ids": [record]})
     roster = {"text": "محمد العلي\nMahmoud al-Hasan\n215\n", "name": "SYNTHETIC roster"}
     listed = api.post("/api/list-searches", multipart=roster).json()
     api.post("/api/watches", data={"name": "SYNTHETIC: Branch 215", "search": "/?q=Branch+215"})
@@ -118,6 +122,7 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         "list": f"/lists/{listed['id']}",
         "watch": "/watch",
         "teams": "/teams",
+        "notes": "/notes?q=register",
         "history": f"/chronologies/{made['id']}/history",
     }
     return Site(name, paths)

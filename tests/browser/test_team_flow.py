@@ -1,7 +1,8 @@
 """Issue 22 in the browser: an admin makes a team of three on /teams; the lawyer starts a
 chronology and shares it; the paralegal edits a fact; the researcher, a viewer, can only
 comment; the lawyer reads who did what in the history and restores the first wording.
-Each person in a browser of their own, JavaScript off."""
+And a journalist tags records from the results and notes one. Each person in a browser
+of their own, JavaScript off."""
 
 from __future__ import annotations
 
@@ -106,5 +107,37 @@ def test_a_team_of_three_builds_one_chronology(
         expect(page.locator("tr.fact").first).not_to_contain_text("by bus")
         page.get_by_role("link", name="History of changes").click()
         expect(page.locator("table tbody tr").first).to_contain_text("restored")
+        page.set_viewport_size({"width": 390, "height": 844})
+        _fits(page)
+
+
+def test_a_journalist_notes_and_tags_a_record_then_filters_by_the_tag(
+    browser: Browser, live_url: str, demo_corpus: Settings
+) -> None:
+    """Issue 22, notes and tags: from the results, tick two records and tag them; the tag
+    is a facet that finds exactly them; on a record, add a note and find it on /notes."""
+    name = f"journalist{uuid.uuid4().hex[:6]}"
+    bearer_headers(demo_corpus, {name: Role.JOURNALIST}, PASSWORD)
+    tag = f"SYNTHETIC bus {uuid.uuid4().hex[:4]}"
+    with _person(browser, live_url, name, "/") as page:
+        page.goto(f"{live_url}/?q=Branch+215&mode=keyword")
+        boxes = page.locator("article.hit input[type=checkbox]")
+        expect(boxes.first).to_be_visible()
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.get_by_label("Tag", exact=True).fill(tag)
+        page.get_by_role("button", name="Tag selected").click()
+        expect(page).to_have_url(re.compile(r"q=Branch"))
+        facet = page.locator("section.facet", has_text="Your tags")
+        facet.get_by_role("link", name=re.compile(re.escape(tag))).click()
+        expect(page).to_have_url(re.compile(r"tag="))
+        expect(page.locator("article.hit")).to_have_count(2)
+        page.locator("article.hit h2 a").first.click()
+        page.get_by_label("Note", exact=True).fill("SYNTHETIC: same bus as the other one")
+        page.get_by_role("button", name="Add note").click()
+        expect(page.locator("section.notes")).to_contain_text("same bus as the other one")
+        expect(page.locator("section.notes")).to_contain_text(tag)
+        page.goto(f"{live_url}/notes?q=bus")
+        expect(page.locator("table tbody")).to_contain_text("same bus as the other one")
         page.set_viewport_size({"width": 390, "height": 844})
         _fits(page)

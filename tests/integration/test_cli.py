@@ -134,38 +134,27 @@ def test_users_revoke_one_token_keeps_the_others_and_every_change_is_audited(
 def test_teams_are_made_and_changed_from_the_cli_and_audited(
     settings: Settings, es: Elasticsearch
 ) -> None:
+    """Each command is a process of its own (a few seconds each): the errors of the
+    service behind them are covered in test_teams.py; here, that they reach the shell."""
+
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return run_cli("search_api", settings, *args, stdin=stdin)
 
-    assert (
-        run(
-            "users",
-            "add",
-            "amal",
-            "--role",
-            "investigator",
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        ).returncode
-        == 0
+    added_user = run(
+        "users", "add", "amal", "--role", "investigator", "--password-stdin", stdin=PASSWORD + "\n"
     )
+    assert added_user.returncode == 0
     created = run("teams", "create", "koblenz-team", "Koblenz (SYNTHETIC)")
     assert created.returncode == 0 and "created team koblenz-team" in created.stdout
     added = run("teams", "add", "koblenz-team", "amal", "--role", "editor")
     assert added.returncode == 0 and "amal is in koblenz-team as editor" in added.stdout
     listed = run("teams", "list").stdout
     assert "koblenz-team\tKoblenz (SYNTHETIC)\tmembers: amal (editor)" in listed
-    for refused in (
-        run("teams", "create", "Bad Id", "x"),
-        run("teams", "add", "koblenz-team", "nobody"),
-        run("teams", "add", "koblenz-team", "amal", "--role", "owner"),
-        run("teams", "remove", "no-such-team", "amal"),
-    ):
-        assert refused.returncode == 1 and refused.stderr.startswith("error: "), refused.stderr
-        assert "Traceback" not in refused.stderr
+    refused = run("teams", "add", "koblenz-team", "amal", "--role", "owner")
+    assert refused.returncode == 1 and refused.stderr.startswith("error: "), refused.stderr
+    assert "Traceback" not in refused.stderr
     assert run("teams", "remove", "koblenz-team", "amal").returncode == 0
     assert run("teams", "delete", "koblenz-team").returncode == 0
-    assert "koblenz-team" not in run("teams", "list").stdout
     es.indices.refresh(index=audit_index(settings.index_prefix))
     actions = [
         hit["_source"]["action"]

@@ -63,6 +63,7 @@ def test_every_data_page_links_a_working_json_twin(
             f"/lists/{listed.json()['id']}",
             "/watch",
             "/teams",
+            "/notes?q=hospital",
             f"/chronologies/{chronology}/history",
             f"/chronologies/{chronology}/history?fact=f-000000000000",
         ]

@@ -62,7 +62,7 @@ def _roster() -> tuple[str, list[str]]:
 @pytest.fixture(scope="module")
 def demo_lists(demo_corpus: Settings, redis_db: str) -> Iterator[tuple[TestClient, Any, Settings]]:
     settings = demo_corpus.model_copy(update={"redis_url": redis_db})
-    headers = role_headers(settings)
+    headers = role_headers(settings, suffix="-lists")  # the demo corpus is shared
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, headers, settings
 

@@ -24,7 +24,7 @@ _SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
 @pytest.fixture(scope="module")
 def site(demo_corpus: Settings) -> Iterator[Site]:
-    headers = role_headers(demo_corpus)
+    headers = role_headers(demo_corpus, suffix="-record")  # the demo corpus is shared
     with TestClient(create_app(demo_corpus), raise_server_exceptions=False) as client:
         yield client, headers
 
