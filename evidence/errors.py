@@ -34,6 +34,7 @@ __all__ = [
     "Message",
     "NotFound",
     "QueueUnavailable",
+    "SigningUnavailable",
     "TooLarge",
     "TooManyAttempts",
     "Unauthorized",
@@ -130,6 +131,10 @@ class IndexUnavailable(EvidenceError):
 
 class QueueUnavailable(EvidenceError):
     """The job queue cannot take work right now; nothing was accepted, retrying may work."""
+
+
+class SigningUnavailable(EvidenceError):
+    """The instance has no usable signing key, so no package can be signed."""
 
 
 class DevnodeError(EvidenceError):

@@ -26,6 +26,13 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _URL = TypeAdapter(AnyHttpUrl)
 
 
+def _default_keys_dir() -> Path:
+    """Outside the repository and every checkout: the private key must never be committed
+    or copied with the code."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "evidence" / "signing-keys"
+
+
 def _default_devnode_dir() -> Path:
     """Root cannot hand its home to the unprivileged node user, so it gets a system cache."""
     if os.geteuid() == 0:
@@ -100,6 +107,17 @@ class Settings(BaseSettings):
         description="The originals store: every media file a loaded record points to, kept "
         "read-only under its SHA-256. Images are served only from here, and only the file "
         "whose hash is the record's own.",
+    )
+    signing_keys_dir: Path = Field(
+        default_factory=_default_keys_dir,
+        description="The key ring that signs court exhibit packages (`python -m search_api "
+        "keys init`): the current private key, mode 0600, and every public key. Keep it "
+        "outside the repository and back it up apart from the data.",
+    )
+    instance_name: str = Field(
+        default="caesar-atlas-local",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+        description="This archive's name in the manifests of the packages it signs.",
     )
     upload_max_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Largest upload accepted, in bytes."

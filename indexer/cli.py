@@ -1,5 +1,6 @@
 """`python -m indexer`: validate, load and rebuild collection bundles; review what they
-withhold; run the job queue's worker and look after its jobs; make demo data."""
+withhold; run the job queue's worker and look after its jobs; make demo data; verify
+court packages."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from evidence.indices import (
     type_alias,
 )
 from evidence.jobqueue import connect, enqueue_load, enqueue_rebuild
+from evidence.package_verify import Unreadable
+from evidence.package_verify import verify as verify_package
 from evidence.settings import Settings, get_settings
 from indexer.backup import REPOSITORY, BackupError, list_snapshots, restore, snapshot
 from indexer.bulk import GaveUp
@@ -482,3 +485,23 @@ def demo_data_command(
     typer.echo(
         f"wrote {counts.total:,} SYNTHETIC records to {out} in {time.monotonic() - started:.1f}s"
     )
+
+
+@cli.command("verify-package")
+def verify_package_command(
+    package: Annotated[Path, typer.Argument(dir_okay=False, help="The package's zip.")],
+    key: Annotated[
+        Path | None,
+        typer.Option(help="The archive's public key (PEM) or its /api/keys JSON."),
+    ] = None,
+) -> None:
+    """Check a court package: signature, every file's hash and size, nothing missing or
+    added, each original against its custody. Exits 1 on any mismatch, 2 if unreadable."""
+    try:
+        report = verify_package(package, key)
+    except (Unreadable, OSError, ValueError, KeyError) as error:
+        err.print(f"error: cannot verify: {error}")
+        raise typer.Exit(2) from error
+    typer.echo(report.text())
+    if not report.ok:
+        raise typer.Exit(1)

@@ -92,6 +92,10 @@ def check(base: str) -> list[str]:
     if len(rows) != found["total"]:
         raise CheckFailed(f"the export has {len(rows)} rows; the search counted {found['total']}")
     seen.append(f"/api/export?format=csv&q=hospital: {len(rows)} rows")
+    keys = json.loads(expect(get(base, "/api/keys"), "keys", 200, "application/json").text)
+    if not any(key["valid_until"] is None for key in keys):
+        raise CheckFailed("/api/keys publishes no current key: court packages cannot be signed")
+    seen.append(f"/api/keys: {len(keys)} key(s), signing with {keys[-1]['fingerprint']}")
     return seen
 
 

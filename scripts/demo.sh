@@ -24,6 +24,12 @@ fi
 .venv/bin/python -m indexer rebuild .demo/small/caesar .demo/small/atlas \
   .demo/small/testimonies .demo/small/filings --report reports/demo-rejections.ndjson
 
+# Court packages are signed with the instance's key, kept outside the repository
+# (EVIDENCE_SIGNING_KEYS_DIR); the first start makes one.
+if [ -z "$(.venv/bin/python -m search_api keys list)" ]; then
+  .venv/bin/python -m search_api keys init
+fi
+
 # The app only queues uploads; a job worker beside it indexes them (docs/jobs.md).
 mkdir -p reports
 .venv/bin/python -m indexer worker --name demo-worker >>reports/demo-worker.log 2>&1 &

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from evidence import jobqueue
 from evidence.clients import async_client
 from evidence.settings import Settings, get_settings
+from evidence.signing import KeyRing
 from frontend import STATIC_DIR, TEMPLATES_DIR
 from search_api import labels, locale, text
 from search_api.accounts import pages as accounts_pages
@@ -36,6 +37,8 @@ from search_api.jobs import pages as jobs_pages
 from search_api.lists import api as lists_api
 from search_api.lists import pages as lists_pages
 from search_api.lists.store import ListStore
+from search_api.packages import api as packages_api
+from search_api.packages import pages as packages_pages
 from search_api.paging import PitChains
 from search_api.redactions import api as redactions_api
 from search_api.redactions import pages as redactions_pages
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.identify = identify
+    app.state.keys = KeyRing(settings.signing_keys_dir)  # read per package, never at start
     app.state.collect_context = collect_context  # pages offer "Add to chronology"
     app.state.annotations_context = annotations_pages.annotations_context  # record pages
     app.state.tagged = annotations_api.tags_of  # search's tag facet and filter
@@ -128,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(redactions_pages.router)
     app.include_router(chronologies_api.router)
     app.include_router(chronologies_pages.router)
+    app.include_router(packages_api.router)
+    app.include_router(packages_pages.router)
     app.include_router(uploads_api.router)
     app.include_router(uploads_pages.router)
     app.include_router(jobs_api.router)

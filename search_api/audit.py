@@ -58,6 +58,9 @@ ACTIONS: dict[str, str] = {
     "chronology.share": N_("Chronology shared with a team"),
     "chronology.unshare": N_("Chronology no longer shared with a team"),
     "chronology.comment": N_("Comment on a fact"),
+    "chronology.renumber": N_("Exhibits renumbered"),
+    "chronology.exhibit_prefix": N_("Exhibit prefix changed"),
+    "chronology.package": N_("Court package made and downloaded"),
     "chronology.history": N_("Chronology history viewed"),
     "chronology.restore": N_("Fact restored from history"),
     "note.add": N_("Note added"),
@@ -190,6 +193,36 @@ class Auditor:
             await self._es.indices.refresh(index=self._index)  # admins read what just happened
         body = {"query": {"bool": {"filter": clauses}}, "sort": [{"at": "desc"}]}
         return await read_page(self._es, self._index, body, size, cursor, search)
+
+    @translating
+    async def custody_events(
+        self, record_ids: list[str], limit: int = 5000
+    ) -> list[dict[str, Any]]:
+        """The reveals, downloads and packagings of these records' originals, oldest
+        first (at most `limit`), for their custody in a court package. The caller has
+        already been shown each record: the ids come from their own access."""
+        if not record_ids:
+            return []
+        await self._ensure()
+        await self._es.indices.refresh(index=self._index)  # a reveal a moment ago counts
+        answer = await self._es.search(index=self._index, **_custody_body(record_ids, limit))
+        return [hit["_source"] for hit in answer["hits"]["hits"]]
+
+
+# The audit events that belong in a record's custody: its original shown, downloaded or
+# taken out in a court package.
+CUSTODY_ACTIONS = ("image.reveal", "original.download", "chronology.package")
+
+
+def _custody_body(record_ids: list[str], limit: int) -> dict[str, Any]:
+    actions = {"terms": {"action": list(CUSTODY_ACTIONS)}}
+    filters = [{"terms": {"record_ids": record_ids}}, actions, {"term": {"outcome": "ok"}}]
+    return {
+        "query": {"bool": {"filter": filters}},
+        "sort": [{"at": "asc"}],
+        "size": limit,
+        "_source": ["at", "user", "role", "action", "record_ids"],
+    }
 
 
 def _answer(

@@ -1,5 +1,5 @@
 """`python -m search_api`: serve the app, manage users and API tokens, who may upload
-to which collection, and teams."""
+to which collection, teams, and the keys that sign court packages."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from evidence.access import AccessContext, Role
 from evidence.clients import async_client
 from evidence.errors import EvidenceError, InvalidRequest, NotFound
 from evidence.settings import get_settings
+from evidence.signing import KeyRing, PublicKey
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.audit import Auditor
@@ -36,6 +37,8 @@ collections_cli = typer.Typer(help="Who may upload to which collection.", no_arg
 cli.add_typer(collections_cli, name="collections")
 teams_cli = typer.Typer(help="Teams that share chronologies.", no_args_is_help=True)
 cli.add_typer(teams_cli, name="teams")
+keys_cli = typer.Typer(help="The keys that sign court packages.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 
 T = TypeVar("T")
 
@@ -258,3 +261,41 @@ def delete_team(team_id: str) -> None:
     """Delete a team; what was shared with it is its owners' alone again."""
     _teams(lambda teams: teams.delete(team_id))
     typer.echo(f"deleted team {team_id}")
+
+
+def _key_line(key: PublicKey) -> str:
+    until = key.valid_until or "current"
+    return f"{key.fingerprint}\tfrom {key.valid_from}\tuntil {until}"
+
+
+def _ring() -> KeyRing:
+    return KeyRing(get_settings().signing_keys_dir)
+
+
+def _changed_ring(change: Callable[[KeyRing], PublicKey]) -> PublicKey:
+    try:
+        return change(_ring())
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+
+
+@keys_cli.command("init")
+def init_keys() -> None:
+    """Make the instance's first signing key (EVIDENCE_SIGNING_KEYS_DIR, mode 0600)."""
+    key = _changed_ring(KeyRing.init)
+    typer.echo(f"made signing key {key.fingerprint} in {_ring().directory}")
+
+
+@keys_cli.command("rotate")
+def rotate_keys() -> None:
+    """Sign with a new key from now on; the old one stays published to verify old packages,
+    and its private half is deleted."""
+    typer.echo(f"now signing with {_changed_ring(KeyRing.rotate).fingerprint}")
+
+
+@keys_cli.command("list")
+def list_keys() -> None:
+    """Every key, oldest first, with when it signed."""
+    for key in _ring().published():
+        typer.echo(_key_line(key))

@@ -30,6 +30,7 @@ from evidence.errors import (
     Message,
     NotFound,
     QueueUnavailable,
+    SigningUnavailable,
     TooLarge,
     TooManyAttempts,
     Unauthorized,
@@ -51,6 +52,7 @@ _STATUS: dict[type[EvidenceError], int] = {
     TooManyAttempts: 429,
     IndexUnavailable: 503,
     QueueUnavailable: 503,
+    SigningUnavailable: 503,
 }
 
 

@@ -94,6 +94,10 @@ class RestoreIn(BaseModel):
     version: VersionText
 
 
+class PrefixIn(BaseModel):
+    prefix: str = Field(max_length=12, description="1 to 12 letters and digits: `EX`, `K215`.")
+
+
 class History(BaseModel):
     entries: list[HistoryEntry] = Field(
         description="Newest first; changes to facts citing records you cannot see are left out."
@@ -225,6 +229,21 @@ async def restore(
 ) -> Chronology:
     """Put the fact back as this change left it (a deleted fact as it was before)."""
     return await chronologies.restore(chronology_id, Version.parse(body.version), entry_id)
+
+
+@router.post("/{chronology_id}/exhibits/renumber", response_model=Chronology, responses=_ERRORS)
+async def renumber(chronology_id: str, chronologies: ChronologiesDep) -> Chronology:
+    """Number the exhibits again from 1 in the order the chronology first cites them
+    (owners and admins). Numbers otherwise never change once given; this is recorded."""
+    return await chronologies.renumber(chronology_id)
+
+
+@router.put("/{chronology_id}/exhibits/prefix", response_model=Chronology, responses=_ERRORS)
+async def set_prefix(
+    chronology_id: str, body: PrefixIn, chronologies: ChronologiesDep
+) -> Chronology:
+    """The prefix of every exhibit number, per case (owners and admins)."""
+    return await chronologies.set_prefix(chronology_id, body.prefix)
 
 
 _FORMATS = {

@@ -9,7 +9,8 @@ people: in the reader's interface language, on A4, dates as people write them, e
 fact with its note and issues, a disputed one marked DISPUTED and shaded, each source
 named by its title as the reader may read it (never the title of one they cannot see),
 and an appendix listing each cited record's hash once, so a reader can verify the files.
-The readers (`read_csv`, `read_docx`) exist so tests can check a round trip.
+Sources carry their exhibit numbers (`EX-001`) as the reader may read them. The readers
+(`read_csv`, `read_docx`) exist so tests can check a round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
+from functools import partial
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -167,13 +170,15 @@ def source_title(citation: Citation) -> str:
     return citation.title or gettext("a source you cannot see")
 
 
-def sources(fact: Fact) -> list[str]:
-    """`Title (ph-xxx) p. 3, SHA-256 ab12…` per citation, for people to read."""
+def sources(fact: Fact, exhibits: Mapping[str, str] | None = None) -> list[str]:
+    """`EX-001: Title (ph-xxx) p. 3, SHA-256 ab12…` per citation, for people to read;
+    the exhibit number where the chronology has given one."""
     shown = []
     for c in fact.citations:
+        exhibit = f"{exhibits[c.stable_id]}: " if exhibits and c.stable_id in exhibits else ""
         page = " " + gettext("p. %(page)s") % {"page": c.page} if c.page else ""
         digest = c.sha256 or gettext("no file")
-        shown.append(f"{source_title(c)} ({c.stable_id}){page}, SHA-256 {digest}")
+        shown.append(f"{exhibit}{source_title(c)} ({c.stable_id}){page}, SHA-256 {digest}")
     return shown
 
 
@@ -182,7 +187,7 @@ def to_html(chronology: Chronology, authors: bool = False) -> str:
     return template.render(
         chronology=chronology,
         facts=list(enumerate(chronology.facts, start=1)),
-        sources=sources,
+        sources=partial(sources, exhibits=chronology.exhibit_labels),
         authorship=authorship if authors else None,
         hashes=hashes(chronology),
         ui=current(),
@@ -209,7 +214,7 @@ def _repeat_as_header(row: _Row) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def _write(cell: _Cell, lines: list[tuple[str, str]]) -> None:
+def write_cell(cell: _Cell, lines: list[tuple[str, str]]) -> None:
     """Paragraphs of (style, text) in a cell: style "" plain, "b" bold, "i" italic."""
     cell.text = ""
     for number_, (style, text) in enumerate(lines):
@@ -220,7 +225,7 @@ def _write(cell: _Cell, lines: list[tuple[str, str]]) -> None:
         run.italic = style == "i"
 
 
-def _a4(document: DocxDocument) -> None:
+def a4(document: DocxDocument) -> None:
     for section in document.sections:
         section.page_width, section.page_height = Mm(210), Mm(297)
         margin = Mm(15)
@@ -234,7 +239,7 @@ def to_docx(chronology: Chronology, authors: bool = False) -> bytes:
     header row repeated on every page) citing each source by title, id, page and hash,
     and an appendix of hashes."""
     document = Document()
-    _a4(document)
+    a4(document)
     document.core_properties.title = chronology.title
     document.add_heading(chronology.title, level=1)
     document.add_paragraph(
@@ -255,7 +260,7 @@ def to_docx(chronology: Chronology, authors: bool = False) -> bytes:
     headings = [gettext(h) for h in DOCX_HEADINGS]
     table = document.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
-    _write_header(table.rows[0], headings)
+    write_header(table.rows[0], headings)
     for n, fact in enumerate(chronology.facts, start=1):
         row = table.add_row()
         cells = row.cells
@@ -268,12 +273,13 @@ def to_docx(chronology: Chronology, authors: bool = False) -> bytes:
         if authors and (written := authorship(fact)):
             fact_lines.append(("i", written))
         status = ("b", gettext("DISPUTED")) if disputed else ("", label(fact.status))
-        _write(cells[0], [("", number(n))])
-        _write(cells[1], [("", human_date(fact.when))])
-        _write(cells[2], fact_lines)
-        _write(cells[3], [status])
-        _write(cells[4], [("", label(fact.material))])
-        _write(cells[5], [("", line) for line in sources(fact)] or [("", gettext("no citation"))])
+        write_cell(cells[0], [("", number(n))])
+        write_cell(cells[1], [("", human_date(fact.when))])
+        write_cell(cells[2], fact_lines)
+        write_cell(cells[3], [status])
+        write_cell(cells[4], [("", label(fact.material))])
+        cited = sources(fact, chronology.exhibit_labels)
+        write_cell(cells[5], [("", line) for line in cited] or [("", gettext("no citation"))])
         if disputed:
             for cell in cells:
                 _shade(cell, _DISPUTED_FILL)
@@ -285,10 +291,10 @@ def to_docx(chronology: Chronology, authors: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def _write_header(row: _Row, headings: list[str]) -> None:
+def write_header(row: _Row, headings: list[str]) -> None:
     _repeat_as_header(row)
     for cell, heading in zip(row.cells, headings, strict=True):
-        _write(cell, [("b", heading)])
+        write_cell(cell, [("b", heading)])
 
 
 def read_docx(data: bytes) -> list[dict[str, str]]:

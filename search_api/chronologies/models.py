@@ -20,16 +20,20 @@ from evidence.errors import N_, InvalidRequest
 from search_api.teams.models import TeamRole, stronger
 
 __all__ = [
+    "DEFAULT_PREFIX",
     "EDITS",
     "MANAGES",
     "Chronology",
     "Comment",
+    "ExhibitOut",
     "Fact",
     "FactIn",
     "HistoryEntry",
     "Right",
     "Share",
     "Version",
+    "check_prefix",
+    "exhibit_label",
     "natural_date",
     "ordered",
     "right_of",
@@ -171,6 +175,36 @@ class HistoryEntry(BaseModel):
     after: Fact | None = None
 
 
+# Exhibit numbers: `EX-001`, or the prefix a case uses (`K215-001`).
+DEFAULT_PREFIX = "EX"
+_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,11}")
+
+
+def check_prefix(prefix: str) -> str:
+    """An exhibit prefix as stored: upper case letters and digits, starting with a letter."""
+    wanted = prefix.strip().upper()
+    if not _PREFIX.fullmatch(wanted):
+        raise InvalidRequest(
+            N_("An exhibit prefix is 1 to 12 letters and digits, starting with a letter (EX).")
+        )
+    return wanted
+
+
+def exhibit_label(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:03d}"
+
+
+class ExhibitOut(BaseModel):
+    """A cited record's exhibit number as the reader may read it."""
+
+    label: str = Field(description="`EX-001`: the prefix and the number.")
+    number: int
+    stable_id: str
+    title: str | None = None
+    facts: list[int] = Field(default=[], description="The numbers of the facts citing it.")
+    pages: list[int] = Field(default=[], description="The pages those facts cite.")
+
+
 class Chronology(BaseModel):
     id: str
     title: str
@@ -186,11 +220,22 @@ class Chronology(BaseModel):
     comments: dict[str, list[Comment]] = Field(
         default={}, description="Each shown fact's thread, oldest first, by fact id."
     )
+    exhibit_prefix: str = DEFAULT_PREFIX
+    exhibits: list[ExhibitOut] = Field(
+        default=[],
+        description="Each cited record's exhibit number, in number order. A number stays "
+        "once given; it counts only the exhibits you may see.",
+    )
     hidden_facts: int = Field(
         default=0,
         description="Facts you added that cite records you can no longer see. Facts others "
         "added citing records you cannot see are left out, uncounted.",
     )
+
+    @property
+    def exhibit_labels(self) -> dict[str, str]:
+        """Stable id -> `EX-001`, for citing exhibits by number."""
+        return {exhibit.stable_id: exhibit.label for exhibit in self.exhibits}
 
 
 def right_of(

@@ -233,6 +233,7 @@ async def _editor_page(
         "edits": edits,
         "adding": adding,
         "moves": movable(chronology.facts),
+        "can_see_originals": caller.access.sees_protected_fields,
     }
     return render(request, "chronology.html", context, caller, failure.status if failure else 200)
 
@@ -421,6 +422,27 @@ async def share_form(
         return _back(chronology_id)
 
     return await _edit(request, chronologies, chronology_id, csrf, "share", work)
+
+
+@router.post("/chronologies/{chronology_id}/exhibits")
+async def exhibits_form(
+    request: Request,
+    chronology_id: str,
+    chronologies: ChronologiesDep,
+    csrf: Csrf = "",
+    action: Annotated[Literal["prefix", "renumber"], Form()] = "prefix",
+    prefix: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Set the exhibit prefix, or renumber the exhibits (owners and admins)."""
+
+    async def work() -> Response:
+        if action == "renumber":
+            await chronologies.renumber(chronology_id)
+        else:
+            await chronologies.set_prefix(chronology_id, prefix)
+        return RedirectResponse(f"/chronologies/{chronology_id}#exhibits", 303)
+
+    return await _edit(request, chronologies, chronology_id, csrf, "exhibits", work)
 
 
 async def _history_page(

@@ -16,25 +16,30 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 from evidence.access import AccessContext, Role
 from evidence.errors import N_, Conflict, Forbidden, InvalidRequest, NotFound
 from evidence.redaction import Kind, Protected, Redactor
 from search_api.chronologies.models import (
+    DEFAULT_PREFIX,
     EDITS,
     MANAGES,
     Chronology,
     Citation,
     CitationIn,
     Comment,
+    ExhibitOut,
     Fact,
     FactIn,
     HistoryEntry,
     Right,
     Share,
     Version,
+    check_prefix,
     dated,
+    exhibit_label,
     ordered,
     same_day,
 )
@@ -152,6 +157,8 @@ def _shape(
             if not access.sees_protected_fields:
                 comment = _comment_as_read(comment, fact, records)
             comments.setdefault(comment.fact_id, []).append(comment)
+    shown = _renumbered(ordered([_as_read(f, records, access) for f in visible.values()]))
+    prefix = source.get("exhibit_prefix") or DEFAULT_PREFIX
     return Chronology(
         id=chronology_id,
         title=source["title"],
@@ -161,10 +168,80 @@ def _shape(
         version=str(version),
         right=right,
         shares=[Share.model_validate(share) for share in source.get("shares", [])],
-        facts=_renumbered(ordered([_as_read(f, records, access) for f in visible.values()])),
+        facts=shown,
         comments=comments,
+        exhibit_prefix=prefix,
+        exhibits=_exhibits_shown(source, shown, prefix, records),
         hidden_facts=len(mine_hidden),
     )
+
+
+def _exhibits_shown(
+    source: dict[str, Any],
+    shown: list[Fact],
+    prefix: str,
+    records: dict[str, dict[str, Any]],
+) -> list[ExhibitOut]:
+    """The exhibits the facts `shown` cite, numbered as the reader may read them: an
+    exhibit they cannot see (its record hidden from them, or cited only by facts hidden
+    from them) is not counted, so no gap says where it stands. An exhibit of a record
+    they see that no fact cites any more keeps its number, and its gap."""
+    citing: dict[str, tuple[list[int], list[int]]] = {}
+    for n, fact in enumerate(shown, start=1):
+        for citation in fact.citations:
+            facts, pages = citing.setdefault(citation.stable_id, ([], []))
+            if n not in facts:
+                facts.append(n)
+            if citation.page and citation.page not in pages:
+                pages.append(citation.page)
+    titles = {c.stable_id: c.title for f in shown for c in f.citations}
+    cited_at_all = _cited(source)
+    skipped, out = 0, []
+    for row in sorted(source.get("exhibits", []), key=lambda row: row["number"]):
+        stable_id = row["stable_id"]
+        if stable_id in citing:
+            number = row["number"] - skipped
+            facts, pages = citing[stable_id]
+            out.append(
+                ExhibitOut(
+                    label=exhibit_label(prefix, number),
+                    number=number,
+                    stable_id=stable_id,
+                    title=titles.get(stable_id),
+                    facts=facts,
+                    pages=sorted(pages),
+                )
+            )
+        elif stable_id not in records or stable_id in cited_at_all:
+            skipped += 1
+    return out
+
+
+def _first_cited(source: dict[str, Any]) -> list[str]:
+    """Every cited record once, in the order the chronology first cites it."""
+    facts = ordered([Fact.model_validate(f) for f in source.get("facts", [])])
+    return list(dict.fromkeys(c.stable_id for f in facts for c in f.citations))
+
+
+def _numbered(source: dict[str, Any], by: str) -> dict[str, Any]:
+    """The chronology with an exhibit number for every record it cites: a record keeps
+    the number it was given; a newly cited one gets the next."""
+    exhibits = list(source.get("exhibits", []))
+    held = {row["stable_id"] for row in exhibits}
+    top = max((row["number"] for row in exhibits), default=0)
+    at = _now()
+    for stable_id in _first_cited(source):
+        if stable_id not in held:
+            top += 1
+            exhibits.append({"stable_id": stable_id, "number": top, "at": at, "by": by})
+    if len(exhibits) == len(held):
+        return source
+    return source | {"exhibits": exhibits}
+
+
+def _referenced(source: dict[str, Any]) -> set[str]:
+    """The records a chronology names: those its facts cite, and its exhibits."""
+    return _cited(source) | {row["stable_id"] for row in source.get("exhibits", [])}
 
 
 def _renumbered(facts: list[Fact]) -> list[Fact]:
@@ -335,9 +412,11 @@ class ChronologyService:
 
     async def open(self, chronology_id: str) -> Chronology:
         source, version, right = await self._load(chronology_id)
-        records = await self._visible(_cited(source))
+        records = await self._visible(_referenced(source))
         await self.caller.audit(
-            "chronology.view", record_ids=sorted(records), params={"chronology": chronology_id}
+            "chronology.view",
+            record_ids=sorted(_cited(source) & set(records)),
+            params={"chronology": chronology_id},
         )
         return _shape(chronology_id, source, version, right, records, self.caller.access)
 
@@ -401,9 +480,10 @@ class ChronologyService:
             fact_id if recorded_as == "move" else None,
         )
         changed |= {"facts": facts, "history": [*source.get("history", []), *entries]}
+        changed = _numbered(changed, self._user)
         new_version = await self.chronologies.save(chronology_id, changed, version)
         await self.caller.audit(action, params={"chronology": chronology_id} | audit)
-        records = await self._visible(_cited(changed))
+        records = await self._visible(_referenced(changed))
         return _shape(chronology_id, changed, new_version, right, records, self.caller.access)
 
     async def _retried(
@@ -634,7 +714,7 @@ class ChronologyService:
             "chronology.comment",
             params={"chronology": chronology_id, "fact": fact_id, "comment": comment.comment_id},
         )
-        records = await self._visible(_cited(changed))
+        records = await self._visible(_referenced(changed))
         return _shape(chronology_id, changed, version, right, records, self.caller.access)
 
     async def share(self, chronology_id: str, team_id: str, role: TeamRole | None) -> Chronology:
@@ -659,7 +739,7 @@ class ChronologyService:
         await self.caller.audit(
             action, params={"chronology": chronology_id, "team": team_id, "role": role}
         )
-        records = await self._visible(_cited(changed))
+        records = await self._visible(_referenced(changed))
         return _shape(chronology_id, changed, version, right, records, self.caller.access)
 
     async def share_targets(self) -> list[TeamOut]:
@@ -725,3 +805,64 @@ class ChronologyService:
             entry=entry_id,
             fact=fact_id,
         )
+
+    async def renumber(self, chronology_id: str) -> Chronology:
+        """Number the exhibits again from 1, in the order the chronology first cites them;
+        exhibits no fact cites any more lose their number. An explicit act of the owner,
+        kept in the chronology's exhibit log and the audit log."""
+        user, at = self._user, _now()
+
+        def change(source: dict[str, Any]) -> dict[str, Any]:
+            before = {row["stable_id"]: row["number"] for row in source.get("exhibits", [])}
+            exhibits = [
+                {"stable_id": stable_id, "number": n, "at": at, "by": user}
+                for n, stable_id in enumerate(_first_cited(source), start=1)
+            ]
+            entry = {"at": at, "by": user, "action": "renumber", "before": before}
+            return source | {
+                "exhibits": exhibits,
+                "exhibit_log": [*source.get("exhibit_log", []), entry],
+            }
+
+        return await self._exhibit_change(chronology_id, change, "chronology.renumber")
+
+    async def set_prefix(self, chronology_id: str, prefix: str) -> Chronology:
+        """The prefix of every exhibit number (`K215-001`); numbers stay as they are."""
+        wanted, user = check_prefix(prefix), self._user
+
+        def change(source: dict[str, Any]) -> dict[str, Any]:
+            entry = {
+                "at": _now(),
+                "by": user,
+                "action": "prefix",
+                "before": source.get("exhibit_prefix") or DEFAULT_PREFIX,
+                "after": wanted,
+            }
+            return source | {
+                "exhibit_prefix": wanted,
+                "exhibit_log": [*source.get("exhibit_log", []), entry],
+            }
+
+        return await self._exhibit_change(
+            chronology_id, change, "chronology.exhibit_prefix", prefix=wanted
+        )
+
+    async def _exhibit_change(
+        self, chronology_id: str, change: Change, action: str, **audit: Any
+    ) -> Chronology:
+        changed, version, right = await self._retried(chronology_id, MANAGES, change)
+        await self.caller.audit(action, params={"chronology": chronology_id} | audit)
+        records = await self._visible(_referenced(changed))
+        return _shape(chronology_id, changed, version, right, records, self.caller.access)
+
+    async def numbered(self, chronology_id: str) -> Chronology:
+        """The chronology as the caller reads it, every cited record numbered first (a
+        chronology made before exhibit numbers gets them now). For packages, which are
+        audited themselves."""
+        source, version, right = await self._load(chronology_id)
+        if _numbered(source, self._user) is not source:
+            source, version, right = await self._retried(
+                chronology_id, frozenset(EDITS | {"viewer"}), partial(_numbered, by=self._user)
+            )
+        records = await self._visible(_referenced(source))
+        return _shape(chronology_id, source, version, right, records, self.caller.access)

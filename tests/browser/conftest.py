@@ -13,6 +13,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from evidence.settings import Settings
+from evidence.signing import KeyRing
 from search_api.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,10 +36,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_url(demo_corpus: Settings) -> Iterator[str]:
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> KeyRing:
+    """The live app's key ring, so court packages can be signed."""
+    ring = KeyRing(tmp_path_factory.mktemp("browser-keys") / "ring")
+    ring.init()
+    return ring
+
+
+@pytest.fixture(scope="session")
+def live_url(demo_corpus: Settings, signing_keys: KeyRing) -> Iterator[str]:
     port = _free_port()
+    settings = demo_corpus.model_copy(update={"signing_keys_dir": signing_keys.directory})
     server = uvicorn.Server(
-        uvicorn.Config(create_app(demo_corpus), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,19 +1,24 @@
 """A lawyer builds a Branch 215 chronology from the timeline, as in issue 17: filters
 with the form (its empty fields sent too), ticks two events, adds them to a new
 chronology in one go, sees them marked on the same filtered timeline, marks a fact
-disputed with a note, types a date as people write it, and exports Word with the note
-and the dispute in it. At 1366 px, and at 390 px without horizontal scrolling.
+disputed with a note, types a date as people write it, exports Word with the note
+and the dispute in it, and downloads the court package, which verifies. At 1366 px,
+and at 390 px without horizontal scrolling.
 JavaScript stays off."""
 
 import io
+import json
 import re
 import uuid
+import zipfile
+from pathlib import Path
 
 from docx import Document
 from elasticsearch import AsyncElasticsearch
 from playwright.sync_api import Page, expect
 
 from evidence.access import Role
+from evidence.package_verify import verify
 from evidence.settings import Settings
 from search_api.accounts.store import UserStore
 from search_api.chronologies.export import read_docx
@@ -48,7 +53,7 @@ def _fits(page: Page) -> None:
 
 
 def test_lawyer_builds_a_branch_215_chronology_and_exports_it(
-    page: Page, live_url: str, demo_corpus: Settings
+    page: Page, live_url: str, demo_corpus: Settings, tmp_path: Path
 ) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
     name = _user(demo_corpus)
@@ -99,6 +104,22 @@ def test_lawyer_builds_a_branch_215_chronology_and_exports_it(
     assert any("Note: check the register" in row["Fact"] for row in rows)
     assert [row["Status"] for row in rows].count("DISPUTED") == 1
     assert Document(io.BytesIO(exported.body())).sections[0].page_width.mm > 209
+
+    # The court package: the exhibits numbered on the page, and a zip that verifies.
+    shown = page.locator("table.exhibits tbody tr")
+    expect(shown.first).to_contain_text("EX-001")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the court package").click()
+    package = tmp_path / "package.zip"
+    download.value.save_as(package)
+    keys = tmp_path / "keys.json"
+    keys.write_text(page.request.get(live_url + "/api/keys").text())
+    report = verify(package, keys)
+    assert report.ok, report.text()
+    with zipfile.ZipFile(package) as archive:
+        exhibits = json.loads(archive.read("manifest.json"))["exhibits"]
+    assert [e["number"] for e in exhibits] == [f"EX-{n:03d}" for n in range(1, shown.count() + 1)]
+    assert {e["kind"] for e in exhibits} <= {"original", "working_copy"}
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()

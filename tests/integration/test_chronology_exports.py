@@ -93,8 +93,9 @@ def test_the_docx_holds_notes_issues_marks_disputes_and_names_sources(
     ]
     assert disputed["Status"] == "DISPUTED" and plain["Status"] == "undisputed"
     assert disputed["Date"] == "Mar 2011"
-    for row, hit in zip(rows, chronology["hits"], strict=True):
-        assert row["Sources"].startswith(f"{hit['title']} ({hit['stable_id']}) p. 2, SHA-256 ")
+    for n, (row, hit) in enumerate(zip(rows, chronology["hits"], strict=True), start=1):
+        cited = f"EX-{n:03d}: {hit['title']} ({hit['stable_id']}) p. 2, SHA-256 "
+        assert row["Sources"].startswith(cited)
 
     document = Document(io.BytesIO(data))
     table = document.tables[0]

@@ -15,7 +15,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -65,6 +68,21 @@ class Shared:
     entries: list[dict]  # the admin's view of the history
 
 
+@contextmanager
+def canary_chronology(
+    base_settings: Settings, redis_db: str, root: Path, update: dict[str, Any] | None = None
+) -> Iterator[Shared]:
+    """The canary bundle loaded in `root` and the admin's shared canary chronology, with
+    the app's settings changed by `update`."""
+    _write_bundle(root)
+    with loaded_once(base_settings, redis_db, root) as (loaded, report):
+        assert (report.indexed, report.rejections) == (12, [])
+        settings = loaded.model_copy(update=update or {})
+        headers = role_headers(settings)
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield _build(client, headers)
+
+
 @pytest.fixture(scope="module")
 def shared(
     base_settings: Settings,
@@ -73,12 +91,8 @@ def shared(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Shared]:
     root = tmp_path_factory.mktemp("canary-teams") / "bundle"
-    _write_bundle(root)
-    with loaded_once(base_settings, redis_db, root) as (settings, report):
-        assert (report.indexed, report.rejections) == (12, [])
-        headers = role_headers(settings)
-        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-            yield _build(client, headers)
+    with canary_chronology(base_settings, redis_db, root) as built:
+        yield built
 
 
 def _build(client: TestClient, headers: dict[Role, dict[str, str]]) -> Shared:

@@ -24,7 +24,7 @@ def _written_actions() -> set[str]:
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
                 and _DOTTED.match(node.value)
-                and not node.value.endswith((".html", ".json"))
+                and not node.value.endswith((".html", ".json", ".docx", ".pdf"))
             ):
                 found.add(node.value)
             if isinstance(node, ast.Call):

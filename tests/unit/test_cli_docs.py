@@ -22,10 +22,12 @@ APPS = {"indexer": indexer_cli, "search_api": search_api_cli}
 # Where each command is documented (file, section heading); the longest prefix decides.
 PLACES = {
     ("indexer",): ("README.md", "Loading data"),
+    ("indexer", "verify-package"): ("docs/chronologies.md", "Verification"),
     ("search_api", "serve"): ("README.md", "The two commands"),
     ("search_api", "users"): ("README.md", "Accounts"),
     ("search_api", "collections"): ("README.md", "Accounts"),
     ("search_api", "teams"): ("docs/chronologies.md", "Teams and shared chronologies"),
+    ("search_api", "keys"): ("docs/chronologies.md", "Keys"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Court exhibit packages: numbered exhibits, a signed manifest, custody per exhibit."""
