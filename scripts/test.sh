@@ -13,6 +13,7 @@ NEED_BROWSER=1 bash scripts/setup.sh
 # Four workers, a test file each at a time: most of a test's time is spent waiting on
 # Elasticsearch, Redis and the processes it starts (refreshes, index creation, workers),
 # so four overlap well on two cores. Under coverage, 1,260 tests took 17.6 minutes with
-# four, 19.4 with three and 21.2 with two (2026-12-06). Every test has its own index
+# four, 19.4 with three and 21.2 with two (2026-12-06, morning); on the machine used since,
+# 1,380 tests took 30.6 minutes with four (README, "The two commands"). Every test has its own index
 # prefix, so they never meet.
 exec .venv/bin/pytest -n 4 --dist loadfile --cov --cov-report=term "$@"
