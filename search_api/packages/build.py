@@ -139,7 +139,10 @@ def _exhibit_file(
         if originals
         else gettext("A working copy: originals go to investigators and administrators.")
     )
-    if source.original is not None and (source.media_type or "").startswith("image/"):
+    # Only a photo's image is shown as an image: a scanned document's image shows the
+    # names its record withholds, so below investigator it is given as its text.
+    photo = source.record.get("record_type") == "photo"
+    if photo and source.original is not None and (source.media_type or "").startswith("image/"):
         copy = image_copy(
             source.original.read_bytes(),
             bool(source.record.get("graphic", True)),

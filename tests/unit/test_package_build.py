@@ -339,3 +339,26 @@ def test_the_verify_script_inside_runs_alone(tmp_path: Path, ring: KeyRing) -> N
     run[3] = str(tampered)
     done = subprocess.run(run, cwd=alone, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 1 and "NOT VERIFIED" in done.stdout
+
+
+def test_a_scanned_document_is_given_to_lower_roles_as_its_text_not_its_image(
+    tmp_path: Path, ring: KeyRing
+) -> None:
+    content = _content(tmp_path, ring, originals=False)
+    photo = content.exhibits[0]
+    from dataclasses import replace
+
+    scan = replace(
+        photo,
+        record=photo.record | {"record_type": "filing"},
+        pages=[{"n": 1, "text": "Order of the court, names withheld: [withheld]"}],
+    )
+    content = replace(content, exhibits=[scan, content.exhibits[1]])
+    package = tmp_path / "scan.zip"
+    with package.open("wb") as handle:
+        build(content, handle)
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        names = archive.namelist()
+    assert manifest["exhibits"][0]["file"].endswith(".working-copy.txt")
+    assert not any(name.endswith(".jpg") for name in names)
