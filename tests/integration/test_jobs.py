@@ -24,6 +24,7 @@ from redis import Redis
 from rq.job import Job
 from rq.results import Result
 from rq.serializers import JSONSerializer
+from rq.worker import Worker
 
 from evidence import jobqueue
 from evidence.access import Role
@@ -306,7 +307,12 @@ def test_a_dead_worker_s_job_is_listed_and_cancelled_and_is_not_taken_over(
         wait_until(indexing, 120, "indexing")
         first.kill()
         first.wait()
-    time.sleep(site.settings.jobs_heartbeat_seconds + site.settings.jobs_grace_seconds + 1)
+    # The dead worker's key expires after its last heartbeat and the grace; on a loaded
+    # machine that heartbeat can come late, so wait for the key to go, not a fixed time.
+    connection = jobqueue.connect(site.settings)
+    name = Job.fetch(upload_id, connection=connection, serializer=JSONSerializer).worker_name
+    key = Worker.redis_worker_namespace_prefix + str(name)
+    wait_until(lambda: not connection.exists(key), 60, "the dead worker's key to expire")
     listed = site.client.get("/api/admin/jobs", headers=site.headers["ada"])
     assert listed.status_code == 200, listed.text
     assert [(job["id"], job["state"]) for job in listed.json()["jobs"]] == [(upload_id, "running")]
