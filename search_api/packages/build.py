@@ -32,7 +32,7 @@ from search_api.chronologies.models import Chronology, ExhibitOut
 from search_api.locale import gettext
 from search_api.packages.copies import image_copy, text_copy
 from search_api.packages.documents import ExhibitRow, chronology_pdf, exhibits_docx, exhibits_pdf
-from search_api.packages.models import Creator, Manifest, ManifestExhibit, ManifestFile
+from search_api.packages.models import Creator, FileKind, Manifest, ManifestExhibit, ManifestFile
 from search_api.packages.readme import readme
 
 __all__ = ["Built", "ExhibitSource", "PackageInput", "build"]
@@ -127,7 +127,7 @@ def _date(record: dict[str, Any]) -> str:
 
 def _exhibit_file(
     writer: _Writer, source: ExhibitSource, originals: bool
-) -> tuple[str | None, str | None, str | None]:
+) -> tuple[str | None, FileKind | None, str | None]:
     """Write the exhibit's file: (path, kind, note)."""
     label = source.exhibit.label
     if originals and source.original is not None and source.sha256:
@@ -211,7 +211,7 @@ def build(content: PackageInput, destination: BinaryIO) -> Built:
                     record_type=source.record.get("record_type"),
                     date=_date(source.record) or None,
                     sha256=source.sha256,
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     file=path,
                     custody=custody,
                     facts=source.exhibit.facts,
