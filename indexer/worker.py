@@ -8,8 +8,10 @@ An RQ worker forks a "work horse" per job and watches it. Four changes to RQ's o
   otherwise wait forever as orphans (each holds the other's pipes open). Without this a
   worker killed with SIGKILL would leave its horse running, unwatched, while another
   worker took the same job over: two loads of one bundle at once.
-- How long a job may miss its heartbeat before it counts as abandoned is a setting
-  (`EVIDENCE_JOBS_GRACE_SECONDS`), not RQ's fixed minute, and idle workers look for
+- How long a job, and the busy worker running it, may miss a heartbeat before they
+  count as dead is a setting (`EVIDENCE_JOBS_GRACE_SECONDS`), not RQ's fixed minute
+  (RQ keeps a busy worker's key for that minute whatever the job's grace, so a dead
+  worker's job could not be cancelled for a minute), and idle workers look for
   abandoned jobs every `EVIDENCE_JOBS_MAINTENANCE_SECONDS`: together they are the
   visibility timeout of `docs/reliability.md`.
 - A horse that dies (killed, out of memory) goes through the job's failure callback like
@@ -32,6 +34,7 @@ import socket
 import sys
 from resource import struct_rusage
 
+from redis.client import Pipeline
 from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -120,6 +123,11 @@ class EvidenceWorker(Worker):
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         return super().get_heartbeat_ttl(job) - RQ_HEARTBEAT_MARGIN + self._grace
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        if timeout == self.job_monitoring_interval + RQ_HEARTBEAT_MARGIN:  # a busy worker's
+            timeout = self.job_monitoring_interval + self._grace
+        super().heartbeat(timeout, pipeline)
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         _die_with_parent(self._pid)

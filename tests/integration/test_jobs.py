@@ -305,14 +305,20 @@ def test_a_dead_worker_s_job_is_listed_and_cancelled_and_is_not_taken_over(
             return source["status"] == "indexing" and source["read"] > 0
 
         wait_until(indexing, 120, "indexing")
+        connection = jobqueue.connect(site.settings)
+        job = Job.fetch(upload_id, connection=connection, serializer=JSONSerializer)
+        key = Worker.redis_worker_namespace_prefix + str(job.worker_name)
+        started = connection.hget(key, "last_heartbeat")
+        wait_until(
+            lambda: connection.hget(key, "last_heartbeat") != started, 30, "a busy heartbeat"
+        )
         first.kill()
         first.wait()
-    # The dead worker's key expires after its last heartbeat and the grace; on a loaded
-    # machine that heartbeat can come late, so wait for the key to go, not a fixed time.
-    connection = jobqueue.connect(site.settings)
-    name = Job.fetch(upload_id, connection=connection, serializer=JSONSerializer).worker_name
-    key = Worker.redis_worker_namespace_prefix + str(name)
-    wait_until(lambda: not connection.exists(key), 60, "the dead worker's key to expire")
+    # A busy worker's key lasts its heartbeat and the grace (RQ kept it a minute, and a
+    # dead worker's job could not be cancelled until then).
+    busy_for = site.settings.jobs_heartbeat_seconds + site.settings.jobs_grace_seconds
+    assert connection.ttl(key) <= busy_for  # -2 once gone
+    wait_until(lambda: not connection.exists(key), busy_for + 10, "the dead worker's key to go")
     listed = site.client.get("/api/admin/jobs", headers=site.headers["ada"])
     assert listed.status_code == 200, listed.text
     assert [(job["id"], job["state"]) for job in listed.json()["jobs"]] == [(upload_id, "running")]
