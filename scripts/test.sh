@@ -16,4 +16,5 @@ NEED_BROWSER=1 bash scripts/setup.sh
 # four, 19.4 with three and 21.2 with two (2026-12-06, morning); on the machine used since,
 # 1,380 tests took 30.6 minutes with four (README, "The two commands"). Every test has its own index
 # prefix, so they never meet.
-exec .venv/bin/pytest -n 4 --dist loadfile --cov --cov-report=term "$@"
+# The slowest tests are listed at the end, so every run shows where its time went.
+exec .venv/bin/pytest -n 4 --dist loadfile --durations=25 --cov --cov-report=term "$@"

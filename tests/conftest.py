@@ -33,10 +33,13 @@ from rq.registry import StartedJobRegistry
 
 from evidence.access import Role
 from evidence.devnode import NodeInfo, RedisInfo, ensure_redis, ensure_running, stop_redis
+from evidence.gazetteer import load_gazetteer
 from evidence.indices import uploads_index
 from evidence.jobqueue import job_queue
 from evidence.settings import Settings
 from indexer.demo import generate
+from indexer.demo.generate import CAESAR
+from indexer.demo.photos import write_photos
 from indexer.load import LoadOptions, load_bundle
 from indexer.report import LoadReport
 from search_api.accounts.store import UserStore
@@ -201,6 +204,20 @@ def demo_indices(
         if names:
             client.indices.delete(index=",".join(names))
         client.close()
+
+
+def caesar_like_bundle(root: Path, photos: int, images: int = 0) -> Path:
+    """A SYNTHETIC Caesar-style bundle `root/caesar` of `photos` rows, `images` of them
+    with a file: the demo's own rows, without generating the rest of a demo scale."""
+    bundle = root / "caesar"
+    bundle.mkdir(parents=True)
+    (bundle / "collection.yaml").write_text(
+        "id: caesar\ntitle: Caesar-style photographs, test (SYNTHETIC)\n"
+        "default_confidentiality: public\nsynthetic: true\n",
+        encoding="utf-8",
+    )
+    write_photos(bundle, CAESAR, load_gazetteer(), photos, images, seed=7, jsonl=False)
+    return bundle
 
 
 @contextmanager
