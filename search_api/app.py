@@ -31,6 +31,8 @@ from search_api.chronologies.store import ChronologyStore
 from search_api.collections.service import require_upload_right
 from search_api.collections.store import CollectionStore
 from search_api.errors import install_error_handlers
+from search_api.facilities import api as facilities_api
+from search_api.facilities import pages as facilities_pages
 from search_api.headers import SecurityHeaders
 from search_api.jobs import api as jobs_api
 from search_api.jobs import pages as jobs_pages
@@ -141,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lists_pages.router)
     app.include_router(annotations_api.router)
     app.include_router(annotations_pages.router)
+    app.include_router(facilities_api.router)
+    app.include_router(facilities_pages.router)
     app.include_router(teams_api.router)
     app.include_router(teams_pages.router)
     app.include_router(watches_api.router)

@@ -42,6 +42,8 @@ ACTIONS: dict[str, str] = {
     "export": N_("Export of search results"),
     "timeline": N_("Timeline"),
     "record.view": N_("Record viewed"),
+    "facilities.view": N_("Facilities listed"),
+    "facility.view": N_("Facility page viewed"),
     "image.reveal": N_("Image revealed"),
     "image.unavailable": N_("Image missing or altered"),
     "original.download": N_("Original downloaded"),

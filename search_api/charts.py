@@ -26,8 +26,9 @@ class Bar:
     labelled: bool = False
 
 
-def histogram_bars(histogram: Histogram | None) -> list[Bar]:
-    """One bar per bucket, scaled to the tallest; empty buckets keep their place."""
+def histogram_bars(histogram: Histogram | None, base: str = "") -> list[Bar]:
+    """One bar per bucket, scaled to the tallest; empty buckets keep their place. A bar
+    links to `base` (the search page's path, from another page) and its query string."""
     if histogram is None or not histogram.buckets:
         return []
     tallest = max(bucket.count for bucket in histogram.buckets) or 1
@@ -42,7 +43,7 @@ def histogram_bars(histogram: Histogram | None) -> list[Bar]:
             height=round(HEIGHT * bucket.count / tallest, 2),
             key=bucket.key,
             count=bucket.count,
-            href=bucket.narrow,
+            href=base + bucket.narrow,
             labelled=i % every == 0 or (i == last and last % every >= every // 2),
         )
         for i, bucket in enumerate(histogram.buckets)

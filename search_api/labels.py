@@ -77,6 +77,10 @@ LABELS: dict[str, str] = {
     "photographed": N_("photographed"),
     "filed": N_("filed"),
     "issued": N_("issued"),
+    # ---- facilities ----
+    "branch": N_("security branch"),
+    "prison": N_("prison"),
+    "hospital": N_("hospital"),
     # ---- end ----
 }
 

@@ -481,6 +481,30 @@ async def search(
     )
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What a search's first page aggregates, without its hits."""
+
+    total: int
+    facets: list[FacetResult]
+    histogram: Histogram
+
+
+async def overview(store: Store, params: SearchParams, access: AccessContext) -> Overview:
+    """The total, facets and histogram of the search `params` by its words, with the
+    same body and shaping as its first page, so every count equals what that search
+    shows. Not audited here: the page that asks audits its own action."""
+    body = build_search(params, access) | {"size": 0, "_source": False}
+    response = await store.search(body, access)
+    aggs = response["aggregations"]
+    links = Links(params)
+    return Overview(
+        total=response["hits"]["total"]["value"],
+        facets=_facets(aggs, params, links),
+        histogram=_histogram(aggs, params, links),
+    )
+
+
 # What an export row is made of; nothing else leaves the index for an export.
 EXPORT_FIELDS = [
     "stable_id",

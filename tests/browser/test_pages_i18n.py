@@ -57,6 +57,8 @@ PAGES = [
         "teams",
         "history",
         "notes",
+        "facilities",
+        "facility",
     )
 ]
 
@@ -123,6 +125,8 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         "watch": "/watch",
         "teams": "/teams",
         "notes": "/notes?q=register",
+        "facilities": "/facilities",
+        "facility": "/facilities/branch-215",
         "history": f"/chronologies/{made['id']}/history",
     }
     return Site(name, paths)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import AsyncElasticsearch
@@ -90,20 +92,41 @@ def _all_ids() -> dict[str, Level]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def canary(
-    base_settings: Settings,
-    es_node: object,
-    redis_db: str,
-    tmp_path_factory: pytest.TempPathFactory,
+@contextmanager
+def canary_site(
+    base_settings: Settings, redis_db: str, root: Path
 ) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
-    root = tmp_path_factory.mktemp("canary") / "bundle"
-    _write_bundle(root)
+    """The canary bundle written in `root` (by `_write_bundle`, perhaps changed since)
+    loaded, and a client with an account per role."""
     with loaded_once(base_settings, redis_db, root) as (settings, report):
         assert (report.indexed, report.rejections) == (12, [])
         headers = role_headers(settings)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield client, headers
+
+
+def canary_fixture(folder: str, change: Callable[[Path], None] | None = None) -> Any:
+    """A module fixture: the canary bundle, changed by `change` if given, loaded, and a
+    client with an account per role."""
+
+    @pytest.fixture(scope="module")
+    def canary(
+        base_settings: Settings,
+        es_node: object,
+        redis_db: str,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
+        root = tmp_path_factory.mktemp(folder) / "bundle"
+        _write_bundle(root)
+        if change is not None:
+            change(root)
+        with canary_site(base_settings, redis_db, root) as site:
+            yield site
+
+    return canary
+
+
+canary = canary_fixture("canary")
 
 
 def _forbidden(role: Role) -> set[str]:

@@ -1,0 +1,1 @@
+"""Facility pages: everything the archive holds about one place of detention."""

@@ -1,0 +1,45 @@
+"""The facilities index and a facility's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from evidence.errors import EvidenceError
+from search_api.charts import HEIGHT, WIDTH, histogram_bars
+from search_api.errors import status_for
+from search_api.facilities.api import FacilitiesDep
+from search_api.routes.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/facilities", response_class=HTMLResponse)
+async def index_page(request: Request, facilities: FacilitiesDep) -> HTMLResponse:
+    try:
+        found = await facilities.index()
+    except EvidenceError as error:
+        failed: dict[str, Any] = {"error": error.message}
+        return render(request, "error.html", failed, facilities.caller, status_for(error))
+    context: dict[str, Any] = {"index": found, "json_url": "/api/facilities"}
+    return render(request, "facilities.html", context, facilities.caller)
+
+
+@router.get("/facilities/{facility_id}", response_class=HTMLResponse)
+async def facility_page(
+    request: Request, facility_id: str, facilities: FacilitiesDep
+) -> HTMLResponse:
+    try:
+        page = await facilities.page(facility_id)
+    except EvidenceError as error:
+        failed: dict[str, Any] = {"error": error.message}
+        return render(request, "error.html", failed, facilities.caller, status_for(error))
+    context: dict[str, Any] = {
+        "page": page,
+        "bars": histogram_bars(page.histogram, base="/"),
+        "chart": {"width": WIDTH, "height": HEIGHT},
+        "json_url": f"/api/facilities/{page.facility.id}",
+    }
+    return render(request, "facility.html", context, facilities.caller)
