@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from evidence.analysis import analyse
 
-__all__ = ["name_keys", "shared_keys"]
+__all__ = ["name_keys", "person_key", "shared_keys"]
 
 _ARABIC = {
     "ب": "b",
@@ -137,6 +137,12 @@ def _name_keys(text: str) -> tuple[str, ...]:
             parts = ["abd", token[match.end() :]]
         keys.extend(key for part in parts if (key := _key(part)))
     return tuple(keys)
+
+
+def person_key(text: str | None) -> str:
+    """One person's key, the same in every spelling and script (`Mohammed al-Hasan`,
+    `Muhammad Hassan` and `محمد الحسن` are all `mhmd-hsn`); empty for a name with no key."""
+    return "-".join(name_keys(text))
 
 
 # Common given names, in Arabic and one Latin spelling, for `shared_keys`: the coarse

@@ -42,6 +42,8 @@ from search_api.lists.store import ListStore
 from search_api.packages import api as packages_api
 from search_api.packages import pages as packages_pages
 from search_api.paging import PitChains
+from search_api.persons import api as persons_api
+from search_api.persons import pages as persons_pages
 from search_api.redactions import api as redactions_api
 from search_api.redactions import pages as redactions_pages
 from search_api.redactions.store import RedactionStore
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     locale.install(app.state.templates)
     app.state.templates.env.filters["label"] = labels.label
     app.state.templates.env.filters["human_title"] = text.human_title
+    app.state.templates.env.filters["person_key"] = text.person_page_key
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -145,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(annotations_pages.router)
     app.include_router(facilities_api.router)
     app.include_router(facilities_pages.router)
+    app.include_router(persons_api.router)
+    app.include_router(persons_pages.router)
     app.include_router(teams_api.router)
     app.include_router(teams_pages.router)
     app.include_router(watches_api.router)

@@ -44,6 +44,8 @@ ACTIONS: dict[str, str] = {
     "record.view": N_("Record viewed"),
     "facilities.view": N_("Facilities listed"),
     "facility.view": N_("Facility page viewed"),
+    "persons.view": N_("Persons listed"),
+    "person.view": N_("Person page viewed"),
     "image.reveal": N_("Image revealed"),
     "image.unavailable": N_("Image missing or altered"),
     "original.download": N_("Original downloaded"),

@@ -157,23 +157,36 @@ QUICK_JOBS = {
 }
 
 
-@pytest.fixture
-def settings(base_settings: Settings, es_node: NodeInfo, redis_db: str) -> Settings:
+def unique_settings(base_settings: Settings, redis_db: str) -> Settings:
     """Settings with an index prefix (and so a job queue) no other test or parallel run
     shares."""
     unique = {"index_prefix": f"t{uuid.uuid4().hex[:12]}", "redis_url": redis_db}
     return base_settings.model_copy(update=unique | QUICK_JOBS)
 
 
+@contextmanager
+def own_indices(settings: Settings) -> Iterator[Elasticsearch]:
+    """A client for the indices under `settings`' prefix, which are deleted afterwards."""
+    client = Elasticsearch(settings.es_url, request_timeout=30)
+    try:
+        yield client
+    finally:
+        found = client.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all")
+        if names := list(found):
+            client.indices.delete(index=",".join(names))
+        client.close()
+
+
+@pytest.fixture
+def settings(base_settings: Settings, es_node: NodeInfo, redis_db: str) -> Settings:
+    return unique_settings(base_settings, redis_db)
+
+
 @pytest.fixture
 def es(settings: Settings) -> Iterator[Elasticsearch]:
     """A client for the test's own indices, which are deleted afterwards."""
-    client = Elasticsearch(settings.es_url, request_timeout=30)
-    yield client
-    names = list(client.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all"))
-    if names:
-        client.indices.delete(index=",".join(names))
-    client.close()
+    with own_indices(settings) as client:
+        yield client
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from evidence.errors import EvidenceError
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
-from search_api.errors import status_for
 from search_api.facilities.api import FacilitiesDep
-from search_api.routes.render import render
+from search_api.routes.render import error_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,8 +20,7 @@ async def index_page(request: Request, facilities: FacilitiesDep) -> HTMLRespons
     try:
         found = await facilities.index()
     except EvidenceError as error:
-        failed: dict[str, Any] = {"error": error.message}
-        return render(request, "error.html", failed, facilities.caller, status_for(error))
+        return error_page(request, error, facilities.caller)
     context: dict[str, Any] = {"index": found, "json_url": "/api/facilities"}
     return render(request, "facilities.html", context, facilities.caller)
 
@@ -34,8 +32,7 @@ async def facility_page(
     try:
         page = await facilities.page(facility_id)
     except EvidenceError as error:
-        failed: dict[str, Any] = {"error": error.message}
-        return render(request, "error.html", failed, facilities.caller, status_for(error))
+        return error_page(request, error, facilities.caller)
     context: dict[str, Any] = {
         "page": page,
         "bars": histogram_bars(page.histogram, base="/"),

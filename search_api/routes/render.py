@@ -16,10 +16,19 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from evidence.errors import N_, InvalidRequest
+from evidence.errors import N_, EvidenceError, InvalidRequest
 from search_api.deps import Caller
+from search_api.errors import status_for
 
-__all__ = ["CSRF_COOKIE", "csrf_token", "json_twin", "render", "require_csrf", "valid_csrf"]
+__all__ = [
+    "CSRF_COOKIE",
+    "csrf_token",
+    "error_page",
+    "json_twin",
+    "render",
+    "require_csrf",
+    "valid_csrf",
+]
 
 CSRF_COOKIE = "evidence_csrf"
 
@@ -69,3 +78,8 @@ def render(
             secure=request.url.scheme == "https",
         )
     return response
+
+
+def error_page(request: Request, error: EvidenceError, caller: Caller | None) -> HTMLResponse:
+    """The error page for an expected error, with its status and its message."""
+    return render(request, "error.html", {"error": error.message}, caller, status_for(error))

@@ -59,6 +59,8 @@ PAGES = [
         "notes",
         "facilities",
         "facility",
+        "persons",
+        "person",
     )
 ]
 
@@ -127,6 +129,8 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         "notes": "/notes?q=register",
         "facilities": "/facilities",
         "facility": "/facilities/branch-215",
+        "persons": "/persons",
+        "person": "/persons/nr-rsln",
         "history": f"/chronologies/{made['id']}/history",
     }
     return Site(name, paths)

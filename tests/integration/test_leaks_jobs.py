@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence import jobqueue
@@ -20,7 +18,7 @@ from evidence.access import Role
 from evidence.indices import uploads_index
 from evidence.settings import Settings
 from search_api.app import create_app
-from tests.conftest import role_headers, run_jobs
+from tests.conftest import own_indices, role_headers, run_jobs, unique_settings
 from tests.integration.test_jobs import EXAMPLE_ZIP
 
 LOWER_ROLES = (Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR)
@@ -37,9 +35,17 @@ class Site:
     queued: str
 
 
-@pytest.fixture
-def site(settings: Settings, es: Elasticsearch, tmp_path: Path) -> Iterator[Site]:
-    settings = settings.model_copy(
+@pytest.fixture(scope="module")
+def site(
+    base_settings: Settings,
+    es_node: object,
+    redis_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Site]:
+    """Built once for the module: its tests only read, and refused actions change
+    nothing (which the first test checks)."""
+    tmp_path = tmp_path_factory.mktemp("leaks-jobs")
+    settings = unique_settings(base_settings, redis_db).model_copy(
         update={
             "uploads_dir": tmp_path / "store",
             "originals_dir": tmp_path / "originals",
@@ -47,7 +53,10 @@ def site(settings: Settings, es: Elasticsearch, tmp_path: Path) -> Iterator[Site
         }
     )
     headers = role_headers(settings)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with (
+        own_indices(settings) as es,
+        TestClient(create_app(settings), raise_server_exceptions=False) as client,
+    ):
         files = {"file": ("bundle.zip", EXAMPLE_ZIP, "application/zip")}
         upload = client.post("/api/uploads", headers=headers[Role.INVESTIGATOR], files=files)
         failed = upload.json()["id"]

@@ -1,0 +1,1 @@
+"""Person pages: one person's mentions, in every spelling and script, on one page."""
