@@ -96,6 +96,21 @@ def check(base: str) -> list[str]:
     if not any(key["valid_until"] is None for key in keys):
         raise CheckFailed("/api/keys publishes no current key: court packages cannot be signed")
     seen.append(f"/api/keys: {len(keys)} key(s), signing with {keys[-1]['fingerprint']}")
+    branch = json.loads(
+        expect(get(base, "/api/facilities/branch-215"), "facility", 200, "application/json").text
+    )
+    branch_search = json.loads(
+        expect(
+            get(base, "/api/search", facility="branch-215"), "search", 200, "application/json"
+        ).text
+    )
+    if branch["total"] != branch_search["total"] or not branch["total"]:
+        raise CheckFailed(
+            f"the Branch 215 page counts {branch['total']}; its search {branch_search['total']}"
+        )
+    seen.append(f"/api/facilities/branch-215: {branch['total']} records, as its search")
+    expect(get(base, "/persons/nr-rsln"), "person page", 200, "text/html")
+    seen.append("/persons/nr-rsln: 200 HTML")
     return seen
 
 
