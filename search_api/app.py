@@ -24,6 +24,8 @@ from search_api.annotations import api as annotations_api
 from search_api.annotations import pages as annotations_pages
 from search_api.annotations.store import AnnotationStore
 from search_api.audit import Auditor
+from search_api.cases import api as cases_api
+from search_api.cases import pages as cases_pages
 from search_api.chronologies import api as chronologies_api
 from search_api.chronologies import pages as chronologies_pages
 from search_api.chronologies.collect import collect_context
@@ -150,6 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(facilities_pages.router)
     app.include_router(persons_api.router)
     app.include_router(persons_pages.router)
+    app.include_router(cases_api.router)
+    app.include_router(cases_pages.router)
     app.include_router(teams_api.router)
     app.include_router(teams_pages.router)
     app.include_router(watches_api.router)

@@ -46,6 +46,7 @@ ACTIONS: dict[str, str] = {
     "facility.view": N_("Facility page viewed"),
     "persons.view": N_("Persons listed"),
     "person.view": N_("Person page viewed"),
+    "case.view": N_("Case page viewed"),
     "image.reveal": N_("Image revealed"),
     "image.unavailable": N_("Image missing or altered"),
     "original.download": N_("Original downloaded"),

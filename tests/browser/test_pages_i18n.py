@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -61,6 +62,7 @@ PAGES = [
         "facility",
         "persons",
         "person",
+        "case",
     )
 ]
 
@@ -90,6 +92,7 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
     context = browser.new_context(base_url=live_url, extra_http_headers=headers)
     api = context.request
     record = api.get("/api/search?q=Saydnaya").json()["hits"][0]["stable_id"]
+    case = api.get("/api/facilities/branch-215").json()["cases"][0]["case_no"]
     entries = api.get("/api/timeline?branch=215").json()["entries"][:2]
     events = [entry["events"][0] for entry in entries]
     made = api.post("/api/chronologies", data={"title": "SYNTHETIC: Branch 215"}).json()
@@ -131,6 +134,7 @@ def site(browser: Browser, live_url: str, demo_corpus: Settings, redis_server: o
         "facility": "/facilities/branch-215",
         "persons": "/persons",
         "person": "/persons/nr-rsln",
+        "case": f"/cases/{quote(case)}",
         "history": f"/chronologies/{made['id']}/history",
     }
     return Site(name, paths)

@@ -1,10 +1,11 @@
-"""The leak suite for facility pages (issue 24): the canary bundle's photos at Branch
-215's hospital, its testimonies at Saydnaya and its filings citing the public and the
-sealed photo, probed as every role through the index, the pages and their JSON."""
+"""The leak suite for facility and case pages (issue 24): the canary bundle's photos at
+Branch 215's hospital, its testimonies at Saydnaya and its filings (a case each) citing
+the public and the sealed photo, probed as every role through the pages and their JSON."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -73,3 +74,28 @@ def test_an_unknown_facility_answers_alike_for_every_role(canary, role: Role) ->
         response = client.get(path, headers=headers[role])
         assert response.status_code == 404
         _assert_clean(response.text, role, path)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_a_case_shows_only_filings_and_records_the_role_may_see(canary, role: Role) -> None:
+    client, headers = canary
+    unknown = "Case canaryzzz"
+    for level in Level:
+        case = f"Case {level_canary(level)}"
+        for base in ("/api/cases/", "/cases/"):
+            response = client.get(base + case, headers=headers[role])
+            # The page's own links carry the address as typed, URL-encoded.
+            typed_back = response.text.replace(quote(case), "")
+            _assert_clean(typed_back, role, base + case, typed=case)
+            if level > role.ceiling:
+                absent = client.get(base + unknown, headers=headers[role])
+                assert response.status_code == absent.status_code == 404
+                as_unknown = response.text.replace(case, unknown)
+                assert as_unknown.replace(quote(case), quote(unknown)) == absent.text
+            else:
+                assert response.status_code == 200, response.text
+        if level <= role.ceiling:
+            page = client.get(f"/api/cases/{case}", headers=headers[role]).json()
+            assert len(page["filings"]) == 1
+            # Every filing cites the public photo and the sealed one.
+            assert len(page["cited"]) == (2 if role is Role.ADMIN else 1)

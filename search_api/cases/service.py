@@ -1,0 +1,72 @@
+"""Case pages: what the archive holds about one case, as the caller may read it. A case
+is its filings the caller may see: one they may not see adds nothing, and a case none of
+whose filings they may see is a 404, exactly as a case number nobody has."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from evidence.errors import N_, NotFound
+from search_api.cases.models import CaseFiling, CasePage, CitedRecord, Defendant
+from search_api.cases.query import case_filings, case_timeline, cited_records
+from search_api.deps import Caller
+from search_api.paging import PitChains
+from search_api.readable import readable_source
+from search_api.service import timeline
+from search_api.store import Store
+from search_api.text import person_page_key
+from search_api.urls import query_string
+
+__all__ = ["CaseService"]
+
+
+@dataclass(frozen=True)
+class CaseService:
+    store: Store
+    caller: Caller
+    secret: str
+    chains: PitChains
+
+    async def _read(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        access = self.caller.access
+        return [
+            readable_source(hit["_source"], access) async for hit in self.store.scan(body, access)
+        ]
+
+    async def page(self, case_no: str) -> CasePage:
+        access = self.caller.access
+        filings = await self._read(case_filings(case_no, access))
+        if not filings:
+            raise NotFound(N_("No case %(case)s."), case=case_no)
+        cites = Counter(ref for filing in filings for ref in set(filing.get("cites_ids", [])))
+        cited = await self._read(cited_records(sorted(cites), access)) if cites else []
+        events = await timeline(
+            self.store, case_timeline(case_no), self.caller, self.secret, self.chains
+        )
+        names = list(dict.fromkeys(name for f in filings for name in f.get("defendants", [])))
+        outcomes = [f["outcome"] for f in filings if f.get("outcome")]
+        await self.caller.audit(
+            "case.view",
+            params={"case": case_no},
+            record_ids=[f["stable_id"] for f in filings] + [r["stable_id"] for r in cited],
+            total=len(filings),
+        )
+        return CasePage(
+            case_no=filings[0].get("case_no") or case_no,
+            courts=sorted({f["court"] for f in filings if f.get("court")}),
+            defendants=[Defendant(name=name, key=person_page_key(name)) for name in names],
+            outcome=outcomes[-1] if outcomes else None,
+            filings=[CaseFiling.model_validate(filing) for filing in filings],
+            cited=sorted(
+                (
+                    CitedRecord.model_validate(record | {"cited_by": cites[record["stable_id"]]})
+                    for record in cited
+                ),
+                key=lambda record: (-record.cited_by, record.stable_id),
+            ),
+            timeline=events.entries,
+            timeline_total=events.total,
+            timeline_link=query_string(case_timeline(case_no), size=None),
+        )
