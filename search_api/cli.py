@@ -20,7 +20,6 @@ from evidence.errors import EvidenceError, InvalidRequest, NotFound
 from evidence.settings import get_settings
 from evidence.signing import KeyRing, PublicKey
 from search_api.accounts.store import UserStore
-from search_api.app import create_app
 from search_api.audit import Auditor
 from search_api.collections.store import CollectionStore
 from search_api.deps import Caller
@@ -98,6 +97,10 @@ def _with_client(work: Callable[[AsyncElasticsearch, str], Awaitable[T]]) -> T:
 @cli.command("serve")
 def serve() -> None:
     """Serve the web app and the JSON API."""
+    # Imported here: building the app's routes takes most of a second and a half, which
+    # every other command (users, teams, keys) would pay for nothing.
+    from search_api.app import create_app
+
     settings = get_settings()
     # The app alone decides whose X-Forwarded-For to believe (EVIDENCE_TRUSTED_PROXIES);
     # uvicorn's own handling would believe any loopback peer, and take any string.

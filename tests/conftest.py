@@ -275,6 +275,9 @@ def run_cli(
     other EVIDENCE_ variable from the environment leaking in."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     clean |= {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": settings.index_prefix}
+    # The small bundles of tests load in the command's own process: a pool of worker
+    # processes (one per CPU by default) costs more to start than they have to do.
+    clean |= {"EVIDENCE_INDEXER_WORKERS": "0"}
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         env=clean | (env or {}),

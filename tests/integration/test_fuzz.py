@@ -66,11 +66,13 @@ def test_no_server_error_and_every_response_fits_the_schema(served: dict, role: 
     schema = schemathesis.openapi.from_url(served["url"] + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
+    # Twenty cases an operation (thirty until 2026-12-06): with about ninety operations
+    # and two roles that is 3,600 requests, and CI's 20 minutes could not hold more.
     for operation in operations:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None
+            max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None
         )
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
