@@ -66,8 +66,8 @@ def test_no_server_error_and_every_response_fits_the_schema(served: dict, role: 
     schema = schemathesis.openapi.from_url(served["url"] + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
-    # Twenty cases an operation (thirty until 2026-12-06): with about ninety operations
-    # and two roles that is 3,600 requests, and CI's 20 minutes could not hold more.
+    # Twenty cases an operation (thirty until 2026-12-06): with 65 operations and two
+    # roles that is 2,600 requests, and CI's 20 minutes could not hold more.
     for operation in operations:
 
         @given(case=operation.as_strategy())
