@@ -51,38 +51,40 @@ TINY_BUNDLE = FIXTURES / "bundles" / "tiny"
 
 
 # The files that take longest, longest first: per-file totals of `pytest --durations=0`
-# under coverage on 2 cores (2026-12-05). `--dist loadfile` hands files to the xdist
-# workers in collection order; run last, one of these (the browser tests, until listed
-# here) kept one worker busy for minutes after the other had run out of work. Every
-# other file keeps its place after them.
+# in four workers on 2 cores, without coverage (2026-12-06). `--dist loadfile` hands
+# files to the xdist workers in collection order; run last, one of these (the browser
+# tests, until listed here) kept one worker busy for minutes after the others had run
+# out of work. Every other file keeps its place after them.
 SLOWEST_FILES = (
-    "test_upload_security.py",
-    "test_jobs.py",
-    "test_leaks_spellings.py",
-    "test_hardening.py",
-    "test_faults.py",
-    "test_leaks_uploads.py",
-    "test_job_kills.py",
-    "test_deep_paging.py",
-    "test_fuzz.py",
-    "test_leaks_lists.py",
-    "test_lists.py",
-    "test_uploads.py",
-    "test_cli.py",
     "test_split_loads.py",
-    "test_backup.py",
-    "test_relevance.py",
-    "test_cross_lingual.py",
-    "test_ocr.py",
-    "test_load.py",
-    "test_teams.py",
-    "test_notes_tags.py",
-    "test_search_explain.py",
-    "test_leaks_teams.py",
-    "test_chronology_forms.py",
+    "test_jobs.py",
+    "test_faults.py",
     "test_pages_i18n.py",
+    "test_upload_security.py",
+    "test_leaks_uploads.py",
+    "test_cross_lingual.py",
+    "test_lists.py",
+    "test_fuzz.py",
+    "test_hardening.py",
+    "test_leaks_spellings.py",
+    "test_job_kills.py",
+    "test_ocr.py",
+    "test_cli.py",
     "test_chronology_collect.py",
+    "test_leaks.py",
+    "test_search_api.py",
+    "test_auth_audit.py",
+    "test_deep_paging.py",
+    "test_writers.py",
+    "test_uploads.py",
+    "test_leaks_lists.py",
+    "test_redaction_review.py",
+    "test_backup.py",
+    "test_indexer.py",
     "test_jobs_admin.py",
+    "test_chronology_forms.py",
+    "test_relevance.py",
+    "test_load.py",
 )
 
 
