@@ -583,13 +583,15 @@ async def timeline(
     secret: str,
     chains: PitChains,
     encoder: Encoder | None = None,
+    exact_persons: list[str] | None = None,
 ) -> TimelineResponse:
     """Events in order, grouped by body, with an overview by year and month on every
     page (the page shows it above the events; it is a small histogram of events). By
     meaning, the events are those of the records nearest the question (and, in hybrid
-    mode, those matching its words)."""
+    mode, those matching its words). `exact_persons`: the person filter's names as
+    stored, not every name holding the asked one (a person page's own spellings)."""
     access = caller.access
-    persons = await person_names(store, params, access)
+    persons = exact_persons or await person_names(store, params, access)
     vector = await _meaning(params, encoder)
     nearest = None
     if vector is not None:

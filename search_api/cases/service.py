@@ -45,8 +45,13 @@ class CaseService:
         events = await timeline(
             self.store, case_timeline(case_no), self.caller, self.secret, self.chains
         )
-        names = list(dict.fromkeys(name for f in filings for name in f.get("defendants", [])))
-        outcomes = [f["outcome"] for f in filings if f.get("outcome")]
+        # One defendant written in two scripts is one person: kept once, by their key.
+        by_key: dict[str, str] = {}
+        for name in (name for f in filings for name in f.get("defendants", [])):
+            by_key.setdefault(person_page_key(name) or name, name)
+        # The latest dated filing that states an outcome (undated ones sort last).
+        stated = [f for f in filings if f.get("outcome")]
+        latest = [f for f in stated if f.get("date")] or stated
         await self.caller.audit(
             "case.view",
             params={"case": case_no},
@@ -56,8 +61,10 @@ class CaseService:
         return CasePage(
             case_no=filings[0].get("case_no") or case_no,
             courts=sorted({f["court"] for f in filings if f.get("court")}),
-            defendants=[Defendant(name=name, key=person_page_key(name)) for name in names],
-            outcome=outcomes[-1] if outcomes else None,
+            defendants=[
+                Defendant(name=name, key=person_page_key(name)) for name in by_key.values()
+            ],
+            outcome=latest[-1]["outcome"] if latest else None,
             filings=[CaseFiling.model_validate(filing) for filing in filings],
             cited=sorted(
                 (

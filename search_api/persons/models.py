@@ -20,7 +20,10 @@ class PersonLink(BaseModel):
     key: str = Field(description="The cross-script name key: the person page's address.")
     name: str = Field(description="The spelling found most often.")
     spellings: list[Spelling]
-    records: int = Field(description="Records naming them (in any spelling), or co-naming.")
+    records: int = Field(
+        description="On their page, the records naming them in any spelling; in a list, "
+        "the sum over their spellings (a record naming two spellings counts twice)."
+    )
     ambiguous: list[str] = Field(
         default=[], description="Distinct common names that share this key, to tell apart."
     )

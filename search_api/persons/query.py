@@ -20,6 +20,8 @@ __all__ = [
     "person_search",
     "person_timeline",
     "roles_body",
+    "search_link",
+    "timeline_link",
 ]
 
 PERSON = BY_NAME["person"]
@@ -44,13 +46,29 @@ def grouped(counts: dict[str, int]) -> dict[str, dict[str, int]]:
     return groups
 
 
+# What a search or timeline address may carry of one filter (`params.FacetValues`).
+LINKED_SPELLINGS = 50
+
+
 def person_search(spellings: list[str]) -> SearchParams:
-    """The search whose total, facets and histogram are the person page's counts."""
-    return SearchParams(person=spellings)
+    """The search whose total, facets and histogram are the person page's counts: every
+    spelling, however many a coarse key joins (built, not parsed, so past the 50 values
+    an address may carry)."""
+    return SearchParams.model_construct(person=spellings)
 
 
 def person_timeline(spellings: list[str]) -> TimelineParams:
-    return TimelineParams(person=spellings, size=TIMELINE_SIZE)
+    return TimelineParams.model_construct(person=spellings, size=TIMELINE_SIZE)
+
+
+def search_link(spellings: list[str]) -> SearchParams:
+    """The search a page links to: the spellings found most often, as many as an
+    address may carry."""
+    return SearchParams(person=spellings[:LINKED_SPELLINGS])
+
+
+def timeline_link(spellings: list[str]) -> TimelineParams:
+    return TimelineParams(person=spellings[:LINKED_SPELLINGS])
 
 
 def _named(spellings: list[str], access: AccessContext) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from search_api.persons.query import (
     person_search,
     person_timeline,
     roles_body,
+    search_link,
+    timeline_link,
 )
 from search_api.service import overview, timeline
 from search_api.store import Store
@@ -76,11 +78,17 @@ class PersonService:
         if not names:
             raise NotFound(N_("No person %(key)s."), key=key)
         access = self.caller.access
-        spellings = sorted(names)
-        params = person_search(spellings)
-        counts = await overview(self.store, params, access)
+        spellings = [name for name, _ in sorted(names.items(), key=lambda n: (-n[1], n[0]))]
+        counts = await overview(self.store, person_search(spellings), access)
+        # Their own spellings only: the timeline's person filter would also take every
+        # longer name holding theirs ("Raslan" in "Anwar Raslan").
         events = await timeline(
-            self.store, person_timeline(spellings), self.caller, self.secret, self.chains
+            self.store,
+            person_timeline(spellings),
+            self.caller,
+            self.secret,
+            self.chains,
+            exact_persons=spellings,
         )
         named_with = await self.store.search(co_named(spellings, access), access)
         cases = await self.store.search(cases_of(spellings, access), access)
@@ -115,8 +123,8 @@ class PersonService:
             persons=co_persons,
             facilities=facets.get("facility", []) + facets.get("hospital", []),
             cases=case_rows,
-            search=query_string(params),
-            timeline_link=query_string(person_timeline(spellings), size=None),
+            search=query_string(search_link(spellings)),
+            timeline_link=query_string(timeline_link(spellings)),
         )
 
     async def _roles(self, spellings: list[str], names: dict[str, int]) -> list[str]:

@@ -7,10 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evidence.access import Role
+from evidence.ids import stable_id
 from evidence.names import person_key
 from evidence.settings import Settings
 from search_api.app import create_app
-from tests.conftest import role_headers
+from tests.conftest import loaded_once, role_headers
 
 ROLES = (Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR)
 ARABIC = range(0x0600, 0x0700)
@@ -109,3 +110,70 @@ def test_an_ambiguous_key_is_flagged(site) -> None:
     assert all(len(p["ambiguous"]) >= 2 for p in flagged)
     page = client.get(f"/persons/{flagged[0]['key']}", headers=headers[Role.INVESTIGATOR])
     assert "some records may name another person" in page.text
+
+
+def _spellings_of_one_key() -> list[str]:
+    """60 distinct spellings that all have the key `mhmd-hsn`."""
+    names = [
+        f"{article}{given} {family}"
+        for given in ("Muhammad", "Mohammed", "Mohamad", "Muhamad", "Mohammad", "Mouhamad")
+        for family in ("Hasan", "Hassan", "Hasen", "Hassen", "Husan")
+        for article in ("", "al-")
+    ]
+    assert len(set(names)) == 60
+    return names
+
+
+@pytest.fixture(scope="module")
+def many(
+    base_settings: Settings,
+    es_node: object,
+    redis_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A SYNTHETIC bundle: one filing naming one person 60 ways, one naming Anwar
+    Raslan and one naming a Raslan alone."""
+    root = tmp_path_factory.mktemp("many-spellings") / "bundle"
+    (root / "filings").mkdir(parents=True)
+    (root / "collection.yaml").write_text(
+        "id: spellings\ntitle: Spellings (SYNTHETIC)\ndefault_confidentiality: public\n"
+        "synthetic: true\n"
+    )
+    filings = {
+        "F-many": (_spellings_of_one_key(), "2019-01-01"),
+        "F-anwar": (["Anwar Raslan"], "2020-01-01"),
+        "F-raslan": (["Raslan"], "2021-01-01"),
+    }
+    for filing_id, (defendants, issued) in filings.items():
+        names = ", ".join(f'"{name}"' for name in defendants)
+        (root / "filings" / f"{filing_id}.md").write_text(
+            f"---\nfiling_id: {filing_id}\ncourt: Test Court\ndoc_type: order\n"
+            f"date_issued: {issued}\ndefendants: [{names}]\n---\nSYNTHETIC order.\n"
+        )
+    with loaded_once(base_settings, redis_db, root) as (settings, report):
+        assert report.rejections == []
+        headers = role_headers(settings, suffix="-many")[Role.JOURNALIST]
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield client, headers
+
+
+def test_a_person_with_more_spellings_than_an_address_holds_has_a_page(many) -> None:
+    """A page built its search from the request model, which takes 50 values at most:
+    a person written 60 ways was a 500."""
+    client, headers = many
+    for path in ("/api/persons/mhmd-hsn", "/persons/mhmd-hsn"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.text[:300]
+    page = client.get("/api/persons/mhmd-hsn", headers=headers).json()
+    assert len(page["person"]["spellings"]) == 60 and page["total"] == 1
+    linked = client.get("/api/search" + page["search"], headers=headers)
+    assert linked.status_code == 200 and linked.json()["total"] == 1
+
+
+def test_a_person_s_events_are_their_own_not_every_longer_name_s(many) -> None:
+    """The timeline's person filter takes every name holding the one asked for: the
+    page of a Raslan showed Anwar Raslan's events too."""
+    client, headers = many
+    page = client.get("/api/persons/rsln", headers=headers).json()
+    cited = {e["record_id"] for entry in page["timeline"] for e in entry["events"]}
+    assert cited == {stable_id("spellings", "filing", "F-raslan")}
