@@ -15,7 +15,18 @@ from functools import lru_cache
 
 from evidence.analysis import analyse
 
-__all__ = ["name_keys", "person_key", "shared_keys"]
+__all__ = [
+    "CURATED",
+    "FACT_SEPARATOR",
+    "ROLE",
+    "SPELLING",
+    "TITLE",
+    "name_keys",
+    "person_fact",
+    "person_key",
+    "read_person_fact",
+    "shared_keys",
+]
 
 _ARABIC = {
     "ب": "b",
@@ -174,3 +185,22 @@ def shared_keys(text: str | None) -> list[tuple[str, ...]]:
     (`Mahmoud` -> Muhammad (محمد), Mahmoud (محمود)): its matches may be another person."""
     shared = _shared()
     return list(dict.fromkeys(shared[key] for key in name_keys(text) if key in shared))
+
+
+# What the person pages aggregate: one keyword per (person key, kind, value), stored at
+# index time in `person_facts` (and `protected.person_facts`), so one terms aggregation
+# filtered to a key's prefix gives that person's spellings (`n`), roles (`r`), whether
+# a reviewer curated the key (`c`) and the spelling they chose as its name (`t`), each
+# with its number of records.
+FACT_SEPARATOR = "\x1f"
+SPELLING, ROLE, CURATED, TITLE = "n", "r", "c", "t"
+
+
+def person_fact(key: str, kind: str, value: str = "") -> str:
+    return FACT_SEPARATOR.join((key, kind, value))
+
+
+def read_person_fact(fact: str) -> tuple[str, str, str]:
+    """`(key, kind, value)` of a stored fact."""
+    key, kind, value = fact.split(FACT_SEPARATOR, 2)
+    return key, kind, value

@@ -1,8 +1,9 @@
-"""A collection bundle's `collection.yaml`: the one part whose failure stops the load."""
+"""A collection bundle's `collection.yaml` and `persons.yaml`: the parts whose failure
+stops the load."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -10,6 +11,7 @@ import yaml
 from evidence.access import Level
 from evidence.ids import COLLECTION_ID
 from evidence.yaml_input import ALIASES_REFUSED, YamlAliasRefused, read_bundle_yaml
+from indexer.persons import PersonRegistry, PersonsFileError, read_persons
 
 __all__ = ["BundleError", "Collection", "read_collection"]
 
@@ -25,6 +27,7 @@ class Collection:
     default_confidentiality: Level
     synthetic: bool
     root: Path
+    persons: PersonRegistry = field(default_factory=PersonRegistry)
 
 
 def read_collection(root: Path) -> Collection:
@@ -49,10 +52,15 @@ def read_collection(root: Path) -> Collection:
         level = Level.parse(str(meta.get("default_confidentiality", "restricted")))
     except ValueError as error:
         raise BundleError(f"{path}: field default_confidentiality: {error}") from error
+    try:
+        persons = read_persons(root)
+    except PersonsFileError as error:
+        raise BundleError(str(error)) from error
     return Collection(
         id=collection_id,
         title=str(meta["title"]),
         default_confidentiality=level,
         synthetic=meta.get("synthetic") is True,
         root=root,
+        persons=persons,
     )

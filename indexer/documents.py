@@ -18,12 +18,13 @@ from evidence.analysis import analysed_text, stemmed_text
 from evidence.dates import FuzzyDate, Precision
 from evidence.gazetteer import load_gazetteer
 from evidence.ids import reference_ids, stable_id
-from evidence.names import name_keys
+from evidence.names import CURATED, ROLE, SPELLING, TITLE, name_keys, person_fact
 from evidence.redaction import Kind, Protected, Redactor
 from evidence.semantic import split_passages
 from indexer.bundle import Collection
 from indexer.extract import ImageInfo
 from indexer.ocr import Ocr
+from indexer.persons import PersonRegistry, spelling_key
 from indexer.records import FilingIn, PersonIn, PhotoIn, RecordIn, TestimonyIn
 from indexer.report import Withheld
 from indexer.sources.base import RawRecord
@@ -187,9 +188,12 @@ def _aliases(aliases: list[str], field_name: str) -> list[Protected]:
     return [Protected(alias, f"{field_name}[{i}]") for i, alias in enumerate(aliases)]
 
 
-def _is_public(person: PersonIn, record: TestimonyIn) -> bool:
+def _is_public(person: PersonIn, record: TestimonyIn, curated: PersonRegistry) -> bool:
     """Alleged perpetrators, and victims the testimony may be published about; never
-    the witness, whatever role the list gives her (a witness is often a victim too)."""
+    the witness, whatever role the list gives her (a witness is often a victim too),
+    nor a person the bundle's reviewer protected."""
+    if curated.protects(person.name, *person.aliases):
+        return False
     if not (
         person.role in PUBLIC_ROLES or (person.role == "victim" and "publication" in record.consent)
     ):
@@ -204,7 +208,7 @@ def _is_public(person: PersonIn, record: TestimonyIn) -> bool:
     )
 
 
-def _testimony_protected(record: TestimonyIn) -> list[Protected]:
+def _testimony_protected(record: TestimonyIn, curated: PersonRegistry) -> list[Protected]:
     """Every value withheld from a testimony's public text, named by its input field."""
     protected = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
     protected += _aliases(record.witness_aliases, "witness_aliases")
@@ -213,16 +217,20 @@ def _testimony_protected(record: TestimonyIn) -> list[Protected]:
     if record.interview_place and record.protected_place:
         protected.append(Protected(record.interview_place, "interview_place", Kind.PLACE))
     for i, person in enumerate(record.persons):
-        if not _is_public(person, record):
+        if not _is_public(person, record, curated):
             protected.append(Protected(person.name, f"persons[{i}].name"))
             protected += _aliases(person.aliases, f"persons[{i}].aliases")
     return protected
 
 
-def _testimony(record: TestimonyIn) -> _Parts:
-    public = [{"name": p.name, "role": p.role} for p in record.persons if _is_public(p, record)]
+def _testimony(record: TestimonyIn, curated: PersonRegistry) -> _Parts:
+    public = [
+        {"name": p.name, "role": p.role} for p in record.persons if _is_public(p, record, curated)
+    ]
     protected = [
-        {"name": p.name, "role": p.role} for p in record.persons if not _is_public(p, record)
+        {"name": p.name, "role": p.role}
+        for p in record.persons
+        if not _is_public(p, record, curated)
     ]
     public_names = {p["name"] for p in public}
     event_dates = [event.date for event in record.events if event.date]
@@ -252,9 +260,9 @@ def _testimony(record: TestimonyIn) -> _Parts:
         protected_persons=protected,
         places=[place] if place and not record.protected_place else [],
         public_text=[],
-        protected=_testimony_protected(record),
+        protected=_testimony_protected(record, curated),
         public_aliases=[
-            alias for p in record.persons if _is_public(p, record) for alias in p.aliases
+            alias for p in record.persons if _is_public(p, record, curated) for alias in p.aliases
         ],
         specific={
             "witness_pseudonym": record.witness_pseudonym,
@@ -271,18 +279,29 @@ def _testimony(record: TestimonyIn) -> _Parts:
     )
 
 
-def _filing(record: FilingIn) -> _Parts:
+def _filing(record: FilingIn, curated: PersonRegistry) -> _Parts:
+    """Defendants are public, unless the bundle's reviewer protected one."""
     kind = record.doc_type.replace("_", " ").capitalize()
     title = record.title or f"{kind} · {record.court}"
+    defendants = [
+        ({"name": name, "role": "alleged_perpetrator"}, curated.protects(name))
+        for name in record.defendants
+    ]
     return _Parts(
         title=title,
         date=record.date_issued or record.date_filed,
         facilities=[],
-        public_persons=[{"name": n, "role": "alleged_perpetrator"} for n in record.defendants],
-        protected_persons=[],
+        public_persons=[person for person, protected in defendants if not protected],
+        protected_persons=[person for person, protected in defendants if protected],
         places=[],
-        public_text=[record.court, record.case_no, kind, record.outcome, *record.charges],
-        protected=[],
+        # The outcome and charges are free text (`_FREE_TEXT`), withheld where they name a
+        # protected defendant.
+        public_text=[record.court, record.case_no, kind],
+        protected=[
+            Protected(person["name"], f"defendants[{i}]")
+            for i, (person, protected) in enumerate(defendants)
+            if protected
+        ],
         specific={
             "court": record.court,
             "jurisdiction": record.jurisdiction,
@@ -301,7 +320,7 @@ def _filing(record: FilingIn) -> _Parts:
 
 # Free text a record's own fields carry, withheld from like its pages. Structural values
 # (ids, numbers, enums, dates, hashes) are not names and stay as they are.
-_FREE_TEXT = ("findings", "witness_pseudonym", "interviewer_org")
+_FREE_TEXT = ("findings", "witness_pseudonym", "interviewer_org", "outcome")
 
 
 @dataclass
@@ -339,8 +358,10 @@ class _Withholding:
         for name in _FREE_TEXT:
             if isinstance(public.get(name), str):
                 public[name] = self.text(name, public[name])
-        if public.get("tags"):
-            public["tags"] = [self.text(f"tags[{i}]", t) for i, t in enumerate(public["tags"])]
+        # Lists of text: a reviewer may protect a defendant (`indexer.persons`).
+        for name in ("tags", "defendants", "charges"):
+            if public.get(name):
+                public[name] = [self.text(f"{name}[{i}]", t) for i, t in enumerate(public[name])]
         if public.get("events"):
             public["events"] = [
                 event | {"description": self.text(f"events[{i}].description", event["description"])}
@@ -371,6 +392,7 @@ def _free_text(specific: dict[str, Any]) -> list[str]:
     """The free text of a type's own fields, as stored (withheld where it had to be)."""
     texts = [specific[name] for name in _FREE_TEXT if isinstance(specific.get(name), str)]
     texts += specific.get("tags") or []
+    texts += specific.get("charges") or []
     texts += [event["description"] for event in specific.get("events") or []]
     return texts
 
@@ -394,6 +416,37 @@ def _passages(
     ]
 
 
+def _key_persons(parts: _Parts, curated: PersonRegistry) -> None:
+    """Each person's page key, stored with them: their curated entry's id, or their
+    spelling's name key (none for a name without one, such as digits)."""
+    for person in parts.public_persons + parts.protected_persons:
+        if key := curated.key(person["name"]):
+            person["key"] = key
+
+
+def _person_facts(
+    persons: list[dict[str, str]], curated: PersonRegistry, *, public: bool
+) -> list[str]:
+    """What the person pages read of these persons (`evidence.names.person_fact`). A
+    curated role is stated publicly only when the rules would publish a person in it:
+    "witness" must not be learnt from an alleged perpetrator's public mention."""
+    facts: set[str] = set()
+    for person in persons:
+        if not (key := person.get("key")):
+            continue
+        facts |= {
+            person_fact(key, SPELLING, person["name"]),
+            person_fact(key, ROLE, person["role"]),
+        }
+        if entry := curated.curated(person["name"]):
+            facts.add(person_fact(key, CURATED))
+            if spelling_key(person["name"]) == spelling_key(entry.name):
+                facts.add(person_fact(key, TITLE, person["name"]))
+            if entry.role and (not public or entry.role in PUBLIC_ROLES):
+                facts.add(person_fact(key, ROLE, entry.role))
+    return sorted(facts)
+
+
 def build_document(
     collection: Collection, raw: RawRecord, record: RecordIn, extracted: Extracted
 ) -> Built:
@@ -402,9 +455,10 @@ def build_document(
     if isinstance(record, PhotoIn):
         parts = _photo(record, extracted)
     elif isinstance(record, TestimonyIn):
-        parts = _testimony(record)
+        parts = _testimony(record, collection.persons)
     else:
-        parts = _filing(record)
+        parts = _filing(record, collection.persons)
+    _key_persons(parts, collection.persons)
     gazetteer = load_gazetteer()
     facilities = [gazetteer.facilities[f] for f in parts.facilities]
     withholding = _Withholding(Redactor(parts.protected), raw, record.local_id)
@@ -436,6 +490,15 @@ def build_document(
         public_pages = _unsure_scans_withheld(public_pages, extracted.ocr)
     if parts.protected_persons:
         protected["persons"] = parts.protected_persons
+    public_facts = _person_facts(parts.public_persons, collection.persons, public=True)
+    if every_key := {
+        p["key"] for p in parts.public_persons + parts.protected_persons if "key" in p
+    }:
+        # Like `person_roles`: one field holding both kinds, for the roles that read
+        # protected persons, so a record naming one person both ways counts once.
+        protected["person_keys"] = sorted(every_key)
+        every_person = parts.public_persons + parts.protected_persons
+        protected["person_facts"] = _person_facts(every_person, collection.persons, public=False)
     aliases = [p.value for p in parts.protected if "aliases[" in p.field]
     if aliases:
         protected["aliases"] = aliases
@@ -535,6 +598,7 @@ def build_document(
         # Roles of the persons every reader may see; protected persons' roles are under
         # protected.persons, so a role filter cannot single out records by them.
         "person_roles": sorted({p["role"] for p in parts.public_persons}),
+        "person_facts": public_facts,
         "sha256": sha256,
         "source": source,
         "pages": [

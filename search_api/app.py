@@ -129,7 +129,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     locale.install(app.state.templates)
     app.state.templates.env.filters["label"] = labels.label
     app.state.templates.env.filters["human_title"] = text.human_title
-    app.state.templates.env.filters["person_key"] = text.person_page_key
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -50,6 +50,9 @@ RECORD_EXCLUDES = [
     "protected.search_stems",
     "protected.name_keys",
     "protected.person_roles",
+    "person_facts",
+    "protected.person_facts",
+    "protected.person_keys",
 ]
 _ENVELOPE = set(RecordOut.model_fields) | {
     "persons",
@@ -62,6 +65,7 @@ _ENVELOPE = set(RecordOut.model_fields) | {
     "branch_nos",
     "hospitals",
     "person_roles",
+    "person_facts",
     "file",
 }
 
@@ -268,7 +272,16 @@ _KINDS = {
 }
 # Index internals, and the protected part's list of what it withholds (used to withhold
 # the same names from chronologies, never shown).
-_HIDDEN = {"name_keys", "event_ids", "withheld", "pages", "unredacted", "person_roles"}
+_HIDDEN = {
+    "name_keys",
+    "event_ids",
+    "withheld",
+    "pages",
+    "unredacted",
+    "person_roles",
+    "person_keys",
+    "person_facts",
+}
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 
 from evidence.gazetteer import load_gazetteer
-from evidence.names import person_key
 from evidence.redaction import WITHHELD
 from search_api.highlight import MatchTerms, matched_spans
 from search_api.locale import current, human_date
@@ -44,7 +43,6 @@ __all__ = [
     "hit_pages",
     "human_time",
     "human_title",
-    "person_page_key",
     "plain",
 ]
 
@@ -112,13 +110,6 @@ def plain(text: object) -> Markup:
     value = str(text or "")
     _, direction = block_direction(value.replace(WITHHELD, ""))
     return Markup(html.escape(value.replace(WITHHELD, _marker(direction)), quote=False))
-
-
-def person_page_key(name: object) -> str:
-    """The person page a name on a record links to: its key; none for a name that holds
-    withheld text (its key would be the marker's)."""
-    value = str(name or "")
-    return "" if WITHHELD in value else person_key(value)
 
 
 def facility_name(facility_id: str) -> str:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path
 
 from search_api.cases.models import CasePage
 from search_api.cases.service import CaseService
+from search_api.chronologies.api import ChronologiesDep
 from search_api.deps import CallerDep, SettingsDep, StoreDep
 from search_api.models import ErrorOut
 from search_api.paging import ChainsDep
@@ -18,9 +19,14 @@ CaseNo = Annotated[str, Path(max_length=200, description="As the court writes it
 
 
 def get_cases(
-    store: StoreDep, caller: CallerDep, settings: SettingsDep, chains: ChainsDep
+    store: StoreDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    chains: ChainsDep,
+    chronologies: ChronologiesDep,
 ) -> CaseService:
-    return CaseService(store, caller, settings.secret_key.get_secret_value(), chains)
+    secret = settings.secret_key.get_secret_value()
+    return CaseService(store, caller, secret, chains, chronologies)
 
 
 CasesDep = Annotated[CaseService, Depends(get_cases)]

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from search_api.models import DateOut, TimelineEntry
 
-__all__ = ["CaseFiling", "CasePage", "CitedRecord", "Defendant"]
+__all__ = ["CaseFiling", "CasePage", "CitedExhibit", "CitedRecord", "Defendant"]
 
 
 class Defendant(BaseModel):
@@ -24,6 +24,14 @@ class CaseFiling(BaseModel):
     defendants: list[str] = []
 
 
+class CitedExhibit(BaseModel):
+    """A cited record's number in one of the caller's chronologies (its court package)."""
+
+    label: str = Field(description="e.g. EX-003, as the caller's package numbers it.")
+    chronology_id: str
+    chronology_title: str
+
+
 class CitedRecord(BaseModel):
     """A record the case's filings cite, that the caller may read."""
 
@@ -32,6 +40,9 @@ class CitedRecord(BaseModel):
     record_type: str
     date: DateOut | None = None
     cited_by: int = Field(description="How many of the case's filings cite it.")
+    exhibits: list[CitedExhibit] = Field(
+        default=[], description="Its exhibit numbers in your and your teams' chronologies."
+    )
 
 
 class CasePage(BaseModel):

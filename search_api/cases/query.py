@@ -20,14 +20,16 @@ FILING_FIELDS = [
     "outcome",
     "defendants",
     "cites_ids",
+    "persons",
 ]
 CITED_FIELDS = ["stable_id", "title", "record_type", "date"]
 TIMELINE_SIZE = 20
 
 
 def _fields(fields: list[str], access: AccessContext) -> list[str]:
-    """Roles that read protected names get the text as given too."""
-    return fields + ([UNREDACTED] if access.sees_protected_fields else [])
+    """Roles that read protected names get the text as given, and protected persons."""
+    protected = [UNREDACTED, "protected.persons"] if access.sees_protected_fields else []
+    return fields + protected
 
 
 def case_filings(case_no: str, access: AccessContext) -> dict[str, Any]:

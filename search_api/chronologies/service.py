@@ -390,6 +390,26 @@ class ChronologyService:
         roles = await self.team_roles()
         return await self.chronologies.list(self.caller.access, roles, origins)
 
+    async def exhibits_of(self, stable_ids: set[str]) -> list[tuple[Chronology, ExhibitOut]]:
+        """The exhibit numbers `stable_ids` have in the caller's own chronologies and
+        those shared with their teams (not every chronology an admin may open), each
+        numbered as the caller reads it. None for a visitor, who keeps none."""
+        user = self.caller.access.user
+        if user is None or not stable_ids:
+            return []
+        roles = await self.team_roles()
+        found = []
+        for listed in await self.chronologies.list(self.caller.access, roles, exhibits=True):
+            mine = listed["owner"] == user or any(s["team"] in roles for s in listed["shares"])
+            numbered = {row["stable_id"] for row in listed.get("exhibits", [])}
+            if not mine or not numbered & stable_ids:
+                continue
+            source, version, right = await self._load(listed["id"])
+            records = await self._visible(_referenced(source))
+            chronology = _shape(listed["id"], source, version, right, records, self.caller.access)
+            found += [(chronology, e) for e in chronology.exhibits if e.stable_id in stable_ids]
+        return found
+
     async def _visible(self, ids: set[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}

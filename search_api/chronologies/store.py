@@ -85,13 +85,18 @@ class ChronologyStore:
 
     @translating
     async def list(
-        self, access: AccessContext, team_roles: dict[str, TeamRole], origins: bool = False
+        self,
+        access: AccessContext,
+        team_roles: dict[str, TeamRole],
+        origins: bool = False,
+        exhibits: bool = False,
     ) -> list[dict[str, Any]]:
         """Every chronology the caller may open (their own, those shared with their
         teams, and for admins all), last changed first, each with the caller's `right`.
         Paged through a point in time, so however many there are, none is left out. With
         `origins`, each holds the `origins` of its facts (what was added from the
-        timeline, search or a record), so pages can mark what is already in one."""
+        timeline, search or a record), so pages can mark what is already in one. With
+        `exhibits`, each holds its numbered exhibits as stored."""
         owner = self.require_user(access)
         await self._ensure()
         query: dict[str, Any] = {"match_all": {}}
@@ -101,7 +106,9 @@ class ChronologyStore:
                 should.append({"terms": {"shared_with": sorted(team_roles)}})
             query = {"bool": {"should": should, "minimum_should_match": 1}}
         fields = ["title", "owner", "created", "updated", "shares"]
-        source = {"includes": [*fields, "facts.origin"] if origins else fields}
+        fields += ["facts.origin"] if origins else []
+        fields += ["exhibits"] if exhibits else []
+        source = {"includes": fields}
         body = {"query": query, "sort": [{"updated": "desc"}], "_source": source}
         found = []
         async for hit in every_hit(self._es, self._index, body, _LIST_PAGE):

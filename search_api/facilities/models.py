@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from evidence.gazetteer import Facility
 from search_api.models import FacetValue, Histogram, TimelineEntry
+from search_api.persons.models import Pair, PersonLink
 
 __all__ = ["CaseOut", "FacilityCount", "FacilityIndex", "FacilityOut", "FacilityPage"]
 
@@ -57,7 +58,10 @@ class FacilityPage(BaseModel):
     total: int = Field(description="Records the caller may see, as the search counts them.")
     collections: list[FacetValue]
     types: list[FacetValue]
-    persons: list[FacetValue] = Field(description="The persons most often named with it.")
+    persons: list[PersonLink] = Field(description="The persons most often named with it.")
+    pairs: list[Pair] = Field(
+        default=[], description="Of `persons`, each two named together in its records."
+    )
     histogram: Histogram
     timeline: list[TimelineEntry] = Field(description="Its first dated events.")
     timeline_total: int

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from evidence.errors import EvidenceError
 from search_api.charts import HEIGHT, WIDTH, histogram_bars
 from search_api.facilities.api import FacilitiesDep
+from search_api.persons.graph import co_mention_graph
+from search_api.persons.service import GRAPH_SIZE
 from search_api.routes.render import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +38,7 @@ async def facility_page(
     context: dict[str, Any] = {
         "page": page,
         "bars": histogram_bars(page.histogram, base="/"),
+        "graph": co_mention_graph(page.persons, page.pairs, GRAPH_SIZE),
         "chart": {"width": WIDTH, "height": HEIGHT},
         "json_url": f"/api/facilities/{page.facility.id}",
     }

@@ -14,6 +14,7 @@ __all__ = [
     "FILING_FIELDS",
     "cited_here",
     "citing_filings",
+    "facility_filter",
     "facility_search",
     "facility_timeline",
     "filter_name",
@@ -28,6 +29,12 @@ def filter_name(facility: Facility) -> str:
     """The search filter that selects a facility: hospitals have their own (a photo's
     `facilities` hold the hospital it was taken at, its `branch_nos` the branch)."""
     return "hospital" if facility.kind == "hospital" else "facility"
+
+
+def facility_filter(facility: Facility, access: AccessContext) -> dict[str, Any]:
+    """The search's own filter for the facility's records."""
+    name = filter_name(facility)
+    return facet_filters({name: [facility.id]}, access)[name]
 
 
 def facility_search(facility: Facility) -> SearchParams:
@@ -58,9 +65,10 @@ def citing_filings() -> dict[str, Any]:
 
 def cited_here(cited: list[str], facility: Facility, access: AccessContext) -> dict[str, Any]:
     """Which of the `cited` records are the facility's, by the search's own filter."""
-    where = facet_filters({filter_name(facility): [facility.id]}, access)
     return {
-        "query": {"bool": {"filter": [{"ids": {"values": cited}}, *where.values()]}},
+        "query": {
+            "bool": {"filter": [{"ids": {"values": cited}}, facility_filter(facility, access)]}
+        },
         "_source": False,
         "sort": [{"stable_id": "asc"}],
     }

@@ -20,6 +20,7 @@ from search_api.facilities.models import (
 from search_api.facilities.query import (
     cited_here,
     citing_filings,
+    facility_filter,
     facility_search,
     facility_timeline,
     filter_name,
@@ -27,6 +28,7 @@ from search_api.facilities.query import (
 )
 from search_api.paging import PitChains
 from search_api.params import TimelineParams
+from search_api.persons.service import named_persons, pairs_among
 from search_api.service import overview, timeline
 from search_api.store import Store
 from search_api.urls import query_string
@@ -39,6 +41,9 @@ def known_facility(facility_id: str) -> Facility:
     if facility is None:
         raise NotFound(N_("No facility %(id)s."), id=facility_id)
     return facility
+
+
+PERSONS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class FacilityService:
             self.store, facility_timeline(facility), self.caller, self.secret, self.chains
         )
         cases = await self._cases(facility)
+        access = self.caller.access
+        where = facility_filter(facility, access)
+        persons, _ = await named_persons(self.store, access, PERSONS_SHOWN, where=where)
+        pairs = await pairs_among(self.store, access, persons, where)
         cited = {"facility": facility.id, "cases": [case.case_no for case in cases]}
         await self.caller.audit("facility.view", params=cited, total=counts.total)
         facets = {facet.name: facet.values for facet in counts.facets}
@@ -79,7 +88,8 @@ class FacilityService:
             total=counts.total,
             collections=facets.get("collection", []),
             types=facets.get("type", []),
-            persons=facets.get("person", []),
+            persons=persons,
+            pairs=pairs,
             histogram=counts.histogram,
             timeline=events.entries,
             timeline_total=events.total,

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from search_api.models import FacetValue, Histogram, TimelineEntry
 
-__all__ = ["PersonCase", "PersonIndex", "PersonLink", "PersonPage", "Spelling"]
+__all__ = ["Pair", "PersonCase", "PersonIndex", "PersonLink", "PersonPage", "Spelling"]
 
 
 class Spelling(BaseModel):
@@ -17,16 +17,27 @@ class Spelling(BaseModel):
 class PersonLink(BaseModel):
     """A person, by key, with the spellings found for them."""
 
-    key: str = Field(description="The cross-script name key: the person page's address.")
-    name: str = Field(description="The spelling found most often.")
+    key: str = Field(
+        description="The person page's address: a curated entry's id (`persons.yaml`), or "
+        "the cross-script name key of their spellings."
+    )
+    name: str = Field(description="The curated name, or else the spelling found most often.")
     spellings: list[Spelling]
-    records: int = Field(
-        description="On their page, the records naming them in any spelling; in a list, "
-        "the sum over their spellings (a record naming two spellings counts twice)."
+    records: int = Field(description="The records naming them, in any spelling.")
+    curated: bool = Field(
+        default=False, description="A reviewer grouped these spellings (`persons.yaml`)."
     )
     ambiguous: list[str] = Field(
         default=[], description="Distinct common names that share this key, to tell apart."
     )
+
+
+class Pair(BaseModel):
+    """An edge of the graph of who appears with whom."""
+
+    a: str = Field(description="A person's key.")
+    b: str = Field(description="Another person's key.")
+    records: int = Field(description="Records naming both, among the page's records.")
 
 
 class PersonIndex(BaseModel):
@@ -51,6 +62,10 @@ class PersonPage(BaseModel):
     timeline: list[TimelineEntry] = Field(description="Their first dated events.")
     timeline_total: int
     persons: list[PersonLink] = Field(description="The persons most often named with them.")
+    pairs: list[Pair] = Field(
+        default=[],
+        description="Of the first ten of `persons`, each two named together in their records.",
+    )
     facilities: list[FacetValue] = Field(description="The facilities of their records.")
     cases: list[PersonCase]
     search: str = Field(description="The full search, as a query string for /search.")

@@ -1,49 +1,87 @@
-"""Pure builders for the person pages. A person is every stored spelling whose name key
-is theirs; the fields searched are the search's Person facet's for the caller's role,
-so protected names count only for roles that may read them. The store adds access."""
+"""Pure builders for the person pages. A person is a key stored with each mention at
+index time (`persons.key`: a curated entry's id, or the spelling's name key), and
+what the pages show of them is read from `person_facts`; the fields read are the
+public ones, or for the roles that read protected persons the fields holding both, so
+a protected person is not among a lower role's keys. The store adds access."""
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 from evidence.access import AccessContext
-from evidence.names import person_key
-from search_api.facets import BY_NAME
+from evidence.names import FACT_SEPARATOR
+from search_api.facets import FacetSpec
+from search_api.locale import N_
 from search_api.params import SearchParams, TimelineParams
 
 __all__ = [
-    "NAME_BUCKETS",
+    "FACTS",
+    "KEYS",
     "cases_of",
-    "co_named",
-    "grouped",
-    "names_body",
+    "facts_body",
+    "keys_body",
+    "pairs_body",
     "person_search",
     "person_timeline",
-    "roles_body",
     "search_link",
     "timeline_link",
 ]
 
-PERSON = BY_NAME["person"]
-# Distinct names read to group them by key (the timeline's person filter reads as many).
-NAME_BUCKETS = 20_000
-CO_NAMED = 100
+KEYS = FacetSpec(
+    "person_key", N_("Person"), ("persons.key",), with_protected="protected.person_keys"
+)
+FACTS = FacetSpec(
+    "person_facts", N_("Person"), ("person_facts",), with_protected="protected.person_facts"
+)
 CASES = 200
 TIMELINE_SIZE = 20
+# Facts read per person: their spellings and roles, and the curation marks.
+FACTS_PER_PERSON = 200
+# Distinct keys counted exactly (a cardinality aggregation's precision threshold).
+COUNTED_EXACTLY = 40_000
 
 
-def names_body(access: AccessContext) -> dict[str, Any]:
-    """Every name the caller may read, with how many records hold it."""
-    return {"size": 0, "aggs": PERSON.aggregations(access, NAME_BUCKETS)}
+def _literal(key: str) -> str:
+    """A key as a Lucene regular expression matching only itself."""
+    return "".join(c if c.isascii() and c.isalnum() else "\\" + c for c in key)
 
 
-def grouped(counts: dict[str, int]) -> dict[str, dict[str, int]]:
-    """Names by person key; a name with no key (digits, an article alone) is left out."""
-    groups: dict[str, dict[str, int]] = {}
-    for name, records in counts.items():
-        if key := person_key(name):
-            groups.setdefault(key, {})[name] = records
-    return groups
+def keys_body(
+    access: AccessContext, size: int, where: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The persons of the records `where` selects (all the caller may read without it),
+    most records first, and how many there are."""
+    (field,) = KEYS.fields_for(access)
+    body: dict[str, Any] = {
+        "size": 0,
+        "aggs": {
+            **KEYS.aggregations(access, size),
+            "distinct": {"cardinality": {"field": field, "precision_threshold": COUNTED_EXACTLY}},
+        },
+    }
+    if where:
+        body["query"] = {"bool": {"filter": [where]}}
+    return body
+
+
+def facts_body(keys: list[str], access: AccessContext) -> dict[str, Any]:
+    """The spellings, roles and curation marks of `keys`, with their records."""
+    (field,) = FACTS.fields_for(access)
+    include = "(" + "|".join(_literal(key) for key in keys) + ")" + FACT_SEPARATOR + ".*"
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [KEYS.filter(keys, access)]}},
+        "aggs": {
+            field: {
+                "terms": {
+                    "field": field,
+                    "size": FACTS_PER_PERSON * len(keys),
+                    "include": include,
+                }
+            }
+        },
+    }
 
 
 # What a search or timeline address may carry of one filter (`params.FacetValues`).
@@ -71,32 +109,24 @@ def timeline_link(spellings: list[str]) -> TimelineParams:
     return TimelineParams(person=spellings[:LINKED_SPELLINGS])
 
 
-def _named(spellings: list[str], access: AccessContext) -> dict[str, Any]:
-    return PERSON.filter(spellings, access)
-
-
-def co_named(spellings: list[str], access: AccessContext) -> dict[str, Any]:
-    """The names held by the records that name the person (theirs among them)."""
+def pairs_body(keys: list[str], where: dict[str, Any], access: AccessContext) -> dict[str, Any]:
+    """How many of the records `where` selects name both of each two of `keys`: the
+    edges of the graph of who appears with whom (a `filters` aggregation, one bucket per
+    pair, named by the two keys' places in `keys`)."""
+    pairs = {
+        f"{i}-{j}": {"bool": {"filter": [KEYS.filter([a], access), KEYS.filter([b], access)]}}
+        for (i, a), (j, b) in combinations(enumerate(keys), 2)
+    }
     return {
         "size": 0,
-        "query": {"bool": {"filter": [_named(spellings, access)]}},
-        "aggs": PERSON.aggregations(access, CO_NAMED),
+        "query": {"bool": {"filter": [where]}},
+        "aggs": {"pairs": {"filters": {"filters": pairs}}},
     }
 
 
-def roles_body(spellings: list[str], access: AccessContext) -> dict[str, Any]:
-    """The person lists of the records naming the person, to read their own roles."""
-    fields = ["persons"] + (["protected.persons"] if access.sees_protected_fields else [])
-    return {
-        "query": {"bool": {"filter": [_named(spellings, access)]}},
-        "_source": fields,
-        "sort": [{"stable_id": "asc"}],
-    }
-
-
-def cases_of(spellings: list[str], access: AccessContext) -> dict[str, Any]:
-    """The case numbers (and courts) of the filings that name the person."""
-    filings = [_named(spellings, access), {"term": {"record_type": "filing"}}]
+def cases_of(where: dict[str, Any]) -> dict[str, Any]:
+    """The case numbers (and courts) of the filings `where` selects."""
+    filings = [where, {"term": {"record_type": "filing"}}]
     return {
         "size": 0,
         "query": {"bool": {"filter": filings}},

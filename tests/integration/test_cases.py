@@ -70,3 +70,45 @@ def test_an_unknown_case_is_a_404_page_and_a_404_answer(site) -> None:
     assert answer.json()["detail"] == "No case SYN-0 StE 0/00."
     page = client.get("/cases/SYN-0%20StE%200/00")
     assert page.status_code == 404 and "No case SYN-0 StE 0/00." in page.text
+
+
+def test_a_cited_record_shows_its_exhibit_number_in_the_reader_s_own_chronologies(
+    site, demo_corpus: Settings
+) -> None:
+    """A lawyer's package numbers a record EX-001: their case page says so beside the
+    record, linked to the chronology; another user's page (an admin's too, who may open
+    every chronology) and a visitor's say nothing."""
+    client, headers = site
+    lawyer = headers[Role.JOURNALIST]
+    case_no = max(_filings(demo_corpus, Role.JOURNALIST).items(), key=lambda c: len(c[1]))[0]
+    path = f"/api/cases/{quote(case_no)}"
+    cited = client.get(path, headers=lawyer).json()["cited"]
+    assert cited and all(record["exhibits"] == [] for record in cited)
+    record = cited[-1]["stable_id"]
+    made = client.post(
+        "/api/chronologies", json={"title": "Case file (SYNTHETIC)"}, headers=lawyer
+    ).json()
+    base = f"/api/chronologies/{made['id']}"
+    version = client.get(base, headers=lawyer).json()["version"]
+    fact = {"date": "2012", "text": "SYNTHETIC fact.", "citations": [{"stable_id": record}]}
+    added = client.post(f"{base}/facts", json={"version": version, "fact": fact}, headers=lawyer)
+    assert added.status_code == 200, added.text
+    numbered = client.post(f"{base}/exhibits/renumber", headers=lawyer)
+    assert numbered.status_code == 200, numbered.text
+    (label,) = [e["label"] for e in numbered.json()["exhibits"] if e["stable_id"] == record]
+    page = client.get(path, headers=lawyer).json()
+    shown = {r["stable_id"]: r["exhibits"] for r in page["cited"]}
+    assert shown[record] == [
+        {"label": label, "chronology_id": made["id"], "chronology_title": "Case file (SYNTHETIC)"}
+    ]
+    assert all(found == [] for stable_id, found in shown.items() if stable_id != record)
+    html = client.get(f"/cases/{quote(case_no)}", headers=lawyer).text
+    assert f'<a href="/chronologies/{made["id"]}#exhibits">{label}</a>' in html
+    for other in (Role.INVESTIGATOR, Role.ADMIN, Role.PUBLIC):
+        theirs = client.get(path, headers=headers[other]).json()
+        assert all(r["exhibits"] == [] for r in theirs["cited"]), other
+        assert (
+            "Case file" not in client.get(f"/cases/{quote(case_no)}", headers=headers[other]).text
+        )
+    gone = client.delete(base, headers=lawyer, params={"version": numbered.json()["version"]})
+    assert gone.status_code == 204, gone.text

@@ -46,18 +46,26 @@ def test_protected_strings_never_reach_public_fields_or_text() -> None:
     for secret in ("rami", "samir", "gaziantep", "example"):
         assert secret not in str(public).lower(), secret
     assert doc["pages"][0]["text"] == "My name is [withheld]. I met [withheld] in [withheld]."
-    assert doc["persons"] == [{"name": "Officer Invented", "role": "alleged_perpetrator"}]
+    officer = {"name": "Officer Invented", "role": "alleged_perpetrator", "key": "fkr-nfntd"}
+    assert doc["persons"] == [officer]
     protected = doc["protected"]
     assert protected["witness_name"] == "Rami Invented"
     assert protected["interview_place"] == "Gaziantep"
-    assert protected["persons"] == [{"name": "Samir Invented", "role": "victim"}]
+    assert protected["persons"] == [
+        {"name": "Samir Invented", "role": "victim", "key": "smr-nfntd"}
+    ]
+    # The person pages' facts: the public ones name no protected person; the protected
+    # ones (for investigators) name both, and both keys.
+    assert not any("Samir" in fact or "smr" in fact for fact in doc["person_facts"])
+    assert protected["person_keys"] == ["fkr-nfntd", "smr-nfntd"]
+    assert any(fact.startswith("smr-nfntd") for fact in protected["person_facts"])
     assert protected["pages"][0]["text"] == TRANSCRIPT[0]
     assert "samir" in " ".join(protected["search_text"]).split()
 
 
 def test_victims_named_with_publication_consent_are_public() -> None:
     doc = _testimony(consent=["publication"], protected_place=False)
-    assert {"name": "Samir Invented", "role": "victim"} in doc["persons"]
+    assert {"name": "Samir Invented", "role": "victim", "key": "smr-nfntd"} in doc["persons"]
     assert doc["places"] == ["Gaziantep"]
     assert "samir" in " ".join(doc["search_text"]).split()
 
@@ -99,7 +107,9 @@ def test_filing_cites_keep_what_was_written_and_the_ids_it_may_denote() -> None:
     assert sorted(doc["cites_ids"]) == sorted(reference_ids("caesar:0001"))
     assert len(doc["cites_ids"]) == 3
     assert [page["n"] for page in doc["pages"]] == [1, 2]
-    assert doc["persons"] == [{"name": "Anwar Raslan", "role": "alleged_perpetrator"}]
+    assert doc["persons"] == [
+        {"name": "Anwar Raslan", "role": "alleged_perpetrator", "key": "nr-rsln"}
+    ]
     assert doc["title"] == "Judgment · Koblenz"
 
 
