@@ -53,7 +53,7 @@ def read_collection(root: Path) -> Collection:
     except ValueError as error:
         raise BundleError(f"{path}: field default_confidentiality: {error}") from error
     try:
-        persons = read_persons(root)
+        persons = read_persons(root, collection_id)
     except PersonsFileError as error:
         raise BundleError(str(error)) from error
     return Collection(

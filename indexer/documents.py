@@ -69,6 +69,9 @@ class _Parts:
     protected: list[Protected]
     specific: dict[str, Any]
     public_aliases: list[str] = field(default_factory=list)
+    # Fields whose public value leaves something out, as given: for the roles that read
+    # protected names (`protected.unredacted`).
+    unredacted: dict[str, Any] = field(default_factory=dict)
 
 
 class Built(NamedTuple):
@@ -220,7 +223,18 @@ def _testimony_protected(record: TestimonyIn, curated: PersonRegistry) -> list[P
         if not _is_public(person, record, curated):
             protected.append(Protected(person.name, f"persons[{i}].name"))
             protected += _aliases(person.aliases, f"persons[{i}].aliases")
+            protected += _curated_spellings(curated, f"persons[{i}]", person.name, *person.aliases)
     return protected
+
+
+def _curated_spellings(curated: PersonRegistry, where: str, *names: str) -> list[Protected]:
+    """Every spelling of the protected entries `names` are (`persons.yaml`), withheld
+    from the record's text with the names it lists."""
+    return [
+        Protected(spelling, f"{where} (persons.yaml)")
+        for entry in curated.shielding(*names)
+        for spelling in entry.spellings
+    ]
 
 
 def _testimony(record: TestimonyIn, curated: PersonRegistry) -> _Parts:
@@ -280,13 +294,16 @@ def _testimony(record: TestimonyIn, curated: PersonRegistry) -> _Parts:
 
 
 def _filing(record: FilingIn, curated: PersonRegistry) -> _Parts:
-    """Defendants are public, unless the bundle's reviewer protected one."""
+    """Defendants are public, unless the bundle's reviewer protected one: then the public
+    list leaves them out (a withheld name in it would say there is one), and the roles
+    that read protected names get the list as given."""
     kind = record.doc_type.replace("_", " ").capitalize()
     title = record.title or f"{kind} · {record.court}"
     defendants = [
         ({"name": name, "role": "alleged_perpetrator"}, curated.protects(name))
         for name in record.defendants
     ]
+    public_defendants = [person["name"] for person, protected in defendants if not protected]
     return _Parts(
         title=title,
         date=record.date_issued or record.date_filed,
@@ -298,10 +315,19 @@ def _filing(record: FilingIn, curated: PersonRegistry) -> _Parts:
         # protected defendant.
         public_text=[record.court, record.case_no, kind],
         protected=[
-            Protected(person["name"], f"defendants[{i}]")
+            withheld
             for i, (person, protected) in enumerate(defendants)
             if protected
+            for withheld in [
+                Protected(person["name"], f"defendants[{i}]"),
+                *_curated_spellings(curated, f"defendants[{i}]", person["name"]),
+            ]
         ],
+        unredacted=(
+            {"defendants": record.defendants}
+            if len(public_defendants) < len(record.defendants)
+            else {}
+        ),
         specific={
             "court": record.court,
             "jurisdiction": record.jurisdiction,
@@ -309,7 +335,7 @@ def _filing(record: FilingIn, curated: PersonRegistry) -> _Parts:
             "doc_type": record.doc_type,
             "date_filed": _date_doc(record.date_filed),
             "date_issued": _date_doc(record.date_issued),
-            "defendants": record.defendants,
+            "defendants": public_defendants,
             "charges": record.charges,
             "outcome": record.outcome,
             "cites": record.cites,
@@ -358,8 +384,8 @@ class _Withholding:
         for name in _FREE_TEXT:
             if isinstance(public.get(name), str):
                 public[name] = self.text(name, public[name])
-        # Lists of text: a reviewer may protect a defendant (`indexer.persons`).
-        for name in ("tags", "defendants", "charges"):
+        # Lists of text: charges may name a defendant a reviewer protected.
+        for name in ("tags", "charges"):
             if public.get(name):
                 public[name] = [self.text(f"{name}[{i}]", t) for i, t in enumerate(public[name])]
         if public.get("events"):
@@ -466,6 +492,7 @@ def build_document(
     specific, unredacted = withholding.fields(
         {k: v for k, v in parts.specific.items() if k != "protected"}
     )
+    unredacted |= parts.unredacted
     title = withholding.text("title", parts.title)
     if title != parts.title:
         unredacted["title"] = parts.title

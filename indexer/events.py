@@ -146,10 +146,17 @@ def _filing(document: dict[str, Any]) -> list[dict[str, Any]]:
     if document.get("date_filed"):
         filed = f"{kind.capitalize()} filed with {court}"
         events.append(_event(document, 1, "filed", document["date_filed"], filed, **fields))
-    outcome = f": {document['outcome']}" if document.get("outcome") else ""
     if document.get("date_issued") or not events:
-        issued = f"{kind.capitalize()} issued by {court}{outcome}"
-        events.append(_event(document, 2, "issued", document.get("date_issued"), issued, **fields))
+        # An outcome naming a protected defendant is withheld; its roles read it whole.
+        issued, full = (
+            f"{kind.capitalize()} issued by {court}" + (f": {outcome}" if outcome else "")
+            for outcome in (
+                document.get("outcome"),
+                _unredacted(document).get("outcome", document.get("outcome")),
+            )
+        )
+        date = document.get("date_issued")
+        events.append(_event(document, 2, "issued", date, issued, full, **fields))
     return events
 
 

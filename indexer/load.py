@@ -87,7 +87,14 @@ class LoadOptions:
 
 def _source_files(collection: Collection) -> list[dict[str, str]]:
     """Hashes of the bundle's container files, kept in the registry for provenance."""
-    names = ["collection.yaml", "photos.csv", "photos.jsonl", "testimonies.jsonl", "filings.jsonl"]
+    names = [
+        "collection.yaml",
+        "persons.yaml",
+        "photos.csv",
+        "photos.jsonl",
+        "testimonies.jsonl",
+        "filings.jsonl",
+    ]
     return [
         {"file": name, "sha256": sha256_file(collection.root / name)}
         for name in names

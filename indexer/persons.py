@@ -4,13 +4,19 @@ the cross-script name keys can only guess.
 The keys are coarse on purpose, so some join different people (محمد and محمود are both
 `mhmd`) and some people go by names with different keys (a nickname, a kunya). An entry
 gives one person an id, their canonical name and the spellings that are theirs: each
-mention of one of those spellings gets the entry's id as its person key, which splits
-it from the group its key would join, or merges it with the entry's other spellings.
+mention of one of those spellings is stored under the key `<collection>~<id>`, which
+splits it from the group its name key would join, or merges it with the entry's other
+spellings. The collection in the key keeps two bundles' `p-1` apart.
 
-Curation only ever narrows who may read a name: `protected: true` makes every listed
-mention of the entry's spellings protected in this bundle, but `protected: false` never
-publishes a name the rules protect (`docs/ingest-format.md`, "Who sees protected
-material").
+A key is public wherever one of the person's mentions is, so an id must not spell any
+of the entry's names: `ali-nasser` would tie a public kunya to a name that may be a
+witness's elsewhere.
+
+Curation only ever narrows who may read a name. An entry with `protected: true`, or
+whose role is one the rules never publish (witness, family, other), is protected in
+every record listing one of its spellings, matched as a witness's name is (any
+spelling or script of the whole name), and every spelling of it is withheld from that
+record's public text; `protected: false` never publishes a name the rules protect.
 """
 
 from __future__ import annotations
@@ -18,20 +24,32 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, get_args
 
 import yaml
 
-from evidence.names import person_key
+from evidence.names import name_keys, person_key
+from evidence.redaction import Protected, Redactor
 from evidence.yaml_input import ALIASES_REFUSED, YamlAliasRefused, read_bundle_yaml
 from indexer.records import PersonRole
 
-__all__ = ["CuratedPerson", "PersonRegistry", "PersonsFileError", "read_persons"]
+__all__ = [
+    "CuratedPerson",
+    "PersonRegistry",
+    "PersonsFileError",
+    "read_persons",
+    "spelling_key",
+]
 
 PERSONS_FILE = "persons.yaml"
-CURATED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
+CURATED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 ROLES: tuple[str, ...] = get_args(PersonRole)
+# Roles the rules never publish (`indexer.documents`): an entry in one is protected.
+NEVER_PUBLIC = {"witness", "family", "other"}
+# Separates the collection from the id in a curated key; name keys never hold it.
+KEY_SEPARATOR = "~"
 _SPACES = re.compile(r"\s+")
 
 
@@ -48,11 +66,20 @@ def spelling_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class CuratedPerson:
-    id: str
+    key: str
     name: str
     aliases: tuple[str, ...] = ()
     role: str | None = None
     protected: bool = False
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def shielded(self) -> bool:
+        """Protected wherever listed: by the reviewer, or by a role never published."""
+        return self.protected or self.role in NEVER_PUBLIC
 
 
 @dataclass(frozen=True)
@@ -61,20 +88,50 @@ class PersonRegistry:
 
     by_spelling: dict[str, CuratedPerson] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Loads send the registry to their worker processes: the spellings travel, the
+        matcher built from them is built again where it is used."""
+        return {"by_spelling": self.by_spelling}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "by_spelling", state["by_spelling"])
+
     def curated(self, name: str) -> CuratedPerson | None:
         return self.by_spelling.get(spelling_key(name)) if self.by_spelling else None
 
     def key(self, name: str) -> str:
-        """The person key a mention of `name` is stored with: its entry's id, or the name
+        """The person key a mention of `name` is stored with: its entry's, or the name
         key of its spelling."""
         entry = self.curated(name)
-        return entry.id if entry else person_key(name)
+        return entry.key if entry else person_key(name)
+
+    @cached_property
+    def _shielded(self) -> tuple[dict[str, CuratedPerson], Redactor]:
+        entries = {e.key: e for e in self.by_spelling.values() if e.shielded}
+        spellings = [Protected(s, key) for key, e in entries.items() for s in e.spellings]
+        return entries, Redactor(spellings)
+
+    def shielding(self, *names: str) -> list[CuratedPerson]:
+        """The protected entries `names` are, in any spelling or script of a whole name
+        (the rules a witness's name is matched by)."""
+        if not self.by_spelling:
+            return []
+        entries, redactor = self._shielded
+        if not redactor:
+            return []
+        found = {
+            match.protected.field
+            for name in names
+            for match in redactor.find(name)
+            if match.rule.startswith(("full name", "single name"))
+        }
+        return [entries[key] for key in sorted(found)]
 
     def protects(self, *names: str) -> bool:
-        return any((entry := self.curated(name)) and entry.protected for name in names)
+        return bool(self.shielding(*names))
 
 
-def _entry(item: Any, where: str) -> CuratedPerson:
+def _entry(item: Any, where: str, collection_id: str) -> CuratedPerson:
     if not isinstance(item, dict):
         raise PersonsFileError(f"{where}: expected a mapping with id and name")
     unknown = sorted(set(item) - {"id", "name", "aliases", "role", "protected"})
@@ -95,12 +152,23 @@ def _entry(item: Any, where: str) -> CuratedPerson:
     protected = item.get("protected", False)
     if not isinstance(protected, bool):
         raise PersonsFileError(f"{where}: field protected must be true or false")
-    return CuratedPerson(
-        person_id, name.strip(), tuple(a.strip() for a in aliases), role, protected
+    entry = CuratedPerson(
+        f"{collection_id}{KEY_SEPARATOR}{person_id}",
+        name.strip(),
+        tuple(a.strip() for a in aliases),
+        role,
+        protected,
     )
+    spelled = set(name_keys(person_id)) & {k for s in entry.spellings for k in name_keys(s)}
+    if spelled:
+        raise PersonsFileError(
+            f"{where}: id {person_id!r} spells one of the person's names; an id is public "
+            "wherever their public mentions are, so choose one that names nobody (p-17)"
+        )
+    return entry
 
 
-def read_persons(root: Path) -> PersonRegistry:
+def read_persons(root: Path, collection_id: str) -> PersonRegistry:
     """The bundle's `persons.yaml`, checked whole: a spelling given to two entries, or
     one id used twice, is refused with both places named."""
     path = root / PERSONS_FILE
@@ -118,19 +186,21 @@ def read_persons(root: Path) -> PersonRegistry:
     if not isinstance(items, list):
         raise PersonsFileError(f"{path}: expected a list of persons")
     by_spelling: dict[str, CuratedPerson] = {}
-    ids: dict[str, int] = {}
+    keys: dict[str, int] = {}
     for n, item in enumerate(items, start=1):
-        entry = _entry(item, f"{path}: person {n}")
-        if entry.id in ids:
+        entry = _entry(item, f"{path}: person {n}", collection_id)
+        person_id = entry.key.split(KEY_SEPARATOR, 1)[1]
+        if entry.key in keys:
             raise PersonsFileError(
-                f"{path}: person {n}: id {entry.id!r} is also person {ids[entry.id]}'s"
+                f"{path}: person {n}: id {person_id!r} is also person {keys[entry.key]}'s"
             )
-        ids[entry.id] = n
-        for spelling in (entry.name, *entry.aliases):
+        keys[entry.key] = n
+        for spelling in entry.spellings:
             owner = by_spelling.get(spelling_key(spelling))
-            if owner and owner.id != entry.id:
+            if owner and owner.key != entry.key:
                 raise PersonsFileError(
-                    f"{path}: person {n}: {spelling!r} is already a spelling of {owner.id!r}"
+                    f"{path}: person {n}: {spelling!r} is already a spelling of person "
+                    f"{keys[owner.key]}"
                 )
             by_spelling[spelling_key(spelling)] = entry
     return PersonRegistry(by_spelling)

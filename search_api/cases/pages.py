@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from evidence.errors import EvidenceError
 from search_api.cases.api import CaseNo, CasesDep
 from search_api.routes.render import error_page, render
+from search_api.text import plain
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,5 +22,9 @@ async def case_page(request: Request, case_no: CaseNo, cases: CasesDep) -> HTMLR
         page = await cases.page(case_no)
     except EvidenceError as error:
         return error_page(request, error, cases.caller)
-    context: dict[str, Any] = {"page": page, "json_url": f"/api/cases/{quote(page.case_no)}"}
+    context: dict[str, Any] = {
+        "page": page,
+        "json_url": f"/api/cases/{quote(page.case_no)}",
+        "plain": plain,
+    }
     return render(request, "case.html", context, cases.caller)

@@ -400,11 +400,15 @@ class ChronologyService:
         roles = await self.team_roles()
         found = []
         for listed in await self.chronologies.list(self.caller.access, roles, exhibits=True):
-            mine = listed["owner"] == user or any(s["team"] in roles for s in listed["shares"])
+            shares = listed.get("shares", [])
+            mine = listed["owner"] == user or any(s["team"] in roles for s in shares)
             numbered = {row["stable_id"] for row in listed.get("exhibits", [])}
             if not mine or not numbered & stable_ids:
                 continue
-            source, version, right = await self._load(listed["id"])
+            try:
+                source, version, right = await self._load(listed["id"])
+            except NotFound:
+                continue  # deleted since it was listed
             records = await self._visible(_referenced(source))
             chronology = _shape(listed["id"], source, version, right, records, self.caller.access)
             found += [(chronology, e) for e in chronology.exhibits if e.stable_id in stable_ids]

@@ -25,7 +25,6 @@ from search_api.persons.models import (
     Spelling,
 )
 from search_api.persons.query import (
-    FACTS,
     KEYS,
     cases_of,
     facts_body,
@@ -82,18 +81,24 @@ async def _facts(store: Store, keys: list[str], access: AccessContext) -> dict[s
         return {}
     found: dict[str, _Facts] = {}
     aggs = (await store.search(facts_body(keys, access), access))["aggregations"]
-    for fact, records in FACTS.counts(aggs).items():
-        key, kind, value = read_person_fact(fact)
-        facts = found.setdefault(key, _Facts())
-        if kind == SPELLING:
-            facts.spellings[value] = records
-        elif kind == ROLE:
-            facts.roles.add(value)
-        elif kind == CURATED:
-            facts.curated = True
-        elif kind == TITLE:
-            facts.title = value
+    for i, asked in enumerate(keys):
+        for bucket in aggs[f"k{i}"]["facts"]["buckets"]:
+            key, kind, value = read_person_fact(bucket["key"])
+            if key == asked:
+                _add(found.setdefault(key, _Facts()), kind, value, bucket["doc_count"])
     return {key: facts for key, facts in found.items() if facts.spellings}
+
+
+def _add(facts: _Facts, kind: str, value: str, records: int) -> None:
+    """One stored fact (`evidence.names.person_fact`) into what is known of its key."""
+    if kind == SPELLING:
+        facts.spellings[value] = records
+    elif kind == ROLE:
+        facts.roles.add(value)
+    elif kind == CURATED:
+        facts.curated = True
+    elif kind == TITLE:
+        facts.title = value
 
 
 async def named_persons(
