@@ -144,7 +144,7 @@ def _span(dates: list[FuzzyDate]) -> FuzzyDate | None:
     return FuzzyDate(earliest, latest, Precision.RANGE, approximate, text)
 
 
-def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
+def _photo(record: PhotoIn, extracted: Extracted, curated: PersonRegistry) -> _Parts:
     label = load_gazetteer().label(record.facility) if record.facility else None
     when = record.date_photographed
     title = " · ".join(p for p in (f"Photo {record.photo_id}", label, when and when.text) if p)
@@ -152,6 +152,8 @@ def _photo(record: PhotoIn, extracted: Extracted) -> _Parts:
     victims = [{"name": record.victim_name, "role": "victim"}] if record.victim_name else []
     protected = [Protected(record.victim_name, "victim_name")] if record.victim_name else []
     protected += _aliases(record.victim_aliases, "victim_aliases")
+    if record.victim_name:
+        protected += _curated_spellings(curated, "victim_name", record.victim_name)
     return _Parts(
         title=title,
         date=when,
@@ -201,12 +203,15 @@ def _is_public(person: PersonIn, record: TestimonyIn, curated: PersonRegistry) -
         person.role in PUBLIC_ROLES or (person.role == "victim" and "publication" in record.consent)
     ):
         return False
-    witness = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
-    witness += _aliases(record.witness_aliases, "witness_aliases")
+    witness_names = [record.witness_name] if record.witness_name else []
+    witness_names += [*record.witness_aliases, *curated.spellings_of(*witness_names)]
+    witness = [Protected(name, "witness") for name in witness_names]
     # The whole name, in any spelling: a shared surname alone is a relative, or no one.
+    # The reviewer's spellings count: the witness's kunya is the witness.
+    names = [person.name, *person.aliases]
     return not any(
         found.rule.startswith(("full name", "single name"))
-        for name in [person.name, *person.aliases]
+        for name in [*names, *curated.spellings_of(*names)]
         for found in Redactor(witness).find(name)
     )
 
@@ -215,6 +220,8 @@ def _testimony_protected(record: TestimonyIn, curated: PersonRegistry) -> list[P
     """Every value withheld from a testimony's public text, named by its input field."""
     protected = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
     protected += _aliases(record.witness_aliases, "witness_aliases")
+    if record.witness_name:
+        protected += _curated_spellings(curated, "witness_name", record.witness_name)
     if record.witness_contact:
         protected.append(Protected(record.witness_contact, "witness_contact", Kind.CONTACT))
     if record.interview_place and record.protected_place:
@@ -228,12 +235,10 @@ def _testimony_protected(record: TestimonyIn, curated: PersonRegistry) -> list[P
 
 
 def _curated_spellings(curated: PersonRegistry, where: str, *names: str) -> list[Protected]:
-    """Every spelling of the protected entries `names` are (`persons.yaml`), withheld
-    from the record's text with the names it lists."""
+    """Every spelling of the entries withheld `names` are (`persons.yaml`), withheld
+    from the record's text with them: a kunya says who the name does."""
     return [
-        Protected(spelling, f"{where} (persons.yaml)")
-        for entry in curated.shielding(*names)
-        for spelling in entry.spellings
+        Protected(spelling, f"{where} (persons.yaml)") for spelling in curated.spellings_of(*names)
     ]
 
 
@@ -311,9 +316,9 @@ def _filing(record: FilingIn, curated: PersonRegistry) -> _Parts:
         public_persons=[person for person, protected in defendants if not protected],
         protected_persons=[person for person, protected in defendants if protected],
         places=[],
-        # The outcome and charges are free text (`_FREE_TEXT`), withheld where they name a
-        # protected defendant.
-        public_text=[record.court, record.case_no, kind],
+        # The court, case number, outcome and charges are free text (`_FREE_TEXT`),
+        # withheld where they name a protected defendant.
+        public_text=[kind],
         protected=[
             withheld
             for i, (person, protected) in enumerate(defendants)
@@ -346,7 +351,15 @@ def _filing(record: FilingIn, curated: PersonRegistry) -> _Parts:
 
 # Free text a record's own fields carry, withheld from like its pages. Structural values
 # (ids, numbers, enums, dates, hashes) are not names and stay as they are.
-_FREE_TEXT = ("findings", "witness_pseudonym", "interviewer_org", "outcome")
+_FREE_TEXT = (
+    "findings",
+    "witness_pseudonym",
+    "interviewer_org",
+    "outcome",
+    "court",
+    "jurisdiction",
+    "case_no",
+)
 
 
 @dataclass
@@ -384,8 +397,8 @@ class _Withholding:
         for name in _FREE_TEXT:
             if isinstance(public.get(name), str):
                 public[name] = self.text(name, public[name])
-        # Lists of text: charges may name a defendant a reviewer protected.
-        for name in ("tags", "charges"):
+        # Lists of text: charges and citations may name a defendant a reviewer protected.
+        for name in ("tags", "charges", "cites"):
             if public.get(name):
                 public[name] = [self.text(f"{name}[{i}]", t) for i, t in enumerate(public[name])]
         if public.get("events"):
@@ -479,7 +492,7 @@ def build_document(
     """The full document for one record and its review rows; `indexed_at` and `custody`
     are added at bulk time."""
     if isinstance(record, PhotoIn):
-        parts = _photo(record, extracted)
+        parts = _photo(record, extracted, collection.persons)
     elif isinstance(record, TestimonyIn):
         parts = _testimony(record, collection.persons)
     else:

@@ -8,15 +8,17 @@ mention of one of those spellings is stored under the key `<collection>~<id>`, w
 splits it from the group its name key would join, or merges it with the entry's other
 spellings. The collection in the key keeps two bundles' `p-1` apart.
 
-A key is public wherever one of the person's mentions is, so an id must not spell any
-of the entry's names: `ali-nasser` would tie a public kunya to a name that may be a
-witness's elsewhere.
+A key is public wherever one of the person's mentions is, so an id is a number (`p-17`):
+one that spelt a name (`ali-nasser`, `alinasser`) would tie a public kunya to a name
+that may be a witness's elsewhere.
 
 Curation only ever narrows who may read a name. An entry with `protected: true`, or
 whose role is one the rules never publish (witness, family, other), is protected in
-every record listing one of its spellings, matched as a witness's name is (any
-spelling or script of the whole name), and every spelling of it is withheld from that
-record's public text; `protected: false` never publishes a name the rules protect.
+every record listing one of its spellings, as written or matched as a witness's name
+is (any spelling or script of the whole name). Wherever a record withholds a name that
+is an entry's, every spelling of that entry is withheld from it too, and a person the
+entry makes one with the record's witness is the witness. `protected: false` never
+publishes a name the rules protect.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any, get_args
 
 import yaml
 
-from evidence.names import name_keys, person_key
+from evidence.names import person_key
 from evidence.redaction import Protected, Redactor
 from evidence.yaml_input import ALIASES_REFUSED, YamlAliasRefused, read_bundle_yaml
 from indexer.records import PersonRole
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 PERSONS_FILE = "persons.yaml"
-CURATED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+CURATED_ID = re.compile(r"^p-[0-9]{1,6}$")
 ROLES: tuple[str, ...] = get_args(PersonRole)
 # Roles the rules never publish (`indexer.documents`): an entry in one is protected.
 NEVER_PUBLIC = {"witness", "family", "other"}
@@ -125,7 +127,15 @@ class PersonRegistry:
             for match in redactor.find(name)
             if match.rule.startswith(("full name", "single name"))
         }
+        # As written too: a spelling the matcher cannot read as a name ("the doctor").
+        found |= {e.key for name in names if (e := self.curated(name)) and e.key in entries}
         return [entries[key] for key in sorted(found)]
+
+    def spellings_of(self, *names: str) -> list[str]:
+        """Every spelling of the entries `names` are, as written or protected."""
+        entries = {e.key: e for name in names if (e := self.curated(name))}
+        entries |= {e.key: e for e in self.shielding(*names)}
+        return [spelling for e in entries.values() for spelling in e.spellings]
 
     def protects(self, *names: str) -> bool:
         return bool(self.shielding(*names))
@@ -139,7 +149,10 @@ def _entry(item: Any, where: str, collection_id: str) -> CuratedPerson:
         raise PersonsFileError(f"{where}: unknown field {unknown[0]!r}")
     person_id = str(item.get("id", ""))
     if not CURATED_ID.match(person_id):
-        raise PersonsFileError(f"{where}: field id {person_id!r} must match {CURATED_ID.pattern}")
+        raise PersonsFileError(
+            f"{where}: field id {person_id!r} must be p- and a number, such as p-17: an id is "
+            "public wherever the person's public mentions are, so it names nobody"
+        )
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
         raise PersonsFileError(f"{where}: field name is required")
@@ -159,12 +172,6 @@ def _entry(item: Any, where: str, collection_id: str) -> CuratedPerson:
         role,
         protected,
     )
-    spelled = set(name_keys(person_id)) & {k for s in entry.spellings for k in name_keys(s)}
-    if spelled:
-        raise PersonsFileError(
-            f"{where}: id {person_id!r} spells one of the person's names; an id is public "
-            "wherever their public mentions are, so choose one that names nobody (p-17)"
-        )
     return entry
 
 

@@ -1,5 +1,6 @@
 """Building documents: the envelope, and protected material kept out of public text."""
 
+import json
 from pathlib import Path
 
 from evidence.access import Level
@@ -8,6 +9,7 @@ from indexer.bundle import Collection
 from indexer.documents import Extracted, build_document, content_hash
 from indexer.events import timeline_events
 from indexer.ocr import Ocr, OcrPage
+from indexer.persons import read_persons
 from indexer.records import FilingIn, PhotoIn, TestimonyIn
 from indexer.report import Origin
 from indexer.sources.base import RawRecord
@@ -211,3 +213,76 @@ def test_a_scan_without_protected_names_is_shown_however_it_was_read() -> None:
     doc = build_document(COLLECTION, raw, record, extracted).document
     assert doc["pages"][0]["text"] == "A blurred order"
     assert doc["ocr"]["derived_sha256"] == "e" * 64
+
+
+def _curated(yaml_text: str, tmp_path: Path) -> Collection:
+    (tmp_path / "persons.yaml").write_text(yaml_text, encoding="utf-8")
+    return Collection(
+        "demo", "Demo", Level.RESTRICTED, True, tmp_path, read_persons(tmp_path, "demo")
+    )
+
+
+def _public_text(doc: dict) -> str:
+    return json.dumps({k: v for k, v in doc.items() if k != "protected"}, ensure_ascii=False)
+
+
+def test_a_witness_s_kunya_listed_as_a_consenting_victim_is_still_the_witness(
+    tmp_path: Path,
+) -> None:
+    """The reviewer says Abu Rami is Rami Invented, the witness: listing him as a victim
+    who consented to publication must not publish him, nor his kunya in the text."""
+    collection = _curated("- id: p-1\n  name: Rami Invented\n  aliases: [Abu Rami]\n", tmp_path)
+    record = TestimonyIn.model_validate(
+        TESTIMONY
+        | {"consent": ["publication"], "persons": [{"name": "Abu Rami", "role": "victim"}]}
+    )
+    raw = RawRecord("testimony", Origin("t.md", 1), {}, ["They called me Abu Rami there."])
+    doc = build_document(collection, raw, record, Extracted(language="en")).document
+    assert doc["persons"] == [] and "Rami" not in _public_text(doc)
+    assert doc["protected"]["persons"][0]["key"] == "demo~p-1"
+
+
+def test_a_protected_entry_is_withheld_as_written_and_from_a_filing_s_every_field(
+    tmp_path: Path,
+) -> None:
+    """A spelling the name matcher cannot read ("the doctor") protects as written; the
+    case number, court, citations and charges naming him are withheld, and the public
+    defendants leave him out rather than show a withheld name."""
+    collection = _curated(
+        "- id: p-3\n  name: Fadi Karam\n  aliases: [the doctor]\n  protected: true\n", tmp_path
+    )
+    record = FilingIn.model_validate(
+        {
+            "filing_id": "F-1",
+            "court": "Koblenz",
+            "case_no": "1 StE 9/19 (Karam)",
+            "doc_type": "judgment",
+            "cites": ["c:fadi-karam-statement", "caesar:0001"],
+            "defendants": ["the doctor", "Anwar Raslan"],
+            "charges": ["Torture ordered by Fadi Karam"],
+        }
+    )
+    raw = RawRecord("filing", Origin("filings/f.md", 1), {}, ["Fadi Karam, the doctor."])
+    doc = build_document(collection, raw, record, Extracted()).document
+    assert doc["defendants"] == ["Anwar Raslan"]
+    assert [p["name"] for p in doc["persons"]] == ["Anwar Raslan"]
+    assert "Karam" not in _public_text(doc) and "doctor" not in json.dumps(doc["persons"])
+    assert not any("p-3" in fact for fact in doc["person_facts"])
+    unredacted = doc["protected"]["unredacted"]
+    assert unredacted["defendants"] == ["the doctor", "Anwar Raslan"]
+    assert unredacted["case_no"] == "1 StE 9/19 (Karam)"
+    assert doc["cites_ids"] == sorted({i for ref in record.cites for i in reference_ids(ref)}), (
+        "citations resolve from what was written"
+    )
+
+
+def test_a_photo_victim_s_curated_kunya_is_withheld_with_the_name(tmp_path: Path) -> None:
+    collection = _curated(
+        "- id: p-9\n  name: Tammam Shkhaybar\n  aliases: [Abu Jaafar]\n", tmp_path
+    )
+    record = PhotoIn.model_validate(
+        {"photo_id": "P-1", "victim_name": "Tammam Shkhaybar", "findings": "Abu Jaafar's card"}
+    )
+    raw = RawRecord("photo", Origin("photos.csv", 2), {}, None)
+    doc = build_document(collection, raw, record, Extracted()).document
+    assert "Jaafar" not in _public_text(doc)
