@@ -3,12 +3,14 @@ bearer tokens for a role."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 
@@ -86,3 +88,12 @@ def role_token(env: dict[str, str], role: Role) -> dict[str, str]:
         [*users, "token", username], env=env, capture_output=True, text=True, check=True
     )
     return {"Authorization": f"Bearer {issued.stdout.split()[-1]}"}
+
+
+def write_result(name: str, report: dict[str, Any]) -> None:
+    """`bench/results/<name>.json`, and the same on stdout."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    (out / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+    print(text)

@@ -36,7 +36,7 @@ import httpx2 as httpx
 import numpy as np
 from elasticsearch import Elasticsearch, helpers
 
-from bench.common import ROOT, corpus, load_corpus, role_token, serve_api
+from bench.common import corpus, load_corpus, role_token, serve_api, write_result
 from bench.run import SECRET, _drop
 from evidence.access import AccessContext, Role
 from evidence.devnode import ensure_running
@@ -334,11 +334,7 @@ def main() -> None:
         report[name] = step()
         print(name, json.dumps(report[name], ensure_ascii=False), file=sys.stderr, flush=True)
     report["total_s"] = round(time.perf_counter() - started)
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    (out / f"semantic-{args.scale}.json").write_text(text + "\n", encoding="utf-8")
-    print(text)
+    write_result(f"semantic-{args.scale}", report)
 
 
 if __name__ == "__main__":

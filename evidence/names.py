@@ -183,8 +183,14 @@ def _shared() -> dict[str, tuple[str, ...]]:
 def shared_keys(text: str | None) -> list[tuple[str, ...]]:
     """For each word of `text` whose key distinct common names share, those names
     (`Mahmoud` -> Muhammad (محمد), Mahmoud (محمود)): its matches may be another person."""
+    return list(_shared_keys(text)) if text else []
+
+
+@lru_cache(maxsize=65_536)
+def _shared_keys(text: str) -> tuple[tuple[str, ...], ...]:
+    """Cached: a persons index asks it of the same thousand spellings on every read."""
     shared = _shared()
-    return list(dict.fromkeys(shared[key] for key in name_keys(text) if key in shared))
+    return tuple(dict.fromkeys(shared[key] for key in name_keys(text) if key in shared))
 
 
 # What the person pages aggregate: one keyword per (person key, kind, value), stored at
