@@ -25,18 +25,25 @@ class Links:
         self._params = params
         self._values = params.model_dump(mode="json")
         self._defaults = _defaults(type(params))
+        # Each parameter encoded once: a page's hundred toggles each change one or two.
+        self._encoded = {name: self._encode(name, value) for name, value in self._values.items()}
+
+    def _encode(self, name: str, value: Any) -> str:
+        """`name=value` (or one pair per item of a list), empty for a default."""
+        if value == self._defaults.get(name) or value is None:
+            return ""
+        if isinstance(value, list):
+            return urlencode([(name, str(item)) for item in value])
+        return urlencode([(name, str(value))])
 
     def query(self, **changes: Any) -> str:
         """`?q=...&facility=...` with `changes` applied; defaults left out."""
-        pairs: list[tuple[str, str]] = []
-        for name, value in (self._values | changes).items():
-            if value == self._defaults.get(name) or value is None:
-                continue
-            if isinstance(value, list):
-                pairs.extend((name, str(item)) for item in value)
-            else:
-                pairs.append((name, str(value)))
-        return "?" + urlencode(pairs) if pairs else "?"
+        parts = [
+            self._encode(name, changes[name]) if name in changes else encoded
+            for name, encoded in self._encoded.items()
+        ]
+        parts += [self._encode(n, v) for n, v in changes.items() if n not in self._encoded]
+        return "?" + "&".join(part for part in parts if part)
 
     def toggle(self, facet: str, value: str) -> str:
         """The search with `value` added to or removed from `facet`, on the first page."""
