@@ -147,8 +147,9 @@ def test_lawyer_runs_a_roster_and_reads_who_appears_where(
     expect(page.locator(".status")).to_have_text("queued")
     expect(page.get_by_role("cell", name="empty entry")).to_be_visible()
     run_jobs(demo_corpus)
-    page.reload()
-    expect(page.locator(".status")).to_have_text("done")
+    # The page refreshes itself every 3 s while the job runs; a reload of our own could
+    # meet that refresh and be aborted (net::ERR_ABORTED), so wait for the page's own.
+    expect(page.locator(".status")).to_have_text("done", timeout=20_000)
     rows = page.locator("table.list-results tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("محمد العلي")
