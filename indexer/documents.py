@@ -193,30 +193,38 @@ def _aliases(aliases: list[str], field_name: str) -> list[Protected]:
     return [Protected(alias, f"{field_name}[{i}]") for i, alias in enumerate(aliases)]
 
 
-def _is_public(person: PersonIn, record: TestimonyIn, curated: PersonRegistry) -> bool:
-    """Alleged perpetrators, and victims the testimony may be published about; never
-    the witness, whatever role the list gives her (a witness is often a victim too),
-    nor a person the bundle's reviewer protected."""
-    if curated.protects(person.name, *person.aliases):
-        return False
-    if not (
-        person.role in PUBLIC_ROLES or (person.role == "victim" and "publication" in record.consent)
-    ):
-        return False
+def _public_flags(record: TestimonyIn, curated: PersonRegistry) -> list[bool]:
+    """Whether each listed person may be published: alleged perpetrators, and victims the
+    testimony may be published about; never the witness, whatever role the list gives
+    her (a witness is often a victim too), nor a person the bundle's reviewer protected.
+    Computed once a record: every part of the document reads the same answer."""
     witness_names = [record.witness_name] if record.witness_name else []
     witness_names += [*record.witness_aliases, *curated.spellings_of(*witness_names)]
-    witness = [Protected(name, "witness") for name in witness_names]
-    # The whole name, in any spelling: a shared surname alone is a relative, or no one.
-    # The reviewer's spellings count: the witness's kunya is the witness.
-    names = [person.name, *person.aliases]
-    return not any(
-        found.rule.startswith(("full name", "single name"))
-        for name in [*names, *curated.spellings_of(*names)]
-        for found in Redactor(witness).find(name)
-    )
+    witness = Redactor([Protected(name, "witness") for name in witness_names])
+
+    def is_public(person: PersonIn) -> bool:
+        if curated.protects(person.name, *person.aliases):
+            return False
+        if not (
+            person.role in PUBLIC_ROLES
+            or (person.role == "victim" and "publication" in record.consent)
+        ):
+            return False
+        # The whole name, in any spelling: a shared surname alone is a relative, or no
+        # one. The reviewer's spellings count: the witness's kunya is the witness.
+        names = [person.name, *person.aliases]
+        return not any(
+            found.rule.startswith(("full name", "single name"))
+            for name in [*names, *curated.spellings_of(*names)]
+            for found in witness.find(name)
+        )
+
+    return [is_public(person) for person in record.persons]
 
 
-def _testimony_protected(record: TestimonyIn, curated: PersonRegistry) -> list[Protected]:
+def _testimony_protected(
+    record: TestimonyIn, curated: PersonRegistry, public: list[bool]
+) -> list[Protected]:
     """Every value withheld from a testimony's public text, named by its input field."""
     protected = [Protected(record.witness_name, "witness_name")] if record.witness_name else []
     protected += _aliases(record.witness_aliases, "witness_aliases")
@@ -226,8 +234,8 @@ def _testimony_protected(record: TestimonyIn, curated: PersonRegistry) -> list[P
         protected.append(Protected(record.witness_contact, "witness_contact", Kind.CONTACT))
     if record.interview_place and record.protected_place:
         protected.append(Protected(record.interview_place, "interview_place", Kind.PLACE))
-    for i, person in enumerate(record.persons):
-        if not _is_public(person, record, curated):
+    for i, (person, is_public) in enumerate(zip(record.persons, public, strict=True)):
+        if not is_public:
             protected.append(Protected(person.name, f"persons[{i}].name"))
             protected += _aliases(person.aliases, f"persons[{i}].aliases")
             protected += _curated_spellings(curated, f"persons[{i}]", person.name, *person.aliases)
@@ -243,14 +251,10 @@ def _curated_spellings(curated: PersonRegistry, where: str, *names: str) -> list
 
 
 def _testimony(record: TestimonyIn, curated: PersonRegistry) -> _Parts:
-    public = [
-        {"name": p.name, "role": p.role} for p in record.persons if _is_public(p, record, curated)
-    ]
-    protected = [
-        {"name": p.name, "role": p.role}
-        for p in record.persons
-        if not _is_public(p, record, curated)
-    ]
+    flags = _public_flags(record, curated)
+    listed = list(zip(record.persons, flags, strict=True))
+    public = [{"name": p.name, "role": p.role} for p, is_public in listed if is_public]
+    protected = [{"name": p.name, "role": p.role} for p, is_public in listed if not is_public]
     public_names = {p["name"] for p in public}
     event_dates = [event.date for event in record.events if event.date]
     facilities = list(
@@ -279,10 +283,8 @@ def _testimony(record: TestimonyIn, curated: PersonRegistry) -> _Parts:
         protected_persons=protected,
         places=[place] if place and not record.protected_place else [],
         public_text=[],
-        protected=_testimony_protected(record, curated),
-        public_aliases=[
-            alias for p in record.persons if _is_public(p, record, curated) for alias in p.aliases
-        ],
+        protected=_testimony_protected(record, curated, flags),
+        public_aliases=[alias for p, is_public in listed if is_public for alias in p.aliases],
         specific={
             "witness_pseudonym": record.witness_pseudonym,
             "interviewer_org": record.interviewer_org,
