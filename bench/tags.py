@@ -48,7 +48,7 @@ async def _accounts(settings: Settings, names: list[str]) -> dict[str, dict[str,
     """Journalists named `names`, each with the header that acts as them."""
     es = AsyncElasticsearch(settings.es_url, request_timeout=120)
     try:
-        users = UserStore(es, settings.index_prefix)
+        users = UserStore(es, settings)
         headers = {}
         for name in names:
             await users.add(name, Role.JOURNALIST, "a long enough password")

@@ -40,7 +40,7 @@ def post_webhook(url: str, payload: dict[str, object]) -> None:
 
 async def _evaluate(settings: Settings) -> int:
     es = async_client(settings, request_timeout=60, max_retries=2)
-    users = UserStore(es, settings.index_prefix)
+    users = UserStore(es, settings)
 
     async def role_of(name: str) -> Role | None:
         user = await users.get(name)

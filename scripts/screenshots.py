@@ -49,7 +49,7 @@ CHROMIUM_FLAGS = [
 async def _token(settings: Settings) -> tuple[str, str]:
     """(token id, token) of the screenshots account, made the first time."""
     client = AsyncElasticsearch(settings.es_url)
-    users = UserStore(client, settings.index_prefix)
+    users = UserStore(client, settings)
     try:
         if await users.get(ACCOUNT) is None:
             await users.add(ACCOUNT, Role.INVESTIGATOR, secrets.token_urlsafe(24))
@@ -60,9 +60,11 @@ async def _token(settings: Settings) -> tuple[str, str]:
 
 async def _revoke(settings: Settings, token_id: str) -> None:
     client = AsyncElasticsearch(settings.es_url)
+    users = UserStore(client, settings)
     try:
-        await UserStore(client, settings.index_prefix).revoke(ACCOUNT, token_id)
+        await users.revoke(ACCOUNT, token_id)
     finally:
+        await users.close()
         await client.close()
 
 

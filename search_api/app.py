@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         es = async_client(settings, request_timeout=settings.request_timeout, max_retries=2)
         app.state.store = Store(es, settings.index_prefix)
         app.state.pit_chains = PitChains(app.state.store.close_pit, settings.pits_per_caller)
-        app.state.users = UserStore(es, settings.index_prefix)
+        app.state.users = UserStore(es, settings)
         app.state.sessions = SessionStore(es, settings.index_prefix)
         app.state.login_backoff = LoginBackoff(es, settings.index_prefix)
         app.state.auditor = Auditor(es, settings.index_prefix)
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.pit_chains.close()
+            await app.state.users.close()
             await es.close()
             queue.close()
 

@@ -94,6 +94,7 @@ ACTIONS: dict[str, str] = {
     "admin.user_add": N_("Account created"),
     "admin.token_issue": N_("Token issued"),
     "admin.revoke": N_("Account or token revoked"),
+    "admin.role_change": N_("Account role changed"),
     "admin.collection_grant": N_("Collection granted"),
     "admin.collection_revoke": N_("Collection grant revoked"),
 }

@@ -17,7 +17,7 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import AccessContext, Role
 from evidence.clients import async_client
 from evidence.errors import EvidenceError, InvalidRequest, NotFound
-from evidence.settings import get_settings
+from evidence.settings import Settings, get_settings
 from evidence.signing import KeyRing, PublicKey
 from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
@@ -66,8 +66,13 @@ def _run_with_collections(
 ) -> T:
     """`_run` for work that also reads or changes who may upload to collections."""
 
-    async def go(es: AsyncElasticsearch, prefix: str) -> T:
-        result = await work(UserStore(es, prefix), CollectionStore(es, prefix))
+    async def go(es: AsyncElasticsearch, settings: Settings) -> T:
+        prefix = settings.index_prefix
+        users = UserStore(es, settings)
+        try:
+            result = await work(users, CollectionStore(es, prefix))
+        finally:
+            await users.close()
         if action:
             await Auditor(es, prefix).record(action, _cli_admin(), "cli", params=dict(audit))
         return result
@@ -75,15 +80,15 @@ def _run_with_collections(
     return _with_client(go)
 
 
-def _with_client(work: Callable[[AsyncElasticsearch, str], Awaitable[T]]) -> T:
-    """Run `work` with a client of the configured node and its index prefix; errors
-    become a message and exit 1."""
+def _with_client(work: Callable[[AsyncElasticsearch, Settings], Awaitable[T]]) -> T:
+    """Run `work` with a client of the configured node and the settings; errors become a
+    message and exit 1."""
 
     async def go() -> T:
         settings = get_settings()
         es = async_client(settings, request_timeout=settings.request_timeout)
         try:
-            return await work(es, settings.index_prefix)
+            return await work(es, settings)
         finally:
             await es.close()
 
@@ -161,6 +166,21 @@ def token(username: str) -> None:
     typer.echo(f"token {token_id} for {username} (shown once):\n{value}")
 
 
+@users_cli.command("role")
+def set_role(
+    username: str,
+    role: Annotated[Role, typer.Option(help="journalist, investigator or admin.")],
+) -> None:
+    """Give an account another role, from the next request on."""
+    _run(
+        "admin.role_change",
+        lambda store: store.set_role(username, role),
+        username=username,
+        role=role.value,
+    )
+    typer.echo(f"{username} is now {role.value}")
+
+
 @users_cli.command("revoke")
 def revoke(
     username: str,
@@ -219,9 +239,10 @@ def list_collections() -> None:
 def _teams(work: Callable[[TeamService], Awaitable[T]]) -> T:
     """Run one team operation as the CLI's admin; the service audits it."""
 
-    async def go(es: AsyncElasticsearch, prefix: str) -> T:
+    async def go(es: AsyncElasticsearch, settings: Settings) -> T:
+        prefix = settings.index_prefix
         caller = Caller(_cli_admin(), "cli", Auditor(es, prefix))
-        return await work(TeamService(TeamStore(es, prefix), UserStore(es, prefix), caller))
+        return await work(TeamService(TeamStore(es, prefix), UserStore(es, settings), caller))
 
     return _with_client(go)
 

@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx2 as httpx
 import pytest
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from fastapi.testclient import TestClient
@@ -277,6 +278,9 @@ def run_cli(
     other EVIDENCE_ variable from the environment leaking in."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     clean |= {"ELASTICSEARCH_URL": settings.es_url, "EVIDENCE_INDEX_PREFIX": settings.index_prefix}
+    # The test's own Redis database: a revocation announces itself there (as in a
+    # deployment, where the CLI and the API share one Redis).
+    clean |= {"EVIDENCE_REDIS_URL": settings.redis_url}
     # The small bundles of tests load in the command's own process: a pool of worker
     # processes (one per CPU by default) costs more to start than they have to do.
     clean |= {"EVIDENCE_INDEXER_WORKERS": "0"}
@@ -301,6 +305,35 @@ def settings_env(settings: Settings) -> dict[str, str]:
         text = json.dumps(value) if isinstance(value, list) else str(value)
         env[name or f"EVIDENCE_{field.upper()}"] = text
     return env
+
+
+@contextmanager
+def served_app(env: dict[str, str]) -> Iterator[str]:
+    """`python -m search_api serve` as deployed, as its own process with `env` over the
+    environment's non-EVIDENCE_ variables, on a free loopback port; its URL once it
+    answers."""
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "search_api", "serve"],
+        env=clean | env | {"EVIDENCE_API_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the app did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def run_jobs(settings: Settings, workers: int = 0) -> subprocess.CompletedProcess[str]:
@@ -442,7 +475,7 @@ def bearer_headers(
 
     async def make() -> dict[str, dict[str, str]]:
         client = AsyncElasticsearch(settings.es_url)
-        users = UserStore(client, settings.index_prefix)
+        users = UserStore(client, settings)
         try:
             await asyncio.gather(*(users.add(n, r, password) for n, r in accounts.items()))
             tokens = await asyncio.gather(*(users.issue_token(name) for name in accounts))
@@ -454,6 +487,22 @@ def bearer_headers(
         }
 
     return run_async(make())
+
+
+def set_role(settings: Settings, username: str, role: Role) -> None:
+    """Give an account another role as an admin does (`users role`): every API process
+    acts on it from its next request."""
+
+    async def change() -> None:
+        client = AsyncElasticsearch(settings.es_url)
+        users = UserStore(client, settings)
+        try:
+            await users.set_role(username, role)
+        finally:
+            await users.close()
+            await client.close()
+
+    run_async(change())
 
 
 def role_headers(settings: Settings, suffix: str = "") -> dict[Role, dict[str, str]]:

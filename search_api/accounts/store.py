@@ -1,13 +1,16 @@
 """Accounts and API tokens, stored in `{prefix}-users`.
 
 The CLI (`python -m search_api users ...`) and the app share these functions. Each
-change writes an audit event; a token is printed once and only its hash is kept.
+change writes an audit event; a token is printed once and only its hash is kept. A
+process remembers the tokens it verified while no revocation has happened anywhere
+since (`search_api.accounts.revocations`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +20,8 @@ from elasticsearch import AsyncElasticsearch
 from evidence.access import Role
 from evidence.errors import InvalidRequest, NotFound
 from evidence.indices import ensure_plain_index, users_index
+from evidence.settings import Settings
+from search_api.accounts.revocations import TRUST_SECONDS, Revocations
 from search_api.accounts.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -53,10 +58,30 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# How many verified tokens a process remembers; past it, it forgets them all.
+_REMEMBERED = 4096
+
+
+@dataclass(frozen=True)
+class _Verified:
+    user: User
+    generation: str
+    at: float
+
+
+def _stale(verified: _Verified) -> bool:
+    return time.monotonic() - verified.at >= TRUST_SECONDS
+
+
 class UserStore:
-    def __init__(self, es: AsyncElasticsearch, prefix: str) -> None:
+    def __init__(self, es: AsyncElasticsearch, settings: Settings) -> None:
         self._es = es
-        self._index = users_index(prefix)
+        self._index = users_index(settings.index_prefix)
+        self._revocations = Revocations(settings.redis_url, settings.index_prefix)
+        self._verified: dict[str, _Verified] = {}
+
+    async def close(self) -> None:
+        await self._revocations.close()
 
     @translating
     async def _ensure(self) -> None:
@@ -116,11 +141,29 @@ class UserStore:
         matches = await asyncio.to_thread(verify_password, password, stored)
         return _user(source) if source and usable and matches else None
 
-    @translating
     async def by_token(self, token: str) -> User | None:
-        """The active user an API token belongs to, if the token is live."""
+        """The active user an API token belongs to, if the token is live.
+
+        A token this process verified under the current revocation generation, less than
+        `TRUST_SECONDS` ago, needs no search; the generation is read first, so a
+        revocation that lands during the search voids what the search found."""
         digest = hash_token(token)
-        # One round trip on every API call: a missing index (no users yet) is a 404.
+        generation = await self._revocations.generation()
+        known = self._verified.get(digest)
+        if generation is None:
+            self._verified.clear()
+        elif known and known.generation == generation and not _stale(known):
+            return known.user
+        user = await self._search_token(digest)
+        if user is not None and generation is not None:
+            if len(self._verified) >= _REMEMBERED:
+                self._verified.clear()
+            self._verified[digest] = _Verified(user, generation, time.monotonic())
+        return user
+
+    @translating
+    async def _search_token(self, digest: str) -> User | None:
+        # A missing index (no users yet) is a 404.
         hits = await self._es.options(ignore_status=404).search(
             index=self._index, query={"term": {"tokens.hash": digest}}, size=1
         )
@@ -158,8 +201,18 @@ class UserStore:
         await self._update(username, add)
         return token_id, token
 
+    async def set_role(self, username: str, role: Role) -> None:
+        """Give an account another role; every API process acts on it from its next
+        request, as after a revocation."""
+        if role is Role.PUBLIC:
+            raise InvalidRequest("the public role needs no account")
+        await self._update(username, lambda source: source | {"role": role.value})
+        await self._revocations.advance()
+
     async def revoke(self, username: str, token_id: str | None = None) -> None:
-        """Revoke one token, or disable the account and every token it has."""
+        """Revoke one token, or disable the account and every token it has; every API
+        process refuses it from its next request (the write waits until searches see
+        it, then the generation advances)."""
 
         def change(source: dict[str, Any]) -> dict[str, Any]:
             tokens = [
@@ -171,3 +224,4 @@ class UserStore:
             return source | {"tokens": tokens, "disabled": source["disabled"] or token_id is None}
 
         await self._update(username, change)
+        await self._revocations.advance()

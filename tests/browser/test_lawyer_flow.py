@@ -32,7 +32,7 @@ def _user(settings: Settings) -> str:
 
     async def add() -> None:
         client = AsyncElasticsearch(settings.es_url)
-        await UserStore(client, settings.index_prefix).add(name, Role.INVESTIGATOR, PASSWORD)
+        await UserStore(client, settings).add(name, Role.INVESTIGATOR, PASSWORD)
         await client.close()
 
     run_async(add())

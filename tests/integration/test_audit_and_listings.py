@@ -270,7 +270,7 @@ def test_the_user_list_has_every_account_past_a_thousand(
     async def listed() -> list[str]:
         client = AsyncElasticsearch(settings.es_url)
         try:
-            return [user.username for user in await UserStore(client, settings.index_prefix).list()]
+            return [user.username for user in await UserStore(client, settings).list()]
         finally:
             await client.close()
 
@@ -339,10 +339,11 @@ def test_request_path_writes_wait_for_a_refresh_instead_of_forcing_one(
         client = AsyncElasticsearch(settings.es_url)
         sent = _recording(client)
         try:
-            users = UserStore(client, settings.index_prefix)
+            users = UserStore(client, settings)
             await users.add("ana", Role.INVESTIGATOR, PASSWORD)
             token_id, _ = await users.issue_token("ana")
             await users.revoke("ana", token_id)
+            await users.close()
             queue = jobqueue.connect(settings)
             jobs = UploadJobs(client, settings, queue)
             ana = AccessContext(Role.INVESTIGATOR, "ana")

@@ -29,7 +29,7 @@ def app_settings(settings: Settings, es: Elasticsearch) -> Settings:
 
     async def users() -> None:
         client = AsyncElasticsearch(settings.es_url)
-        store = UserStore(client, settings.index_prefix)
+        store = UserStore(client, settings)
         await store.add("jo", Role.JOURNALIST, PASSWORD)
         await store.add("root", Role.ADMIN, PASSWORD)
         await client.close()

@@ -23,7 +23,7 @@ PASSWORD = "a long enough password"
 def tokens(demo_corpus: Settings) -> dict[str, dict[str, str]]:
     async def make() -> dict[str, dict[str, str]]:
         client = AsyncElasticsearch(demo_corpus.es_url)
-        users = UserStore(client, demo_corpus.index_prefix)
+        users = UserStore(client, demo_corpus)
         headers = {}
         for name, role in (
             ("lawyer", Role.INVESTIGATOR),

@@ -101,7 +101,7 @@ def browser(demo_corpus: Settings, make_client) -> Iterator[TestClient]:
 
     async def add() -> None:
         es = AsyncElasticsearch(demo_corpus.es_url)
-        users = UserStore(es, demo_corpus.index_prefix)
+        users = UserStore(es, demo_corpus)
         if await users.get("collect-browser") is None:
             await users.add("collect-browser", Role.INVESTIGATOR, PASSWORD)
         await es.close()

@@ -29,7 +29,7 @@ PASSWORD = "a long enough password"
 def lawyer(demo_corpus: Settings) -> dict[str, str]:
     async def make() -> dict[str, str]:
         client = AsyncElasticsearch(demo_corpus.es_url)
-        users = UserStore(client, demo_corpus.index_prefix)
+        users = UserStore(client, demo_corpus)
         if await users.get("exports-lawyer") is None:
             await users.add("exports-lawyer", Role.INVESTIGATOR, PASSWORD)
         _, token = await users.issue_token("exports-lawyer")

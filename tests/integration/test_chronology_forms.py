@@ -94,7 +94,7 @@ def username(loaded: Settings) -> str:
 
     async def add() -> None:
         client = AsyncElasticsearch(loaded.es_url)
-        await UserStore(client, loaded.index_prefix).add(name, Role.INVESTIGATOR, PASSWORD)
+        await UserStore(client, loaded).add(name, Role.INVESTIGATOR, PASSWORD)
         await client.close()
 
     run_async(add())

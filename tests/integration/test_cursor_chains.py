@@ -162,7 +162,7 @@ def test_the_cap_counts_each_caller_apart(
 
     async def journalist_token() -> str:
         client = AsyncElasticsearch(capped.es_url)
-        users = UserStore(client, capped.index_prefix)
+        users = UserStore(client, capped)
         await users.add("reporter", Role.JOURNALIST, "a long enough password")
         _, token = await users.issue_token("reporter")
         await client.close()

@@ -127,7 +127,7 @@ def test_the_chronology_forms_refuse_in_arabic(
 
     async def add() -> None:
         client = AsyncElasticsearch(tiny_loaded.es_url)
-        await UserStore(client, tiny_loaded.index_prefix).add("lawyer", Role.INVESTIGATOR, password)
+        await UserStore(client, tiny_loaded).add("lawyer", Role.INVESTIGATOR, password)
         await client.close()
 
     run_async(add())

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,7 +27,7 @@ from indexer.load import load_bundle
 from search_api.accounts.store import UserStore
 from search_api.app import create_app
 from search_api.chronologies import export as chronology_export
-from tests.conftest import run_async
+from tests.conftest import run_async, served_app
 
 PASSWORD = "a long enough password"
 TITLES = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-3+4", "@SUM(A1)"]
@@ -68,7 +64,7 @@ def app_settings(
 
     async def users() -> str:
         client = AsyncElasticsearch(settings.es_url)
-        store = UserStore(client, settings.index_prefix)
+        store = UserStore(client, settings)
         await store.add("jo", Role.JOURNALIST, PASSWORD)
         await store.add("root", Role.ADMIN, PASSWORD)
         await store.add("gone", Role.INVESTIGATOR, PASSWORD)
@@ -130,44 +126,17 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy_and_only_an_ip(
     assert seen == ["198.51.100.7", "10.0.0.1", "10.0.0.1", "10.0.0.1", "192.0.2.66", "2001:db8::5"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(app_settings: tuple[Settings, dict[str, str]]) -> Iterator[str]:
     """`python -m search_api serve` as deployed, on a loopback port, trusting no proxy."""
     settings, _ = app_settings
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")} | {
+    env = {
         "ELASTICSEARCH_URL": settings.es_url,
         "EVIDENCE_INDEX_PREFIX": settings.index_prefix,
-        "EVIDENCE_API_PORT": str(port),
         "EVIDENCE_SECRET_KEY": "s" * 32,
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "search_api", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the app did not start")
+    with served_app(env) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_served_app_keeps_the_peer_address_whatever_a_loopback_client_forwards(

@@ -23,7 +23,7 @@ def _admin_token_and_upload(settings: Settings) -> tuple[str, str]:
     async def prepare() -> tuple[str, str]:
         client = AsyncElasticsearch(settings.es_url)
         try:
-            users = UserStore(client, settings.index_prefix)
+            users = UserStore(client, settings)
             await users.add("root", Role.ADMIN, PASSWORD)
             _, token = await users.issue_token("root")
             queue = jobqueue.connect(settings)

@@ -13,14 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.access import Role
-from evidence.indices import users_index
 from evidence.settings import Settings
 from search_api.app import create_app
-from tests.conftest import bearer_headers, loaded_once, role_headers, run_jobs
+from tests.conftest import bearer_headers, loaded_once, role_headers, run_jobs, set_role
 from tests.integration.test_leaks import QUERIES, _assert_clean, _visible, _write_bundle
 
 ENTRIES = [q for q in dict.fromkeys(QUERIES) if q] + ["Z-aaa", '"canary transcript"', "215"]
@@ -138,16 +136,7 @@ def test_an_owner_whose_role_was_lowered_must_run_the_list_again(lists) -> None:
     list_id = run_list(client, settings, demoted, ["canaryvicaaa", "canaryccc"])
     before = all_results(client, list_id, demoted)
     assert before[0]["top"], "the investigator finds the protected name"
-    es = Elasticsearch(settings.es_url)
-    try:
-        es.update(
-            index=users_index(settings.index_prefix),
-            id="demoted",
-            doc={"role": Role.JOURNALIST.value},
-            refresh=True,
-        )
-    finally:
-        es.close()
+    set_role(settings, "demoted", Role.JOURNALIST)
     for path in ("", "/results", "/export"):
         refused = client.get(f"/api/list-searches/{list_id}{path}", headers=demoted)
         assert refused.status_code == 409, (path, refused.text)

@@ -16,11 +16,9 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
-from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from evidence.access import Level, Role
-from evidence.indices import users_index
 from evidence.settings import Settings
 from search_api.app import create_app
 from tests.conftest import (
@@ -29,6 +27,7 @@ from tests.conftest import (
     role_headers,
     run_cli,
     run_jobs,
+    set_role,
     settings_env,
 )
 from tests.integration.test_leaks import _assert_clean, _write_bundle
@@ -185,16 +184,7 @@ def test_a_demoted_owner_sees_no_count_made_with_their_old_role(watched) -> None
     client, headers, settings = watched["client"], watched["headers"], watched["settings"]
     demoted = headers[Role.PUBLIC]
     assert "3 new" in client.get("/", headers=demoted).text
-    es = Elasticsearch(settings.es_url)
-    try:
-        es.update(
-            index=users_index(settings.index_prefix),
-            id="demoted",
-            doc={"role": "journalist"},
-            refresh=True,
-        )
-    finally:
-        es.close()
+    set_role(settings, "demoted", Role.JOURNALIST)
     page = client.get("/", headers=demoted).text
     assert "3 new" not in page and "2 new" not in page
     live = client.get(f"/api/watches/{watched['ids']['demoted']}", headers=demoted).json()

@@ -16,11 +16,10 @@ from fastapi.testclient import TestClient
 
 from evidence.access import Role
 from evidence.ids import stable_id
-from evidence.indices import users_index
 from evidence.settings import Settings
 from indexer.load import load_bundle
 from search_api.app import create_app
-from tests.conftest import bearer_headers, role_headers
+from tests.conftest import bearer_headers, role_headers, set_role
 
 # Metadata Latin, text in Arabic, in a second transliteration with `al-`, by surname.
 LATIN_WITNESS = "Zuhair Qatrannabi"
@@ -219,13 +218,7 @@ def test_a_fact_written_by_an_investigator_is_withheld_from_its_author_once_lowe
     lawyer = bearer_headers(settings, {"lawyer16": Role.INVESTIGATOR})["lawyer16"]
     chronology_id = _chronology_with(client, lawyer, FACT)
     assert all(w in _everything(client, lawyer, chronology_id) for w in NAMED)
-    with Elasticsearch(settings.es_url) as es:
-        es.update(
-            index=users_index(settings.index_prefix),
-            id="lawyer16",
-            doc={"role": Role.JOURNALIST.value},
-            refresh=True,
-        )
+    set_role(settings, "lawyer16", Role.JOURNALIST)
     lowered = _everything(client, lawyer, chronology_id)
     assert [w for w in NAMED if w in lowered] == [], "the lowered author reads the names"
     assert "[withheld]" in lowered

@@ -20,7 +20,7 @@ def admin(demo_corpus: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
         from elasticsearch import AsyncElasticsearch
 
         es = AsyncElasticsearch(demo_corpus.es_url)
-        users = UserStore(es, demo_corpus.index_prefix)
+        users = UserStore(es, demo_corpus)
         if await users.get("judge") is None:
             await users.add("judge", Role.ADMIN, "a long enough password")
         value = (await users.issue_token("judge"))[1]
