@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx2 as httpx
 from elasticsearch import Elasticsearch, helpers
+from redis import Redis
 
 from bench.common import ROOT, load_corpus, role_token, serve_api
 from evidence.access import AccessContext, Role, restrict
@@ -125,8 +126,15 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _timed(call: Callable[[], Any], runs: int, clients: int) -> dict[str, float]:
+def _timed(
+    call: Callable[[], Any], runs: int, clients: int, before: Callable[[], Any] | None = None
+) -> dict[str, float]:
+    """Percentiles of `runs` calls from `clients` threads; `before` runs untimed before
+    each call."""
+
     def one(_: int) -> float:
+        if before is not None:
+            before()
         started = time.perf_counter()
         call()
         return time.perf_counter() - started
@@ -165,23 +173,28 @@ def _scan_count(es: Elasticsearch, index: str, body: dict[str, Any]) -> int:
 
 
 def _fixed_costs(
-    es: Elasticsearch, client: httpx.Client, prefix: str, runs: int
+    es: Elasticsearch, client: httpx.Client, settings: Settings, prefix: str, runs: int
 ) -> dict[str, float]:
-    """What every API read pays besides its own queries, each timed alone (p50, ms): the
-    HTTP round trip to the app, the bearer-token lookup, and the audit event's write."""
+    """What an API read may pay besides its own queries, each timed alone (p50, ms): the
+    HTTP round trip to the app, the bearer-token search (only when the process has not
+    verified the token under the current revocation generation), the generation's read
+    (every request), and the audit event's write."""
     token = client.headers.get("authorization", "").removeprefix("Bearer ")
     one_event: list[dict[str, Any]] = [
         {"create": {"_index": audit_index(prefix)}},
         {"action": "bench.probe"},
     ]
+    generations = Redis.from_url(settings.redis_url)
     probes = {
         "http_static_file": lambda: client.get("/static/style.css").raise_for_status(),
         "token_lookup": lambda: es.options(ignore_status=404).search(
             index=users_index(prefix), query={"term": {"tokens.hash": hash_token(token)}}, size=1
         ),
         "audit_write": lambda: es.bulk(operations=one_event),
+        "revocation_generation": lambda: generations.get(f"{prefix}:accounts-generation"),
     }
-    return {name: _timed(probe, runs, 1)["p50"] for name, probe in probes.items()}
+    with generations:
+        return {name: _timed(probe, runs, 1)["p50"] for name, probe in probes.items()}
 
 
 def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> dict[str, Any]:
@@ -203,7 +216,7 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
             params = asked | {"mode": "keyword"}
             model = SearchParams.model_validate(
                 {
-                    k: v if k in {"q", "date_from", "date_to", "size", "cursor", "mode"} else [v]
+                    k: v if k in {"q", "date_from", "date_to", "size", "sort", "mode"} else [v]
                     for k, v in params.items()
                 }
             )
@@ -227,6 +240,8 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
                 }
             ),
             "date range": search({"date_from": "2012-03", "date_to": "2012-06"}),
+            # The deep page's own first page: every match counted and aggregated.
+            "first page in date order": search({"size": 100, "sort": "date_asc"}),
         }
         # A page past result 10,000: walk there once, then time that page.
         deep: dict[str, Any] = {"size": 100, "sort": "date_asc"}
@@ -244,9 +259,14 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
             .model_dump_json()
         )
         cursor = decode_cursor(deep["cursor"], SECRET, key)
+        # What the API sends for a later page: no aggregation, no count (the total rides
+        # in the cursor).
         deep_body = build_search(
-            SearchParams(size=100, sort=Sort.DATE_ASC), access, after=cursor.after
-        )
+            SearchParams(size=100, sort=Sort.DATE_ASC),
+            access,
+            after=cursor.after,
+            with_aggregations=False,
+        ) | {"track_total_hits": False}
         deep_body["query"] = restrict(deep_body["query"], access)
         cases["deep page past 10,000"] = (
             lambda: client.get("/api/search", params=deep).raise_for_status(),
@@ -276,6 +296,14 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
             lambda: client.get(f"/api/records/{hit}").raise_for_status(),
             record_direct,
         )
+        # A first page's count and aggregations are a request the node caches, so the
+        # API's repeats of one search are warm; these are also timed with every cache of
+        # the node's requests emptied before each run (1 client).
+        cold_cases = {"free text", "five facets", "date range", "first page in date order"}
+
+        def empty_caches() -> None:
+            es.indices.clear_cache(index=f"{prefix}-*", request=True)
+
         results: dict[str, Any] = {}
         for name, (api, direct) in cases.items():
             for _ in range(10):
@@ -288,8 +316,20 @@ def bench_requests(settings: Settings, prefix: str, runs: int, role: Role) -> di
                 row[f"ratio_p50_{clients}"] = round(
                     row[f"api_{clients}"]["p50"] / row[f"direct_{clients}"]["p50"], 2
                 )
+            if name in cold_cases:
+                row["api_1_cold"] = _timed(api, runs, 1, empty_caches)
+                row["direct_1_cold"] = _timed(direct, runs, 1, empty_caches)
+                row["ratio_p50_1_cold"] = round(
+                    row["api_1_cold"]["p50"] / row["direct_1_cold"]["p50"], 2
+                )
             results[name] = row
-        results["fixed costs"] = _fixed_costs(es, client, prefix, runs)
+        # Against its first page as a reader first meets it: nothing cached.
+        results["deep page to its first page, API p50"] = round(
+            results["deep page past 10,000"]["api_1"]["p50"]
+            / results["first page in date order"]["api_1_cold"]["p50"],
+            2,
+        )
+        results["fixed costs"] = _fixed_costs(es, client, settings, prefix, runs)
         before = _rss_peak_mib(process.pid)
         started = time.perf_counter()
         with client.stream("GET", "/api/export", params={"type": "photo"}) as response:
@@ -335,7 +375,7 @@ def _markdown(scale: str, report: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in report["requests"].items():
-        if name in {"export", "fixed costs"}:
+        if not isinstance(row, dict) or name in {"export", "fixed costs"}:
             continue
         a1, d1, a8, d8 = row["api_1"], row["direct_1"], row["api_8"], row["direct_8"]
         lines.append(
@@ -347,9 +387,28 @@ def _markdown(scale: str, report: dict[str, Any]) -> str:
     fixed = report["requests"]["fixed costs"]
     lines += [
         "",
+        "The same first pages with the node's request caches emptied before each run (1 client):",
+        "",
+        "| request | API p50/p95/p99 | direct p50/p95/p99 | ratio p50 |",
+        "|---|---|---|---|",
+    ]
+    for name, row in report["requests"].items():
+        if isinstance(row, dict) and "api_1_cold" in row:
+            a, d = row["api_1_cold"], row["direct_1_cold"]
+            lines.append(
+                f"| {name} | {a['p50']}/{a['p95']}/{a['p99']} ms | {d['p50']}/{d['p95']}/"
+                f"{d['p99']} ms | {row['ratio_p50_1_cold']} |"
+            )
+    lines += [
+        "",
+        "The page past 10,000 against its own first page (with the caches emptied), API p50"
+        " with 1 client:"
+        f" {report['requests']['deep page to its first page, API p50']}.",
+        "",
         f"Fixed costs of every API read, p50 timed alone: HTTP round trip to the app"
-        f" {fixed['http_static_file']} ms, bearer-token lookup {fixed['token_lookup']} ms,"
-        f" audit write {fixed['audit_write']} ms.",
+        f" {fixed['http_static_file']} ms, bearer-token search {fixed['token_lookup']} ms"
+        f" (once a process and revocation generation), revocation generation read"
+        f" {fixed['revocation_generation']} ms, audit write {fixed['audit_write']} ms.",
         "",
         f"Export: {export['rows']:,} rows in {export['seconds']} s "
         f"({export['rows_per_s']:,} rows/s; the same pages fetched directly"
@@ -370,19 +429,26 @@ def main() -> None:
         default=Role.JOURNALIST.value,
         help="Who sends the requests (default: a journalist, with a bearer token).",
     )
+    parser.add_argument(
+        "--requests-only",
+        metavar="PREFIX",
+        help="Time the requests against a corpus of this scale already loaded under PREFIX "
+        "(no indexing figures; the results are printed, not written).",
+    )
     args = parser.parse_args()
     settings = Settings()
     ensure_running(settings)
     started = time.perf_counter()
-    prefix = f"bench{args.scale}"
-    report = {
-        "scale": args.scale,
-        "machine": f"{os.cpu_count()} cores",
-        "indexing": bench_indexing(settings, args.scale, prefix),
-        "role": args.role,
-        "requests": bench_requests(settings, prefix, args.runs, Role(args.role)),
-    }
+    prefix = args.requests_only or f"bench{args.scale}"
+    report: dict[str, Any] = {"scale": args.scale, "machine": f"{os.cpu_count()} cores"}
+    if not args.requests_only:
+        report["indexing"] = bench_indexing(settings, args.scale, prefix)
+    report["role"] = args.role
+    report["requests"] = bench_requests(settings, prefix, args.runs, Role(args.role))
     report["total_s"] = round(time.perf_counter() - started)
+    if args.requests_only:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{args.scale}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -290,7 +290,7 @@ async def _paged(
     if cursor and cursor.viewer != viewer:
         raise InvalidRequest(N_("The cursor belongs to another search; start this one again."))
     if cursor is None:
-        response = await store.search(build(None), access, target=target)
+        response = await store.first_page(build(None), access, target=target)
         total = response["hits"]["total"]["value"]
         offset, chain = 0, new_chain()
     else:

@@ -24,7 +24,7 @@ from search_api.transport import CursorExpired, translated
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id", "secured"]
+__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id", "counted_apart", "secured"]
 
 # A search that could not reach every shard (a node just died) fails with 503 instead of
 # answering from part of the evidence: totals and exports must be complete or absent.
@@ -47,6 +47,22 @@ def secured(body: dict[str, Any], access: AccessContext | None) -> dict[str, Any
     if "query" in body:
         answer["query"] = restrict(body["query"], access)
     return answer
+
+
+# What only fetching hits needs: the rest of a body counts and aggregates.
+_FETCH_ONLY = frozenset({"size", "from", "sort", "_source", "highlight", "search_after"})
+
+
+def counted_apart(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A first page as two requests: its hits without a count, and its count and
+    aggregations with no hits. The second is one the node caches (per shard, until the
+    index next changes; a shard holds one confidentiality level, and the access filter
+    is part of the request, so a cached answer never crosses levels); the first, asked
+    no count, may stop early (top hits by score, or in date order, skip what cannot
+    make the page)."""
+    fetch = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
+    count = {k: v for k, v in body.items() if k not in _FETCH_ONLY} | {"size": 0}
+    return fetch, count
 
 
 def by_id(stable_id: str, exclude: list[str]) -> dict[str, Any]:
@@ -87,6 +103,21 @@ class Store:
                 )
         answer: dict[str, Any] = response.body
         return answer
+
+    async def first_page(
+        self, body: dict[str, Any], access: AccessContext | None, target: str = "records"
+    ) -> dict[str, Any]:
+        """`search`'s answer for a page one that counts and aggregates, sent as the two
+        requests of `counted_apart` in one round trip; a body with nothing to count
+        apart, or a kNN search, goes as it is."""
+        if "aggs" not in body or not body.get("size") or "knn" in body:
+            return await self.search(body, access, target=target)
+        hits, counted = await self.msearch(list(counted_apart(body)), access, target)
+        total = counted["hits"]["total"]
+        return hits | {
+            "hits": hits["hits"] | {"total": total},
+            "aggregations": counted.get("aggregations", {}),
+        }
 
     async def msearch(
         self, bodies: list[dict[str, Any]], access: AccessContext | None, target: str = "records"

@@ -1,0 +1,81 @@
+"""A first page is sent as its hits (no count) and its count and aggregations (no hits),
+so the node can cache the second (issue 25). The two must answer exactly what the one
+search answered: the same hits in the same order, the same total, the same facets, for
+every role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+
+from evidence.access import AccessContext, Role
+from evidence.settings import Settings
+from search_api.params import SearchParams, TimelineParams
+from search_api.query import build_search
+from search_api.store import Store, counted_apart
+from search_api.timeline import build_timeline
+from tests.conftest import run_async
+
+ASKED: list[dict[str, Any]] = [
+    {},
+    {"q": "hospital"},
+    {"q": "مشفى"},
+    {"type": ["photo"], "branch": ["215"]},
+    {"q": "Branch 215", "sort": "date_asc", "size": 7},
+    {"date_from": "2012-03", "date_to": "2013-06", "collection": ["caesar"]},
+    {"q": "witness", "mode": "keyword", "identification": ["unidentified"]},
+]
+
+
+def _same_answer(one: dict[str, Any], apart: dict[str, Any]) -> None:
+    assert [hit["_id"] for hit in apart["hits"]["hits"]] == [
+        hit["_id"] for hit in one["hits"]["hits"]
+    ]
+    assert [hit.get("sort") for hit in apart["hits"]["hits"]] == [
+        hit.get("sort") for hit in one["hits"]["hits"]
+    ]
+    assert apart["hits"]["total"] == one["hits"]["total"]
+    assert apart["aggregations"] == one["aggregations"]
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.JOURNALIST, Role.INVESTIGATOR])
+def test_a_first_page_counted_apart_answers_what_one_search_did(
+    demo_corpus: Settings, role: Role
+) -> None:
+    access = AccessContext(role, None if role is Role.PUBLIC else "reader")
+
+    async def compare() -> int:
+        es = AsyncElasticsearch(demo_corpus.es_url)
+        store = Store(es, demo_corpus.index_prefix)
+        try:
+            totals = 0
+            for asked in ASKED:
+                body = build_search(SearchParams.model_validate(asked), access)
+                _same_answer(await store.search(body, access), await store.first_page(body, access))
+                totals += (await store.first_page(body, access))["hits"]["total"]["value"]
+            timeline = build_timeline(TimelineParams(branch=["215"]), access)
+            _same_answer(
+                await store.search(timeline, access, target="events"),
+                await store.first_page(timeline, access, target="events"),
+            )
+            return totals
+        finally:
+            await es.close()
+
+    assert run_async(compare()) > 0  # the comparison was over something
+
+
+def test_the_count_keeps_the_filters_and_the_hits_skip_the_count() -> None:
+    access = AccessContext(Role.JOURNALIST, "reader")
+    body = build_search(
+        SearchParams.model_validate({"q": "hospital", "type": ["photo"]}), access
+    ) | {"search_after": [1, "x"]}
+    fetch, count = counted_apart(body)
+    assert fetch["track_total_hits"] is False and "aggs" not in fetch
+    assert fetch["query"] == body["query"] and fetch["post_filter"] == body["post_filter"]
+    assert count["size"] == 0 and count["track_total_hits"] is True
+    assert count["query"] == body["query"] and count["post_filter"] == body["post_filter"]
+    assert count["aggs"] == body["aggs"]
+    assert not {"sort", "_source", "search_after"} & set(count)
