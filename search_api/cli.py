@@ -19,6 +19,7 @@ from evidence.clients import async_client
 from evidence.errors import EvidenceError, InvalidRequest, NotFound
 from evidence.settings import Settings, get_settings
 from evidence.signing import KeyRing, PublicKey
+from search_api.accounts.revocations import NotAnnounced
 from search_api.accounts.store import UserStore
 from search_api.audit import Auditor
 from search_api.collections.store import CollectionStore
@@ -69,12 +70,19 @@ def _run_with_collections(
     async def go(es: AsyncElasticsearch, settings: Settings) -> T:
         prefix = settings.index_prefix
         users = UserStore(es, settings)
+
+        async def record() -> None:
+            if action:
+                await Auditor(es, prefix).record(action, _cli_admin(), "cli", params=dict(audit))
+
         try:
             result = await work(users, CollectionStore(es, prefix))
+        except NotAnnounced:
+            await record()  # stored all the same: the log must say so
+            raise
         finally:
             await users.close()
-        if action:
-            await Auditor(es, prefix).record(action, _cli_admin(), "cli", params=dict(audit))
+        await record()
         return result
 
     return _with_client(go)

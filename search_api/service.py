@@ -290,7 +290,8 @@ async def _paged(
     if cursor and cursor.viewer != viewer:
         raise InvalidRequest(N_("The cursor belongs to another search; start this one again."))
     if cursor is None:
-        response = await store.first_page(build(None), access, target=target)
+        reader = search_key(owner)  # the count's cache is the caller's own
+        response = await store.first_page(build(None), access, reader, target=target)
         total = response["hits"]["total"]["value"]
         offset, chain = 0, new_chain()
     else:

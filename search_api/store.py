@@ -53,15 +53,23 @@ def secured(body: dict[str, Any], access: AccessContext | None) -> dict[str, Any
 _FETCH_ONLY = frozenset({"size", "from", "sort", "_source", "highlight", "search_after"})
 
 
-def counted_apart(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def counted_apart(
+    body: dict[str, Any], reader: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """A first page as two requests: its hits without a count, and its count and
     aggregations with no hits. The second is one the node caches (per shard, until the
     index next changes; a shard holds one confidentiality level, and the access filter
     is part of the request, so a cached answer never crosses levels); the first, asked
     no count, may stop early (top hits by score, or in date order, skip what cannot
-    make the page)."""
+    make the page).
+
+    `reader` names whose cache the count uses (a stats group, which changes nothing but
+    the cache key): a search answered fast because another reader asked it first would
+    tell that someone did."""
     fetch = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
     count = {k: v for k, v in body.items() if k not in _FETCH_ONLY} | {"size": 0}
+    if reader is not None:
+        count["stats"] = [reader]
     return fetch, count
 
 
@@ -105,14 +113,19 @@ class Store:
         return answer
 
     async def first_page(
-        self, body: dict[str, Any], access: AccessContext | None, target: str = "records"
+        self,
+        body: dict[str, Any],
+        access: AccessContext | None,
+        reader: str,
+        target: str = "records",
     ) -> dict[str, Any]:
         """`search`'s answer for a page one that counts and aggregates, sent as the two
-        requests of `counted_apart` in one round trip; a body with nothing to count
-        apart, or a kNN search, goes as it is."""
+        requests of `counted_apart` in one round trip, the count cached for `reader`
+        alone; a body with nothing to count apart, or a kNN search, goes as it is."""
         if "aggs" not in body or not body.get("size") or "knn" in body:
             return await self.search(body, access, target=target)
-        hits, counted = await self.msearch(list(counted_apart(body)), access, target)
+        bodies = list(counted_apart(body, reader))
+        hits, counted = await self.msearch(bodies, access, target)
         total = counted["hits"]["total"]
         return hits | {
             "hits": hits["hits"] | {"total": total},
@@ -136,8 +149,13 @@ class Store:
         failed = [answer for answer in answers if "error" in answer]
         if failed:
             # The node's reason can name its files and folders: logged, never answered.
-            log.error("a search failed on Elasticsearch: %s", failed[0]["error"])
-            if any(answer.get("status") == 400 for answer in failed):
+            refused = any(answer.get("status") == 400 for answer in failed)
+            log.log(
+                logging.WARNING if refused else logging.ERROR,
+                "a search failed on Elasticsearch: %s",
+                failed[0]["error"],
+            )
+            if refused:
                 # As for one search: a query the node refuses is the asker's to change.
                 raise InvalidRequest(N_("Elasticsearch refused the query."))
             raise IndexUnavailable(N_("Elasticsearch could not answer; try again shortly."))

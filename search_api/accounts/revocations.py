@@ -8,8 +8,9 @@ a revocation made anywhere (the CLI, another API process, another machine) fails
 very next request in every process, with no message to deliver to each.
 
 When Redis does not answer, nothing is trusted from memory: every request searches the
-users index, as with no memory at all, and the memory is emptied. A counter Redis lost
-starts again at a random value, never at one a process may have kept.
+users index, as with no memory at all, and the memory is emptied. Every generation is
+a random 62-bit value, so a counter Redis lost, or one restored from a backup, never
+comes back to a value a process may have kept.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from redis.backoff import NoBackoff
 
 from evidence.errors import N_, QueueUnavailable
 
-__all__ = ["TRUST_SECONDS", "Revocations"]
+__all__ = ["TRUST_SECONDS", "NotAnnounced", "Revocations"]
 
 # The longest a verified token is trusted without a search, even under an unchanged
 # generation: the bound when a revocation could not advance the counter.
@@ -37,6 +38,10 @@ NOT_ANNOUNCED = N_(
 
 def _fresh() -> str:
     return str(secrets.randbelow(2**62))
+
+
+class NotAnnounced(QueueUnavailable):
+    """The account changed, but the API processes could not be told at once."""
 
 
 class Revocations:
@@ -79,12 +84,11 @@ class Revocations:
         after the users index shows the change: a request that read the old generation
         and then searched before the change stored its answer under the old one."""
         try:
-            async with self._client().pipeline(transaction=True) as pipe:
-                pipe.set(self._key, _fresh(), nx=True)
-                pipe.incr(self._key)
-                await pipe.execute()
+            # A fresh random value, not the next number: a Redis restored from a backup
+            # cannot come back to a value some process still holds.
+            await self._client().set(self._key, _fresh())
         except RedisError as error:
-            raise QueueUnavailable(NOT_ANNOUNCED) from error
+            raise NotAnnounced(NOT_ANNOUNCED) from error
 
     async def close(self) -> None:
         if self._redis is not None:

@@ -9,6 +9,7 @@ since (`search_api.accounts.revocations`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from evidence.access import Role
 from evidence.errors import InvalidRequest, NotFound
 from evidence.indices import ensure_plain_index, users_index
 from evidence.settings import Settings
-from search_api.accounts.revocations import TRUST_SECONDS, Revocations
+from search_api.accounts.revocations import TRUST_SECONDS, NotAnnounced, Revocations
 from search_api.accounts.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -206,8 +207,7 @@ class UserStore:
         request, as after a revocation."""
         if role is Role.PUBLIC:
             raise InvalidRequest("the public role needs no account")
-        await self._update(username, lambda source: source | {"role": role.value})
-        await self._revocations.advance()
+        await self._change_announced(username, lambda source: source | {"role": role.value})
 
     async def revoke(self, username: str, token_id: str | None = None) -> None:
         """Revoke one token, or disable the account and every token it has; every API
@@ -223,5 +223,18 @@ class UserStore:
                 raise NotFound(f"user {username} has no token {token_id}")
             return source | {"tokens": tokens, "disabled": source["disabled"] or token_id is None}
 
-        await self._update(username, change)
+        await self._change_announced(username, change)
+
+    async def _change_announced(self, username: str, change: Any) -> None:
+        """`_update`, then advance the revocation generation; also when the write failed
+        in a way that may have stored it all the same (a timeout, a lost answer): an
+        extra advance costs one search a process."""
+        try:
+            await self._update(username, change)
+        except (NotFound, InvalidRequest):
+            raise  # nothing was stored
+        except BaseException:
+            with contextlib.suppress(NotAnnounced):
+                await self._revocations.advance()
+            raise
         await self._revocations.advance()

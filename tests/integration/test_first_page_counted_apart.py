@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import AsyncElasticsearch, Elasticsearch
 
 from evidence.access import AccessContext, Role
 from evidence.settings import Settings
@@ -53,12 +53,13 @@ def test_a_first_page_counted_apart_answers_what_one_search_did(
             totals = 0
             for asked in ASKED:
                 body = build_search(SearchParams.model_validate(asked), access)
-                _same_answer(await store.search(body, access), await store.first_page(body, access))
-                totals += (await store.first_page(body, access))["hits"]["total"]["value"]
+                apart = await store.first_page(body, access, "reader")
+                _same_answer(await store.search(body, access), apart)
+                totals += apart["hits"]["total"]["value"]
             timeline = build_timeline(TimelineParams(branch=["215"]), access)
             _same_answer(
                 await store.search(timeline, access, target="events"),
-                await store.first_page(timeline, access, target="events"),
+                await store.first_page(timeline, access, "reader", target="events"),
             )
             return totals
         finally:
@@ -72,10 +73,43 @@ def test_the_count_keeps_the_filters_and_the_hits_skip_the_count() -> None:
     body = build_search(
         SearchParams.model_validate({"q": "hospital", "type": ["photo"]}), access
     ) | {"search_after": [1, "x"]}
-    fetch, count = counted_apart(body)
+    fetch, count = counted_apart(body, "r1")
     assert fetch["track_total_hits"] is False and "aggs" not in fetch
     assert fetch["query"] == body["query"] and fetch["post_filter"] == body["post_filter"]
     assert count["size"] == 0 and count["track_total_hits"] is True
     assert count["query"] == body["query"] and count["post_filter"] == body["post_filter"]
     assert count["aggs"] == body["aggs"]
     assert not {"sort", "_source", "search_after"} & set(count)
+    assert count["stats"] == ["r1"] and "stats" not in fetch
+
+
+def test_a_cached_count_serves_only_the_reader_who_asked(demo_corpus: Settings) -> None:
+    """A count answered from the cache is fast: served to another reader, it would tell
+    them that someone had asked the same search."""
+    access = AccessContext(Role.JOURNALIST, "reader")
+    body = build_search(SearchParams.model_validate({"q": "hospital"}), access)
+    es = Elasticsearch(demo_corpus.es_url)
+    records = f"{demo_corpus.index_prefix}-records"
+
+    def cache() -> tuple[int, int]:
+        stats = es.indices.stats(index=records, metric="request_cache")["_all"]["total"]
+        return stats["request_cache"]["hit_count"], stats["request_cache"]["miss_count"]
+
+    async def first(reader: str) -> None:
+        client = AsyncElasticsearch(demo_corpus.es_url)
+        try:
+            await Store(client, demo_corpus.index_prefix).first_page(body, access, reader)
+        finally:
+            await client.close()
+
+    try:
+        es.indices.clear_cache(index=records, request=True)
+        steps = []
+        for reader in ("ana", "ana", "ben"):
+            hits, misses = cache()
+            run_async(first(reader))
+            after = cache()
+            steps.append((after[0] - hits > 0, after[1] - misses > 0))
+    finally:
+        es.close()
+    assert steps == [(False, True), (True, False), (False, True)]

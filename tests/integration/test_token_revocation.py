@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch
 
 from evidence.access import Role
 from evidence.devnode import ensure_redis, stop_redis
-from evidence.indices import users_index
+from evidence.indices import audit_index, users_index
 from evidence.settings import Settings
 from tests.conftest import bearer_headers, run_cli, served_app, settings_env
 
@@ -98,6 +98,11 @@ def test_with_redis_away_every_request_searches_and_a_revocation_holds(
         )
         assert revoked.returncode == 1
         assert "Redis did not answer" in revoked.stderr, revoked.stderr
+        es.indices.refresh(index=audit_index(settings.index_prefix))
+        logged = es.search(
+            index=audit_index(settings.index_prefix), query={"term": {"action": "admin.revoke"}}
+        )
+        assert logged["hits"]["total"]["value"] == 1, "a stored revocation is in the log"
         assert _status(url, headers) == 401
 
         # Redis back, with the counter it had: the process forgot what it verified
