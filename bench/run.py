@@ -44,6 +44,7 @@ from evidence.indices import (
     users_index,
 )
 from evidence.settings import Settings
+from search_api.accounts.revocations import generation_key
 from search_api.accounts.security import hash_token
 from search_api.cursor import decode_cursor, search_key
 from search_api.params import SearchParams, Sort, TimelineParams
@@ -191,7 +192,7 @@ def _fixed_costs(
             index=users_index(prefix), query={"term": {"tokens.hash": hash_token(token)}}, size=1
         ),
         "audit_write": lambda: es.bulk(operations=one_event),
-        "revocation_generation": lambda: generations.get(f"{prefix}:accounts-generation"),
+        "revocation_generation": lambda: generations.get(generation_key(prefix)),
     }
     with generations:
         return {name: _timed(probe, runs, 1)["p50"] for name, probe in probes.items()}

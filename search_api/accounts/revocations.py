@@ -24,7 +24,7 @@ from redis.backoff import NoBackoff
 
 from evidence.errors import N_, QueueUnavailable
 
-__all__ = ["TRUST_SECONDS", "NotAnnounced", "Revocations"]
+__all__ = ["TRUST_SECONDS", "NotAnnounced", "Revocations", "generation_key"]
 
 # The longest a verified token is trusted without a search, even under an unchanged
 # generation: the bound when a revocation could not advance the counter.
@@ -34,6 +34,11 @@ NOT_ANNOUNCED = N_(
     "The change is stored, but Redis did not answer, so API processes may act on the "
     "account as it was for up to a minute. Run the command again once Redis answers."
 )
+
+
+def generation_key(prefix: str) -> str:
+    """The Redis key of one deployment's revocation generation."""
+    return f"{prefix}:accounts-generation"
 
 
 def _fresh() -> str:
@@ -49,7 +54,7 @@ class Revocations:
 
     def __init__(self, redis_url: str, prefix: str) -> None:
         self._url = redis_url
-        self._key = f"{prefix}:accounts-generation"
+        self._key = generation_key(prefix)
         self._redis: Redis | None = None
 
     def _client(self) -> Redis:

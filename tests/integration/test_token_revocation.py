@@ -93,9 +93,7 @@ def test_with_redis_away_every_request_searches_and_a_revocation_holds(
         assert [_status(url, headers) for _ in range(3)] == [200] * 3
         assert _token_searches(es, settings) == searched + 3, "nothing trusted from memory"
 
-        revoked = run_cli(
-            "search_api", settings, "users", "revoke", ACCOUNT, env=settings_env(settings)
-        )
+        revoked = run_cli("search_api", settings, "users", "revoke", ACCOUNT)
         assert revoked.returncode == 1
         assert "Redis did not answer" in revoked.stderr, revoked.stderr
         es.indices.refresh(index=audit_index(settings.index_prefix))
