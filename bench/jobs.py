@@ -67,7 +67,7 @@ def _timed_load(env: dict[str, str], bundle: Path, *options: str) -> tuple[float
 
 
 def _rates(es: Elasticsearch, prefix: str, seconds: float, records: int) -> dict[str, Any]:
-    raw_seconds, _ = raw_bulk(es, prefix)
+    raw_seconds = raw_bulk(es, prefix).seconds
     rate, raw_rate = records / seconds, records / raw_seconds
     return {
         "records": records,
