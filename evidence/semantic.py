@@ -132,10 +132,14 @@ class Encoder:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
-                vectors = self._loaded().encode(missing)
+                # Rounded by numpy, in doubles: Python's round() per number cost a tenth
+                # of the encoding. Imported here, with the model: the CLIs start faster.
+                import numpy as np
+
+                vectors = np.round(self._loaded().encode(missing).astype(np.float64), _DECIMALS)
                 self.encoded += len(missing)
-                for text, vector in zip(missing, vectors, strict=True):
-                    self._cache[text] = [round(float(x), _DECIMALS) for x in vector]
+                for text, vector in zip(missing, vectors.tolist(), strict=True):
+                    self._cache[text] = vector
             found = []
             for text in texts:
                 self._cache.move_to_end(text)

@@ -8,7 +8,7 @@ together. Text: the language, when the metadata does not give it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import imagehash
@@ -81,7 +81,12 @@ def _identifier() -> object:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None for too little text."""
-    sample = text[:5000]
+    return _language_of(text[:5000])
+
+
+@lru_cache(maxsize=8192)
+def _language_of(sample: str) -> str | None:
+    """Cached: photographs of one series often share their findings word for word."""
     if sum(map(str.isalpha, sample)) < 20:
         return None
     language, _score = _identifier().classify(sample)  # type: ignore[attr-defined]

@@ -1,12 +1,13 @@
 """Building documents: the envelope, and protected material kept out of public text."""
 
+import hashlib
 import json
 from pathlib import Path
 
 from evidence.access import Level
 from evidence.ids import reference_ids
 from indexer.bundle import Collection
-from indexer.documents import Extracted, build_document, content_hash
+from indexer.documents import VOLATILE_FIELDS, Extracted, build_document, content_hash
 from indexer.events import timeline_events
 from indexer.ocr import Ocr, OcrPage
 from indexer.persons import read_persons
@@ -91,6 +92,20 @@ def test_content_hash_ignores_custody_and_indexing_time() -> None:
     stamped = doc | {"custody": [{"action": "ingested"}], "indexed_at": "2026-01-01"}
     assert content_hash(stamped) == doc["content_hash"]
     assert content_hash(doc | {"title": "changed"}) != doc["content_hash"]
+
+
+def test_content_hash_is_still_the_hash_of_the_canonical_json_already_stored() -> None:
+    """Records indexed before the hash was written by orjson keep matching: a changed
+    hash would make every record look changed, and a reload re-encode them all."""
+    doc = _testimony() | {
+        "title": 'Quote " backslash \\ tab \t newline \n bell \x07 del \x7f',
+        "summary": "شهادة معتقل سابق — «فرع فلسطين» ١٢٣ \u2028 \U0001f4c4 café",
+        "numbers": [0, -3, 2**40, 1.5, 0.1, 123456.789, 99.25],
+        "flags": {"z": True, "a": False, "m": None},
+    }
+    stable = {k: v for k, v in doc.items() if k not in VOLATILE_FIELDS}
+    canonical = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert content_hash(doc) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def test_filing_cites_keep_what_was_written_and_the_ids_it_may_denote() -> None:
