@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
@@ -21,7 +21,7 @@ from evidence.semantic import Encoder, shared_encoder
 from evidence.settings import Settings
 from search_api.audit import Auditor
 from search_api.facets import Tagged
-from search_api.store import Store
+from search_api.store import Store, reader_group
 
 __all__ = [
     "AdminDep",
@@ -67,6 +67,13 @@ class Caller:
     access: AccessContext
     client: str
     auditor: Auditor
+
+    @property
+    def owner(self) -> str:
+        """Who the caller is for what is kept per caller (chains of pages, cache shares):
+        the user, or a visitor's address."""
+        user = self.access.user
+        return f"user:{user}" if user else f"address:{self.client}"
 
     async def audit(self, action: str, **details: Any) -> None:
         await self.auditor.record(action, self.access, self.client, **details)
@@ -130,7 +137,9 @@ async def get_caller(request: Request) -> Caller:
         request.headers.getlist("x-forwarded-for"),
         settings.trusted_proxy_networks,
     )
-    caller = Caller(await identify(request), client, request.app.state.auditor)
+    identified = Caller(await identify(request), client, request.app.state.auditor)
+    reader = reader_group(identified.owner, settings.secret_key.get_secret_value())
+    caller = replace(identified, access=replace(identified.access, reader=reader))
     request.state.caller = caller
     unread: Unread | None = getattr(request.app.state, "unread", None)
     if unread is not None and caller.access.user and not request.url.path.startswith(_NO_HEADER):

@@ -260,12 +260,6 @@ class _Page:
     next_cursor: str | None
 
 
-def _paging_owner(caller: Caller) -> str:
-    """Whose points in time a chain counts against: the user, or a visitor's address."""
-    user = caller.access.user
-    return f"user:{user}" if user else f"address:{caller.client}"
-
-
 async def _paged(
     store: Store,
     params: SearchParams | TimelineParams,
@@ -283,15 +277,14 @@ async def _paged(
     fits only the search, role and user it was made for: it carries page one's total,
     which another caller must not see.
     """
-    access, owner = caller.access, _paging_owner(caller)
+    access, owner = caller.access, caller.owner
     key = search_key(type(params).__name__ + params.without_cursor().model_dump_json())
     viewer = search_key(f"{access.role.value}|{access.user or ''}")
     cursor = decode_cursor(params.cursor, secret, key) if params.cursor else None
     if cursor and cursor.viewer != viewer:
         raise InvalidRequest(N_("The cursor belongs to another search; start this one again."))
     if cursor is None:
-        reader = search_key(owner)  # the count's cache is the caller's own
-        response = await store.first_page(build(None), access, reader, target=target)
+        response = await store.first_page(build(None), access, target=target)
         total = response["hits"]["total"]["value"]
         offset, chain = 0, new_chain()
     else:

@@ -10,6 +10,8 @@ callers see one error type whatever the client raised.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,7 +26,15 @@ from search_api.transport import CursorExpired, translated
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PIT_KEEP_ALIVE", "CursorExpired", "Store", "by_id", "counted_apart", "secured"]
+__all__ = [
+    "PIT_KEEP_ALIVE",
+    "CursorExpired",
+    "Store",
+    "by_id",
+    "counted_apart",
+    "reader_group",
+    "secured",
+]
 
 # A search that could not reach every shard (a node just died) fails with 503 instead of
 # answering from part of the evidence: totals and exports must be complete or absent.
@@ -37,39 +47,45 @@ def secured(body: dict[str, Any], access: AccessContext | None) -> dict[str, Any
     """`body` matching only what `access` may see. A kNN search gets the access filter
     inside each of its kNN clauses, where it is a pre-filter: the k nearest are counted
     among what the caller may see, never before. (A `query` beside `knn` would add its
-    matches to the kNN's, so none is added.)"""
+    matches to the kNN's, so none is added.)
+
+    Each search also names its reader (`AccessContext.reader`) as a stats group, which
+    changes nothing but the node's request-cache key: a count or aggregation cached for
+    one reader is never served to another, whose faster answer would tell them that
+    someone had asked the same thing since the index last changed."""
+    reader = {"stats": [access.reader]} if access is not None and access.reader else {}
     if "knn" not in body:
-        return {**body, "query": restrict(body.get("query"), access), **_COMPLETE}
+        return {**body, "query": restrict(body.get("query"), access), **_COMPLETE, **reader}
     allowed = restrict(None, access)
     clauses = body["knn"] if isinstance(body["knn"], list) else [body["knn"]]
     knn = [clause | {"filter": [*clause.get("filter", []), allowed]} for clause in clauses]
-    answer = {**body, "knn": knn, **_COMPLETE}
+    answer = {**body, "knn": knn, **_COMPLETE, **reader}
     if "query" in body:
         answer["query"] = restrict(body["query"], access)
     return answer
+
+
+def reader_group(owner: str, secret: str) -> str:
+    """The stats group that keys `owner`'s share of the node's request cache: one of
+    4,096, so the node keeps a bounded number of groups however many visitors come,
+    keyed with the app's secret, so nobody can tell whose group they share."""
+    digest = hmac.new(secret.encode(), owner.encode(), hashlib.sha256).digest()
+    return f"reader-{int.from_bytes(digest[:4], 'big') % 4096}"
 
 
 # What only fetching hits needs: the rest of a body counts and aggregates.
 _FETCH_ONLY = frozenset({"size", "from", "sort", "_source", "highlight", "search_after"})
 
 
-def counted_apart(
-    body: dict[str, Any], reader: str | None = None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def counted_apart(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A first page as two requests: its hits without a count, and its count and
-    aggregations with no hits. The second is one the node caches (per shard, until the
-    index next changes; a shard holds one confidentiality level, and the access filter
-    is part of the request, so a cached answer never crosses levels); the first, asked
-    no count, may stop early (top hits by score, or in date order, skip what cannot
-    make the page).
-
-    `reader` names whose cache the count uses (a stats group, which changes nothing but
-    the cache key): a search answered fast because another reader asked it first would
-    tell that someone did."""
+    aggregations with no hits. The second is one the node caches (per shard and per
+    reader, until the index next changes; a shard holds one confidentiality level, and
+    the access filter is part of the request, so a cached answer never crosses levels);
+    the first, asked no count, may stop early (top hits by score, or in date order, skip
+    what cannot make the page)."""
     fetch = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
     count = {k: v for k, v in body.items() if k not in _FETCH_ONLY} | {"size": 0}
-    if reader is not None:
-        count["stats"] = [reader]
     return fetch, count
 
 
@@ -113,18 +129,14 @@ class Store:
         return answer
 
     async def first_page(
-        self,
-        body: dict[str, Any],
-        access: AccessContext | None,
-        reader: str,
-        target: str = "records",
+        self, body: dict[str, Any], access: AccessContext | None, target: str = "records"
     ) -> dict[str, Any]:
         """`search`'s answer for a page one that counts and aggregates, sent as the two
-        requests of `counted_apart` in one round trip, the count cached for `reader`
+        requests of `counted_apart` in one round trip, the count cached for the caller
         alone; a body with nothing to count apart, or a kNN search, goes as it is."""
         if "aggs" not in body or not body.get("size") or "knn" in body:
             return await self.search(body, access, target=target)
-        bodies = list(counted_apart(body, reader))
+        bodies = list(counted_apart(body))
         hits, counted = await self.msearch(bodies, access, target)
         total = counted["hits"]["total"]
         return hits | {
