@@ -456,7 +456,7 @@ def main() -> None:
         "--requests-only",
         metavar="PREFIX",
         help="Time the requests against a corpus of this scale already loaded under PREFIX "
-        "(no indexing figures; the results are printed, not written).",
+        "(no indexing figures; written to bench/results/<scale>-requests.json).",
     )
     args = parser.parse_args()
     settings = Settings()
@@ -469,11 +469,13 @@ def main() -> None:
     report["role"] = args.role
     report["requests"] = bench_requests(settings, prefix, args.runs, Role(args.role))
     report["total_s"] = round(time.perf_counter() - started)
-    if args.requests_only:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-        return
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
+    if args.requests_only:
+        text = json.dumps(report, indent=2, ensure_ascii=False)
+        (out / f"{args.scale}-requests.json").write_text(text + "\n", encoding="utf-8")
+        print(text)
+        return
     (out / f"{args.scale}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / f"{args.scale}.md").write_text(_markdown(args.scale, report), encoding="utf-8")
     print(_markdown(args.scale, report))
