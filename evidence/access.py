@@ -63,8 +63,8 @@ class AccessContext:
     role: Role
     user: str | None = None
     # Whose share of the node's request cache this caller's searches use (a stats group,
-    # `search_api.store.secured`): a count served fast from another's search would tell
-    # that someone had asked it. None (jobs, the CLI): the cache every such caller shares.
+    # `search_api.store.reader_group`): a count served fast from another's search would
+    # tell that someone had asked it. None (jobs, the CLI): the share they all use.
     reader: str | None = None
 
     @property

@@ -138,7 +138,8 @@ async def get_caller(request: Request) -> Caller:
         settings.trusted_proxy_networks,
     )
     identified = Caller(await identify(request), client, request.app.state.auditor)
-    reader = reader_group(identified.owner, settings.secret_key.get_secret_value())
+    secret = settings.secret_key.get_secret_value()
+    reader = reader_group(identified.access.user, client, secret)
     caller = replace(identified, access=replace(identified.access, reader=reader))
     request.state.caller = caller
     unread: Unread | None = getattr(request.app.state, "unread", None)

@@ -10,10 +10,11 @@ callers see one error type whatever the client raised.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
@@ -49,10 +50,11 @@ def secured(body: dict[str, Any], access: AccessContext | None) -> dict[str, Any
     among what the caller may see, never before. (A `query` beside `knn` would add its
     matches to the kNN's, so none is added.)
 
-    Each search also names its reader (`AccessContext.reader`) as a stats group, which
-    changes nothing but the node's request-cache key: a count or aggregation cached for
-    one reader is never served to another, whose faster answer would tell them that
-    someone had asked the same thing since the index last changed."""
+    Each search also names its reader's group (`AccessContext.reader`, `reader_group`)
+    as a stats group, which changes nothing but the node's request-cache key: a count
+    or aggregation cached for one user is never served to another, whose faster answer
+    would tell them that someone had asked the same thing since the index last changed
+    (visitors share their groups, 4,096 of them)."""
     reader = {"stats": [access.reader]} if access is not None and access.reader else {}
     if "knn" not in body:
         return {**body, "query": restrict(body.get("query"), access), **_COMPLETE, **reader}
@@ -65,12 +67,24 @@ def secured(body: dict[str, Any], access: AccessContext | None) -> dict[str, Any
     return answer
 
 
-def reader_group(owner: str, secret: str) -> str:
-    """The stats group that keys `owner`'s share of the node's request cache: one of
-    4,096, so the node keeps a bounded number of groups however many visitors come,
-    keyed with the app's secret, so nobody can tell whose group they share."""
-    digest = hmac.new(secret.encode(), owner.encode(), hashlib.sha256).digest()
-    return f"reader-{int.from_bytes(digest[:4], 'big') % 4096}"
+def reader_group(user: str | None, address: str, secret: str) -> str:
+    """The stats group that keys a caller's share of the node's request cache, by an
+    HMAC under the app's secret, so nobody can tell or choose whose group is whose.
+
+    A signed-in user has a group of their own: accounts are few, and colleagues of one
+    role are who must not learn what each other read. Visitors are unbounded, and the
+    node keeps every group it is sent, so a visitor's address (an IPv6 one by its /64,
+    which one household holds whole) falls in one of 4,096 groups that visitors share."""
+
+    def mac(message: str) -> bytes:
+        return hmac.new(secret.encode(), f"cache-group:{message}".encode(), "sha256").digest()
+
+    if user is not None:
+        return f"reader-user-{mac(f'user:{user}')[:8].hex()}"
+    with suppress(ValueError):  # not an address (`unknown`): such visitors share a group
+        if (parsed := ipaddress.ip_address(address)).version == 6:
+            address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return f"reader-visitor-{int.from_bytes(mac(f'address:{address}')[:4], 'big') % 4096}"
 
 
 # What only fetching hits needs: the rest of a body counts and aggregates.

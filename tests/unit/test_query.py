@@ -6,7 +6,6 @@ from typing import Any
 from evidence.access import AccessContext, Role
 from search_api.params import SearchParams, Sort
 from search_api.query import build_search, histogram_interval
-from search_api.store import reader_group
 
 PUBLIC = AccessContext(Role.PUBLIC)
 INVESTIGATOR = AccessContext(Role.INVESTIGATOR)
@@ -195,18 +194,3 @@ def test_an_export_filters_in_the_query_not_in_a_post_filter() -> None:
     exported_query = json.dumps(export["query"], sort_keys=True)
     for clause in page["post_filter"]["bool"]["filter"]:
         assert json.dumps(clause, sort_keys=True) in exported_query
-
-
-def test_a_readers_cache_group_is_one_of_a_bounded_few_and_needs_the_secret() -> None:
-    """Visitors' addresses are unbounded and the node keeps every stats group it sees,
-    so groups are buckets; keyed, so no one can aim at another's bucket."""
-    owners = [f"address:10.0.{i // 256}.{i % 256}" for i in range(20_000)]
-    groups = {reader_group(owner, "secret-one") for owner in owners}
-    assert 4000 < len(groups) <= 4096
-    assert all(0 <= int(g.removeprefix("reader-")) < 4096 for g in groups)
-    assert reader_group("user:ana", "secret-one") == reader_group("user:ana", "secret-one")
-    moved = sum(
-        reader_group(owner, "secret-one") != reader_group(owner, "secret-two")
-        for owner in owners[:1000]
-    )
-    assert moved > 990
