@@ -81,12 +81,18 @@ def _identifier() -> object:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None for too little text."""
-    return _language_of(text[:5000])
+    sample = text[:5000]
+    return _short_language(sample) if len(sample) <= 500 else _language_of(sample)
 
 
 @lru_cache(maxsize=8192)
+def _short_language(sample: str) -> str | None:
+    """Cached: photographs of one series often share their findings word for word. Only
+    short texts: a cache of 8,192 whole pages of testimony would hold 160 MB."""
+    return _language_of(sample)
+
+
 def _language_of(sample: str) -> str | None:
-    """Cached: photographs of one series often share their findings word for word."""
     if sum(map(str.isalpha, sample)) < 20:
         return None
     language, _score = _identifier().classify(sample)  # type: ignore[attr-defined]
