@@ -54,13 +54,16 @@ def run_list(
     return list_id
 
 
-def all_results(client: TestClient, list_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+def all_results(
+    client: TestClient, list_id: str, headers: dict[str, str], size: int = 7
+) -> list[dict[str, Any]]:
+    """Every result, page by page: small pages by default, so paging is crossed often."""
     results: list[dict[str, Any]] = []
     after = None
     while True:
         page = client.get(
             f"/api/list-searches/{list_id}/results",
-            params={"size": 7} | ({"after": after} if after is not None else {}),
+            params={"size": size} | ({"after": after} if after is not None else {}),
             headers=headers,
         ).json()
         results += page["results"]
