@@ -112,6 +112,22 @@ def _event(action: str, now: str, detail: str, writer: Writer | None) -> dict[st
     return {"at": now, "action": action, "actor": actor(writer), "detail": detail}
 
 
+def _reencoded(
+    was: str | None, model: str | None, now: str, writer: Writer | None
+) -> dict[str, str]:
+    """Custody's record of a record whose content is unchanged and whose vectors for
+    search by meaning are not: a new encoder, or vectors turned on or off. Not
+    "updated": a lawyer reading custody must not take a new index of the same evidence
+    for a change to it."""
+    if model is None:
+        detail = f"vectors for search by meaning removed (were {was}); content unchanged"
+    else:
+        detail = (
+            f"vectors for search by meaning by {model} (were {was or 'none'}); content unchanged"
+        )
+    return _event("reencoded", now, detail, writer)
+
+
 def _ocr_event(
     document: dict[str, Any], custody: list[dict[str, str]], writer: Writer | None
 ) -> dict[str, str] | None:
@@ -315,11 +331,16 @@ def _changed_only(
                 document["first_indexed_at"] = _first_indexed(before, now)
             else:
                 lowered = lowering_event(writer, level, document["confidentiality"], now)
-                updated = _event("updated", now, where, writer)
                 custody = before.source.get("custody", [])
                 read = _ocr_event(document, custody, writer)
+                if before.source.get("content_hash") == document["content_hash"]:
+                    # Only the vectors change: not new to a watch (`indexed_at` is its "new").
+                    updated = _reencoded(before.source.get("vector_model"), model, now, writer)
+                    document["indexed_at"] = before.source.get("indexed_at", now)
+                else:
+                    updated = _event("updated", now, where, writer)
+                    document["indexed_at"] = now
                 document["custody"] = [*custody, updated, *filter(None, [lowered, read])]
-                document["indexed_at"] = now
                 document["first_indexed_at"] = _first_indexed(before, now)
                 planned.deletes = _stale(before, document, partitions)
             changed.append(planned)

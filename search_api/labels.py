@@ -53,6 +53,7 @@ LABELS: dict[str, str] = {
     "family": N_("family"),
     "ingested": N_("ingested"),
     "updated": N_("updated"),
+    "reencoded": N_("re-encoded for search by meaning"),
     "lowered": N_("lowered"),
     # ---- search ----
     "caesar": N_("Caesar"),

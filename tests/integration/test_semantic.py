@@ -179,6 +179,59 @@ def test_a_reload_and_a_rebuild_encode_nothing_unchanged(
         assert body["hits"][0]["stable_id"] == record_id("T-AR")
 
 
+def test_a_new_encoder_re_encodes_without_calling_the_evidence_changed(
+    base_settings: Settings, es_node: object, redis_db: str, tmp_path: Path
+) -> None:
+    """A new model name (as the digit folding of 2026-12-07 brought) re-encodes every
+    record. Custody said "updated", and every watch counted every record as new, though
+    no record had changed."""
+    write_statements(tmp_path / "bundle", STATEMENTS)
+    first = Encoder()
+    with loaded_once(base_settings, redis_db, tmp_path / "bundle", LoadOptions(encoder=first)) as (
+        settings,
+        _,
+    ):
+        es = Elasticsearch(settings.es_url)
+        records = f"{settings.index_prefix}-records"
+
+        def stored() -> dict[str, Any]:
+            es.indices.refresh(index=records)
+            source: dict[str, Any] = es.get(index=records, id=record_id("T-DE"))["_source"]
+            return source
+
+        try:
+            before = stored()
+            following = Encoder()
+            following.model = "usem3-next"
+            report = load_bundle(
+                es,
+                settings.index_prefix,
+                tmp_path / "bundle",
+                options=LoadOptions(encoder=following),
+            )
+            assert report.indexed == len(STATEMENTS) and following.encoded > 0
+            after = stored()
+            assert after["vector_model"] == "usem3-next"
+            assert [event["action"] for event in after["custody"]] == ["ingested", "reencoded"]
+            assert after["custody"][-1]["detail"] == (
+                f"vectors for search by meaning by usem3-next (were {first.model}); "
+                "content unchanged"
+            )
+            assert after["indexed_at"] == before["indexed_at"]
+            load_bundle(es, settings.index_prefix, tmp_path / "bundle", options=LoadOptions())
+            off = stored()
+            assert off["custody"][-1]["detail"] == (
+                "vectors for search by meaning removed (were usem3-next); content unchanged"
+            )
+            assert off["indexed_at"] == before["indexed_at"]
+        finally:
+            es.close()
+        with TestClient(create_app(settings)) as client:
+            page = client.get(f"/records/{record_id('T-DE')}")
+            assert "re-encoded for search by meaning" in page.text
+            assert "· updated by" not in page.text
+
+
 def test_with_vectors_off_nothing_is_kept_and_the_mode_says_it_is_off(
     base_settings: Settings, es_node: object, redis_db: str, tmp_path: Path
 ) -> None:
