@@ -194,9 +194,9 @@ def test_a_new_encoder_re_encodes_without_calling_the_evidence_changed(
         es = Elasticsearch(settings.es_url)
         records = f"{settings.index_prefix}-records"
 
-        def stored() -> dict[str, Any]:
+        def stored(local_id: str = "T-DE") -> dict[str, Any]:
             es.indices.refresh(index=records)
-            source: dict[str, Any] = es.get(index=records, id=record_id("T-DE"))["_source"]
+            source: dict[str, Any] = es.get(index=records, id=record_id(local_id))["_source"]
             return source
 
         try:
@@ -224,6 +224,24 @@ def test_a_new_encoder_re_encodes_without_calling_the_evidence_changed(
                 "vectors for search by meaning removed (were usem3-next); content unchanged"
             )
             assert off["indexed_at"] == before["indexed_at"]
+            # Vectors on again, and one statement changed in the same load: that one is
+            # "updated" and new to a watch; the others are only re-encoded.
+            changed = tmp_path / "bundle" / "testimonies" / "T-FR.md"
+            changed.write_text(
+                changed.read_text("utf-8").replace("forcée", "forcée, 2012"), "utf-8"
+            )
+            later = Encoder()
+            later.model = "usem3-later"
+            load_bundle(
+                es, settings.index_prefix, tmp_path / "bundle", options=LoadOptions(encoder=later)
+            )
+            assert stored()["custody"][-1]["detail"] == (
+                "vectors for search by meaning by usem3-later (were none); content unchanged"
+            )
+            french = stored("T-FR")
+            assert french["custody"][-1]["action"] == "updated"
+            assert french["indexed_at"] > before["indexed_at"]
+            assert french["vector_model"] == "usem3-later"
         finally:
             es.close()
         with TestClient(create_app(settings)) as client:
