@@ -315,13 +315,14 @@ def _changed_only(
                 f"sha256 {document.get('sha256') or 'n/a'}"
             )
             planned = _Planned(document, origin, events)
+            same_content = before is not None and (
+                before.source.get("content_hash") == document["content_hash"]
+            )
             if before is None:
                 ingested = [_event("ingested", now, where, writer)]
                 document["custody"] = [*ingested, *filter(None, [_ocr_event(document, [], writer)])]
                 document["indexed_at"] = document["first_indexed_at"] = now
-            elif before.source.get("content_hash") == document["content_hash"] and (
-                before.source.get("vector_model") == model
-            ):
+            elif same_content and before.source.get("vector_model") == model:
                 if not copy_unchanged:
                     report.unchanged += 1
                     continue
@@ -333,14 +334,14 @@ def _changed_only(
                 lowered = lowering_event(writer, level, document["confidentiality"], now)
                 custody = before.source.get("custody", [])
                 read = _ocr_event(document, custody, writer)
-                if before.source.get("content_hash") == document["content_hash"]:
+                if same_content:
                     # Only the vectors change: not new to a watch (`indexed_at` is its "new").
-                    updated = _reencoded(before.source.get("vector_model"), model, now, writer)
+                    change = _reencoded(before.source.get("vector_model"), model, now, writer)
                     document["indexed_at"] = before.source.get("indexed_at", now)
                 else:
-                    updated = _event("updated", now, where, writer)
+                    change = _event("updated", now, where, writer)
                     document["indexed_at"] = now
-                document["custody"] = [*custody, updated, *filter(None, [lowered, read])]
+                document["custody"] = [*custody, change, *filter(None, [lowered, read])]
                 document["first_indexed_at"] = _first_indexed(before, now)
                 planned.deletes = _stale(before, document, partitions)
             changed.append(planned)
